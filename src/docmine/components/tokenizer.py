@@ -1,0 +1,57 @@
+"""The French tokenizer with docmine's exceptions: symbols stay whole.
+
+``UNEP/CMS/StC44/13``, ``CBD/COP/DEC/16/31``, ``DEC/XII/30``, ``XI/2``,
+``11.4``, ``CoP12``, ``IPBES-3`` are one token each. The patterns are data:
+``models/patterns/tokenizer.json`` (key ``token_match``: a list of regexes).
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from spacy.tokenizer import Tokenizer
+from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex, registry
+
+DEFAULT_TOKEN_MATCH = [
+    r"[A-Z][A-Za-z]*(?:[/.][A-Za-z0-9]+)*/[A-Za-z0-9.]+",  # UNEP/CMS/StC44/13, DEC/XII/30
+    r"[IVXLC]+/\d+",  # XI/2
+    r"\d+(?:\.\d+)+",  # 11.4, 18.49
+    r"\d+/\d+",  # 14/30
+    r"[A-Za-z]+-\d+",  # IPBES-3, CdP-11, UNEA-2
+    r"[A-Z][A-Za-z]*\d+",  # CoP12, StC44
+]
+
+
+def load_token_match(patterns_path: str | Path | None) -> list[str]:
+    if patterns_path:
+        p = Path(patterns_path) / "tokenizer.json"
+        if p.exists():
+            return json.loads(p.read_text(encoding="utf-8"))["token_match"]
+    return DEFAULT_TOKEN_MATCH
+
+
+@registry.tokenizers("docmine.tokenizer.v1")
+def create_tokenizer(patterns_path: str | None = None):
+    def make(nlp):
+        d = nlp.Defaults
+        base_match = d.token_match
+        own = re.compile("^(?:" + "|".join(load_token_match(patterns_path)) + ")$")
+
+        def token_match(text: str):
+            m = own.match(text)
+            if m:
+                return m
+            return base_match(text) if base_match else None
+
+        return Tokenizer(
+            nlp.vocab,
+            rules=d.tokenizer_exceptions,
+            prefix_search=compile_prefix_regex(d.prefixes).search if d.prefixes else None,
+            suffix_search=compile_suffix_regex(d.suffixes).search if d.suffixes else None,
+            infix_finditer=compile_infix_regex(d.infixes).finditer if d.infixes else None,
+            token_match=token_match,
+            url_match=d.url_match,
+        )
+
+    return make

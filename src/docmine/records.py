@@ -1,0 +1,83 @@
+"""Plain dataclasses for what extraction returns (contract: spec/extraction.md §7).
+
+``Extraction.to_dict()`` gives exactly the JSON object that ``docmine extract``
+prints, one per document.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Mention:
+    label: str  # REF | DOC | ORG | MEETING | DATE
+    start: int  # offsets into the original text, [start, end)
+    end: int
+    text: str
+    ids: list[str] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "start": self.start, "end": self.end,
+                "text": self.text, "ids": list(self.ids), "attrs": dict(self.attrs)}
+
+
+@dataclass
+class Deadline:
+    meeting: str | None = None  # meeting id, e.g. "CMS StC45"
+    date: str | None = None  # ISO value, e.g. "2016-03-31"
+
+    def to_dict(self) -> dict:
+        return {"meeting": self.meeting, "date": self.date}
+
+
+@dataclass
+class ActionItem:
+    start: int
+    end: int
+    text: str
+    actor: str | None  # organisation id, "parties", "donors", or None
+    actor_text: str
+    verb: str  # infinitive
+    kind: str = "request"
+    deadline: Deadline | None = None
+    refs: list[str] = field(default_factory=list)
+    paragraph: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "text": self.text,
+                "actor": self.actor, "actor_text": self.actor_text, "verb": self.verb,
+                "kind": self.kind,
+                "deadline": self.deadline.to_dict() if self.deadline else None,
+                "refs": list(self.refs), "paragraph": self.paragraph}
+
+
+@dataclass
+class DocumentInfo:
+    source: str
+    sha256: str
+    language: str | None
+    symbol: str | None = None
+    treaty: str | None = None
+    pages: int | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Extraction:
+    document: DocumentInfo
+    text_length: int
+    mentions: list[Mention] = field(default_factory=list)
+    action_items: list[ActionItem] = field(default_factory=list)
+    #: which pipeline ran: "fr" (full French pipeline) or "rules" (language-neutral rules only)
+    pipeline: str = "fr"
+    model_version: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"document": self.document.to_dict(),
+                "text_length": self.text_length,
+                "mentions": [m.to_dict() for m in self.mentions],
+                "action_items": [a.to_dict() for a in self.action_items]}

@@ -1,0 +1,86 @@
+"""One settings object for paths, database URL, model and reader backend.
+
+Every value has a default that works on a fresh clone (SQLite under
+``./data``, the sample corpus under ``corpus/samples``), can be overridden by
+an environment variable ``DOCMINE_<NAME>`` and, in the CLI, by an option.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+#: The repository root when docmine runs from a checkout (editable install).
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _default_data_dir() -> Path:
+    return Path.cwd() / "data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where docmine reads and writes, and which models it uses."""
+
+    #: folder for the embedded database and downloaded files
+    data_dir: Path = field(default_factory=_default_data_dir)
+    #: SQLAlchemy URL; empty means ``sqlite:///<data_dir>/docmine.db``
+    database_url: str = ""
+    #: spaCy base pipeline whose statistical NER is used for unknown organisations
+    model: str = "fr_core_news_sm"
+    #: run the statistical NER (organisations the knowledge base lacks)
+    use_ner: bool = True
+    #: PDF text backend: ``pypdfium2`` (fast, default) or ``pdfplumber`` (layout-precise)
+    pdf_backend: str = "pypdfium2"
+    #: folder with spaCy configs, patterns and the training project
+    models_dir: Path = PROJECT_ROOT / "models"
+    #: knowledge base of organisations
+    kb_path: Path = PROJECT_ROOT / "corpus" / "kb" / "organisations.tsv"
+    #: the sample corpus ingested by default
+    samples_dir: Path = PROJECT_ROOT / "corpus" / "samples"
+    #: seed for language detection, so results are reproducible
+    langdetect_seed: int = 0
+
+    @property
+    def url(self) -> str:
+        """The database URL in force (the embedded SQLite file by default)."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{Path(self.data_dir).resolve() / 'docmine.db'}"
+
+    @property
+    def patterns_dir(self) -> Path:
+        return Path(self.models_dir) / "patterns"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+        """Defaults, then ``DOCMINE_*`` environment variables, then ``overrides``
+        (ignoring ``None`` values, so CLI options that were not given fall through)."""
+        env = os.environ if environ is None else environ
+        values: dict = {}
+        for f in fields(cls):
+            raw = env.get(f"DOCMINE_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _coerce(f.name, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        for k in ("data_dir", "models_dir", "kb_path", "samples_dir"):
+            if k in values:
+                values[k] = Path(values[k])
+        return cls(**values)
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _coerce(name: str, raw: str):
+    if name == "use_ner":
+        return raw.strip().lower() not in {"0", "false", "no", "off"}
+    if name == "langdetect_seed":
+        return int(raw)
+    return raw
+
+
+def get_settings(**overrides) -> Settings:
+    """The settings in force: defaults < environment < ``overrides``."""
+    return Settings.from_env(**overrides)
