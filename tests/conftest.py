@@ -23,6 +23,8 @@ PG_BASE = os.environ.get("DOCMINE_TEST_POSTGRES_URL", "postgresql+psycopg://post
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not (SHARED / "corpus").is_dir():
+        if os.environ.get("DOCMINE_REQUIRE_SHARED") == "1":
+            pytest.fail(f"../shared required (DOCMINE_REQUIRE_SHARED=1) but not found at {SHARED}")
         pytest.skip(f"../shared not found at {SHARED}: shared corpus tests run in CI only")
     return SHARED
 
