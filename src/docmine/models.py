@@ -148,6 +148,10 @@ class Entity(Base):
     #: ingested document that bears this symbol (DOC entities)
     document_id: Mapped[Optional[int]] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: how many mentions link to it and in how many documents (kept by docmine.store;
+    #: docmine.entities.refresh_counts recomputes them; added by migration 0002_query)
+    mention_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    document_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     aliases: Mapped[list["EntityAlias"]] = relationship(cascade="all, delete-orphan")
 
 
@@ -177,6 +181,9 @@ class Mention(Base):
     text: Mapped[str] = mapped_column(Text)
     attrs: Mapped[dict[str, Any]] = mapped_column(default=dict)
     sentence: Mapped[Optional[str]] = mapped_column(Text)  # the citing sentence
+    #: numbered paragraph (and lettered item) the mention stands in, e.g. "12" or "12 b"
+    #: (added by migration 0002_query; written by docmine.store)
+    paragraph: Mapped[Optional[str]] = mapped_column(String(32))
     extraction_run_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("extraction_runs.id", ondelete="CASCADE"), index=True)
     model_version: Mapped[Optional[str]] = mapped_column(String(128))

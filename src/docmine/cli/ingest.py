@@ -1,1 +1,156 @@
-"""CLI commands (being written)."""
+"""``docmine ingest``, ``docmine documents``, ``docmine show``: PDFs into the
+store, and a look at what is stored."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any, List, Optional
+
+from enum import Enum
+
+import typer
+
+from . import app
+from .common import DatabaseOption, settings_from
+
+
+
+class Backend(str, Enum):
+    pypdfium2 = "pypdfium2"
+    pdfplumber = "pdfplumber"
+
+
+class ListFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command("ingest")
+def ingest_cmd(
+    paths: List[Path] = typer.Argument(
+        ..., exists=True, readable=True, show_default=False, metavar="PATH",
+        help="PDF files, or folders searched recursively for PDFs."),
+    database: Optional[str] = DatabaseOption,
+    backend: Optional[Backend] = typer.Option(
+        None, "--backend", "-b", case_sensitive=False,
+        help="How text is taken out of the PDF: pypdfium2 (fast, default) or "
+             "pdfplumber (slower, layout-precise)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar; only the summary."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Store PDFs in the database: their text page by page, with headers,
+    footers and footnotes marked, the language, and the document's own symbol,
+    title and date.
+
+    The same file is never stored twice (it is recognised by its content, so
+    running the command again only adds what is new); a changed file at the
+    same path is stored as a new version. Files that cannot be read are listed
+    with the reason and the others are still stored; a scan without a text
+    layer is stored and flagged "needs OCR".
+
+    Exit code: 0 when every file was stored or already there, 1 when any
+    failed. Python: docmine.ingest.ingest_paths(paths, settings=...).
+    """
+    from ..ingest import ingest_paths
+
+    settings = settings_from(database, pdf_backend=backend.value if backend else None)
+    summary = ingest_paths(paths, settings=settings, progress=not quiet and not as_json,
+                           trigger="cli")
+    if as_json:
+        typer.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(summary.render())
+    raise typer.Exit(summary.exit_code)
+
+
+def _format_rows(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        return buf.getvalue().rstrip("\n")
+    limits = {"title": 48, "source": 60, "symbol": 32}
+
+    def cell(col: str, v: Any) -> str:
+        s = "" if v is None else " ".join(str(v).split())
+        lim = limits.get(col)
+        if lim and len(s) > lim:
+            s = ("…" + s[-(lim - 1):]) if col == "source" else (s[: lim - 1] + "…")
+        return s
+
+    cells = [[cell(c, r[c]) for c in columns] for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    lines.append(f"({len(rows)} document{'s' if len(rows) != 1 else ''})")
+    return "\n".join(lines)
+
+
+@app.command("documents")
+def documents_cmd(
+    database: Optional[str] = DatabaseOption,
+    fmt: ListFormat = typer.Option(ListFormat.table, "--format", "-f", case_sensitive=False,
+                            help="table (for reading), csv or json (for other programs)."),
+) -> None:
+    """List the documents in the database: id, symbol, title, number of pages,
+    language, status ("ok", or "needs_ocr" for a scan without text), where it
+    came from, and its version (2, 3… when a file changed at the same path).
+
+    Use an id, a sha256 prefix or the symbol with `docmine show`.
+    Python: docmine.documents.list_documents(session=...).
+    """
+    from ..db import session_scope
+    from ..documents import LIST_COLUMNS, list_documents
+
+    with session_scope(settings_from(database)) as session:
+        rows = list_documents(session=session)
+    typer.echo(_format_rows(rows, LIST_COLUMNS, ListFormat(fmt).value))
+
+
+def _render_view(view: dict[str, Any], body: bool) -> str:
+    meta = view["document"]
+    lines = [f"{k}: {json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v}"
+             for k, v in meta.items() if v is not None]
+    for p in view["pages"]:
+        lines.append("")
+        what = "body" if body else "text"
+        lines.append(f"--- page {p['number']} ({p['language'] or '?'}, {p['char_count']} chars, {what}) ---")
+        lines.append("[no text layer: needs OCR]" if p["text"] is None else p["text"])
+    return "\n".join(lines)
+
+
+@app.command("show")
+def show_cmd(
+    doc: str = typer.Argument(..., metavar="DOC",
+                              help="Document id, sha256 prefix (4+ hex digits) or symbol."),
+    page: Optional[int] = typer.Option(None, "--page", "-p", min=1, help="Only this page (1-based)."),
+    body: bool = typer.Option(False, "--body",
+                              help="Print the body text only: running headers, footers and "
+                                   "footnotes left out."),
+    database: Optional[str] = DatabaseOption,
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """Show one stored document: its metadata (symbol, title, date, language,
+    source, version…) and the text of its pages exactly as stored.
+
+    Python: docmine.documents.get_document(key, session=...) and
+    document_view(doc, page=..., body=...).
+    """
+    from ..db import session_scope
+    from ..documents import document_view, get_document
+
+    with session_scope(settings_from(database)) as session:
+        try:
+            view = document_view(get_document(doc, session=session), page=page, body=body)
+        except LookupError as exc:
+            raise typer.BadParameter(str(exc.args[0] if exc.args else exc), param_hint="DOC")
+    if as_json:
+        typer.echo(json.dumps(view, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(_render_view(view, body))

@@ -1,0 +1,550 @@
+"""Prefect 3 flows: nightly ingestion and re-extraction.
+
+``nightly_ingest``: discover → fetch → read → extract → store, one task run per
+document for the per-document steps, each a thin wrapper over a docmine
+function:
+
+==================  =============================================  ===========================
+task                wraps                                          retried (back-off) on
+==================  =============================================  ===========================
+prepare_database    ``docmine.db.init_db``                         database connection errors
+discover_source     ``docmine.sources.discover``                   source down / timeout / 5xx
+fetch_document      ``docmine.sources.fetch_candidate``            network errors, 5xx, truncated
+ingest_document     ``docmine.ingest.ingest_file`` (read + store)  database connection errors
+extract_document    ``docmine.store.extract_and_store``            database connection errors
+==================  =============================================  ===========================
+
+A PDF that is simply broken is never retried: ``ingest_file`` records it as
+failed with its code and reason. Bytes already stored (same sha256) are
+skipped before any parsing; a document stored by an interrupted run but not
+yet extracted by the current model version is extracted (that is how a killed
+run resumes). Every document is written in its own transaction, so a run can
+be killed at any point and started again.
+
+The flow ends ``Completed`` when nothing failed and ``Failed`` with a message
+such as ``partial failure: 2 of 18 documents failed`` otherwise (after
+recording every outcome); the state's data is the run summary either way.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.states import Completed, Failed
+from prefect.tasks import exponential_backoff
+
+from docmine.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError
+from docmine.settings import Settings, get_settings
+
+#: retries of the I/O tasks and the base of their exponential back-off (seconds)
+IO_RETRIES = 3
+IO_BACKOFF = 2.0
+TASK_RUNNERS = ("sequential", "threads", "dask")
+
+
+# --------------------------------------------------------------------------- retry policy
+def is_transient(exc: BaseException | None) -> bool:
+    """I/O that may work next time: network/HTTP 5xx/truncated fetches and
+    database connection trouble. A broken PDF is never transient."""
+    if exc is None:
+        return False
+    if isinstance(exc, FetchError):
+        return exc.retryable
+    try:
+        from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
+        if isinstance(exc, (OperationalError, PoolTimeout)):
+            return True
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return True
+    except ImportError:  # pragma: no cover
+        pass
+    return isinstance(exc, (ConnectionError, TimeoutError))
+
+
+def retry_on_io(task, task_run, state) -> bool:
+    """``retry_condition_fn``: retry only transient I/O errors."""
+    exc = state.data if isinstance(getattr(state, "data", None), BaseException) else None
+    if exc is None:
+        try:
+            state.result()
+        except BaseException as e:  # noqa: BLE001 - we only inspect it
+            exc = e
+    return is_transient(exc)
+
+
+_io = dict(retries=IO_RETRIES, retry_delay_seconds=exponential_backoff(backoff_factor=IO_BACKOFF),
+           retry_jitter_factor=0.2, retry_condition_fn=retry_on_io)
+
+
+def _settings(database_url: Optional[str], data_dir: Optional[str]) -> Settings:
+    return get_settings(database_url=database_url or None, data_dir=data_dir or None)
+
+
+# --------------------------------------------------------------------------- tasks
+@task(name="prepare-database", **_io)
+def prepare_database(url: str) -> str:
+    """Migrate the schema (idempotent); return the URL in force."""
+    from docmine.db import init_db
+    init_db(url)
+    return url
+
+
+@task(name="discover-source", **_io)
+def discover_source(spec: str, data_dir: str, timeout: float, max_bytes: int,
+                    allowed_hosts: list[str]) -> dict:
+    """Candidates of one configured source; raises when the source itself is
+    unreachable in a way worth retrying (after the retries the flow records it)."""
+    from docmine.sources import discover
+    found = discover([spec], data_dir=data_dir, timeout=timeout, max_bytes=max_bytes,
+                     allowed_hosts=allowed_hosts)
+    for f in found.failures:
+        if f.location == spec or (f.source == spec and f.location == found_target(spec)):
+            err = FetchError(f.code, f.reason, f.location)
+            if err.retryable:
+                raise err
+    return {"candidates": [c.to_dict() for c in found.candidates],
+            "failures": [f.to_dict() for f in found.failures], "sources": found.sources}
+
+
+def found_target(spec: str) -> str:
+    from docmine.sources import parse_source
+    return parse_source(spec)[1]
+
+
+@task(name="fetch-document", **_io)
+def fetch_document(candidate: dict, data_dir: str, allowed_hosts: list[str], timeout: float,
+                   max_bytes: int) -> dict:
+    """A local file for the candidate (download, conditional and atomic, for URLs)."""
+    from docmine.sources import Candidate, fetch_candidate
+    local = fetch_candidate(Candidate(**candidate), data_dir=data_dir, allowed_hosts=allowed_hosts,
+                            timeout=timeout, max_bytes=max_bytes)
+    return asdict(local)
+
+
+@task(name="ingest-document", **_io)
+def ingest_document(path: str, source: str, run_id: int, url: str, data_dir: str) -> dict:
+    """Read and store one PDF (``docmine.ingest.ingest_file``): new, skipped
+    (same bytes already stored, not parsed), needs_ocr or failed (recorded)."""
+    from docmine.db import make_session_factory
+    from docmine.ingest import ingest_file
+    from docmine.models import IngestRun
+    settings = _settings(url, data_dir)
+    with make_session_factory(settings.url)() as session:
+        outcome = ingest_file(path, session=session, run=IngestRun(id=run_id), settings=settings,
+                              source=source)
+    return outcome.to_dict()
+
+
+@task(name="extract-document", **_io)
+def extract_document(document_id: int, url: str, data_dir: str) -> dict:
+    """Extract and store one document's model rows (``docmine.store.extract_and_store``),
+    replacing the previous ones in one transaction."""
+    from docmine.db import session_scope
+    from docmine.store import extract_and_store
+    settings = _settings(url, data_dir)
+    with session_scope(settings.url) as session:
+        result = extract_and_store(document_id, session=session, settings=settings)
+    return _jsonable(result)
+
+
+def _jsonable(result: Any) -> dict:
+    if result is None:
+        return {}
+    if hasattr(result, "to_dict"):
+        result = result.to_dict()
+    if not isinstance(result, dict):
+        return {"result": str(result)}
+    return {k: v for k, v in result.items() if isinstance(v, (int, float, str, bool, type(None), list, dict))}
+
+
+def _count(result: dict, *keys: str) -> int:
+    for k in keys:
+        v = result.get(k)
+        if isinstance(v, bool):
+            continue
+        if isinstance(v, int):
+            return v
+        if isinstance(v, (list, tuple)):
+            return len(v)
+    return 0
+
+
+def _document_state(url: str, *, sha256: Optional[str] = None,
+                    document_id: Optional[int] = None) -> Optional[dict]:
+    """``{"id", "extracted_version", "page_count", "status"}`` of a stored document, or None."""
+    from sqlalchemy import select
+
+    from docmine.db import session_scope
+    from docmine.models import Document
+    with session_scope(url) as session:
+        q = select(Document.id, Document.extracted_version, Document.page_count, Document.status)
+        q = q.where(Document.sha256 == sha256) if sha256 else q.where(Document.id == document_id)
+        row = session.execute(q).first()
+    return dict(row._mapping) if row else None
+
+
+@task(name="process-document")
+def process_document(candidate: dict, *, run_id: int, url: str, data_dir: str, model: str,
+                     allowed_hosts: list[str], timeout: float, max_bytes: int) -> dict:
+    """fetch → read+store → extract+store for one document; never raises: a
+    failure is returned with its step, code and reason."""
+    from docmine.sources import Candidate, remember_file
+    rec: dict[str, Any] = {"location": candidate["location"], "source": candidate["source"],
+                           "outcome": "failed", "step": None, "code": None, "reason": None,
+                           "document_id": None, "pages": 0, "mentions": 0, "action_items": 0,
+                           "extracted": False, "not_modified": False}
+    t0 = time.perf_counter()
+    try:
+        rec["step"] = "fetch"
+        try:
+            local = fetch_document(candidate, data_dir, allowed_hosts, timeout, max_bytes)
+        except FetchError as exc:
+            rec.update(code=exc.code, reason=exc.reason)
+            return rec
+        rec["not_modified"] = local["not_modified"]
+        existing = _document_state(url, sha256=local["sha256"]) if local.get("sha256") else None
+        if existing:  # bytes already stored: not read again
+            rec.update(outcome="skipped", document_id=existing["id"],
+                       reason=f"already stored as document {existing['id']} (same sha256)")
+            sha = local["sha256"]
+        else:
+            rec["step"] = "read"
+            out = ingest_document(local["path"], candidate["location"], run_id, url, data_dir)
+            sha = out.get("sha256")
+            rec.update(outcome=out["outcome"], document_id=out.get("document_id"),
+                       reason=out.get("reason"), code=out.get("error_code"), pages=out.get("pages") or 0)
+            if out["outcome"] == "failed":
+                return rec
+            existing = _document_state(url, document_id=rec["document_id"]) if rec["document_id"] else None
+        if existing and existing.get("extracted_version") != model:
+            rec["step"] = "extract"
+            result = extract_document(existing["id"], url, data_dir)
+            rec.update(extracted=True, mentions=_count(result, "mentions", "n_mentions"),
+                       action_items=_count(result, "action_items", "n_action_items", "actions"))
+        rec["step"] = None
+        if candidate["kind"] == "file" and sha:
+            remember_file(data_dir, Candidate(**candidate), sha)
+        return rec
+    except Exception as exc:  # after the task's own retries: record and go on
+        rec.update(outcome="failed", code=rec["code"] or _code_of(exc),
+                   reason=_one_line(f"{type(exc).__name__}: {exc}"))
+        return rec
+    finally:
+        rec["seconds"] = round(time.perf_counter() - t0, 3)
+
+
+def _code_of(exc: BaseException) -> str:
+    if isinstance(exc, FetchError):
+        return exc.code
+    if is_transient(exc):
+        return "io_error"
+    return "error"
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    s = " ".join(str(text).split())
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+# --------------------------------------------------------------------------- helpers
+def _make_task_runner(task_runner: str, concurrency: int, dask_address: Optional[str],
+                      dask_workers: int):
+    if task_runner == "dask":
+        from prefect_dask import DaskTaskRunner
+        if dask_address:
+            return DaskTaskRunner(address=dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": max(1, dask_workers), "threads_per_worker": 1,
+                                              "processes": True, "dashboard_address": None})
+    from prefect.task_runners import ThreadPoolTaskRunner
+    return ThreadPoolTaskRunner(max_workers=max(1, concurrency if task_runner == "threads" else 1))
+
+
+def _start_run(url: str, params: dict) -> int:
+    from docmine.db import session_scope
+    from docmine.models import IngestRun
+    with session_scope(url) as session:
+        run = IngestRun(trigger="flow", status="running", settings=params)
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def _finish_run(url: str, run_id: int, status: str, summary: dict,
+                source_failures: list[dict]) -> None:
+    from docmine.db import session_scope
+    from docmine.models import IngestItem, IngestRun, utcnow
+    with session_scope(url) as session:
+        for f in source_failures:
+            session.add(IngestItem(run_id=run_id, source=f["location"], outcome="failed",
+                                   error_code=f["code"], reason=_one_line(f["reason"])))
+        row = session.get(IngestRun, run_id)
+        row.status, row.finished_at, row.summary = status, utcnow(), summary
+
+
+def _unchanged(url: str, candidates: list[dict], model: str) -> set[str]:
+    """Locations whose remembered sha256 is stored and extracted by ``model``:
+    nothing to do for them (no task run, no parsing)."""
+    from sqlalchemy import select
+
+    from docmine.db import session_scope
+    from docmine.models import Document
+    shas = {c["sha256"]: c["location"] for c in candidates if c.get("sha256") and not c.get("changed")}
+    if not shas:
+        return set()
+    done: set[str] = set()
+    keys = list(shas)
+    with session_scope(url) as session:
+        for i in range(0, len(keys), 500):
+            rows = session.execute(select(Document.sha256, Document.extracted_version)
+                                   .where(Document.sha256.in_(keys[i:i + 500]))).all()
+            done |= {shas[r.sha256] for r in rows if r.extracted_version == model}
+    return done
+
+
+def render_summary(summary: dict) -> str:
+    """The run summary as markdown (the artifact) — also readable as plain text."""
+    lines = [f"# docmine nightly ingest — {summary['status']}", "",
+             "| discovered | new | skipped | needs OCR | failed | pages | mentions | action items | duration |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+             f"| {summary['discovered']} | {summary['new']} | {summary['skipped']} | {summary['needs_ocr']} "
+             f"| {len(summary['failed'])} | {summary['pages']} | {summary['mentions']} "
+             f"| {summary['action_items']} | {summary['duration_s']:.1f} s |", ""]
+    if summary.get("not_modified"):
+        lines.append(f"HTTP 304 (not modified): {summary['not_modified']}; "
+                     f"unchanged files not re-read: {summary.get('unchanged', 0)}.")
+        lines.append("")
+    if summary["failed"]:
+        lines += ["## Failures", "", "| where | step | code | reason |", "|---|---|---|---|"]
+        for f in summary["failed"]:
+            reason = str(f.get("reason") or "").replace("|", "\\|")
+            lines.append(f"| {f['location']} | {f.get('step') or ''} | {f.get('code') or ''} | {reason} |")
+        lines.append("")
+    lines.append(f"Sources: {', '.join(summary['sources'])}  ")
+    lines.append(f"Database: {summary['database']}  ")
+    lines.append(f"Model version: {summary['model_version']}; task runner: {summary['task_runner']}; "
+                 f"ingest run #{summary['run_id']}")
+    return "\n".join(lines)
+
+
+def render_text(summary: dict) -> str:
+    s = summary
+    text = (f"{s['status']}: discovered {s['discovered']}, new {s['new']}, skipped {s['skipped']}, "
+            f"needs_ocr {s['needs_ocr']}, failed {len(s['failed'])}, pages {s['pages']}, "
+            f"mentions {s['mentions']}, action items {s['action_items']}, {s['duration_s']:.1f} s")
+    for f in s["failed"]:
+        text += f"\n  failed: {f['location']} [{f.get('step') or 'source'}:{f.get('code')}] {f.get('reason')}"
+    return text
+
+
+def default_sources(settings: Settings) -> list[str]:
+    return [f"folder:{settings.samples_dir}"]
+
+
+# --------------------------------------------------------------------------- flows
+@flow(name="nightly-ingest", log_prints=False, validate_parameters=True)
+def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[str] = None,
+                   concurrency: int = 4, task_runner: str = "sequential",
+                   dask_address: Optional[str] = None, dask_workers: int = 2,
+                   data_dir: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT,
+                   max_bytes: int = DEFAULT_MAX_BYTES, allowed_hosts: Optional[list[str]] = None):
+    """Ingest new and changed meeting papers from every source, then extract and store.
+
+    * ``sources``: ``folder:/path``, ``http://host/index.html`` or a PDF URL
+      (default: the sample corpus);
+    * ``database_url``: SQLAlchemy URL (default: the settings in force, the
+      embedded SQLite ``<data_dir>/docmine.db``);
+    * ``concurrency``: documents in flight at once (a limit for ``threads`` and
+      ``dask``; ``sequential`` runs one at a time);
+    * ``task_runner``: ``sequential``, ``threads`` or ``dask`` (a local cluster
+      of ``dask_workers`` processes, or the cluster at ``dask_address``).
+    """
+    t0 = time.perf_counter()
+    log = get_run_logger()
+    if task_runner not in TASK_RUNNERS:
+        raise ValueError(f"task_runner must be one of {TASK_RUNNERS}, not {task_runner!r}")
+    settings = _settings(database_url, data_dir)
+    data_dir = str(Path(settings.data_dir).resolve())
+    url = settings.url
+    specs = list(sources) if sources else default_sources(settings)
+    from docmine.nlp import model_version
+    from docmine.sources import allowed_hosts_for
+    model = model_version(settings)
+    hosts = sorted(allowed_hosts_for(specs, allowed_hosts or []))
+    prepare_database(url)
+    run_id = _start_run(url, {"sources": specs, "task_runner": task_runner, "concurrency": concurrency,
+                              "model_version": model})
+    log.info("ingest run #%s: %d source(s) → %s (model %s, %s)", run_id, len(specs),
+             _safe_url(url), model, task_runner)
+
+    # ---- discover
+    candidates: list[dict] = []
+    source_failures: list[dict] = []
+    for spec in specs:
+        st = discover_source(spec, data_dir, timeout, max_bytes, hosts, return_state=True)
+        if st.is_completed():
+            found = st.result()
+            candidates.extend(found["candidates"])
+            source_failures.extend(found["failures"])
+        else:
+            exc = st.result(raise_on_failure=False)
+            code = exc.code if isinstance(exc, FetchError) else _code_of(exc)
+            reason = exc.reason if isinstance(exc, FetchError) else _one_line(f"{type(exc).__name__}: {exc}")
+            source_failures.append({"source": spec, "location": found_target(spec), "code": code,
+                                    "reason": reason})
+    seen: set[str] = set()
+    candidates = [c for c in candidates if not (c["location"] in seen or seen.add(c["location"]))]
+    for f in source_failures:
+        log.warning("source failure: %s [%s] %s", f["location"], f["code"], f["reason"])
+
+    # ---- skip what is already done without a task run
+    unchanged = _unchanged(url, candidates, model)
+    todo = [c for c in candidates if c["location"] not in unchanged]
+    log.info("discovered %d document(s): %d unchanged, %d to check", len(candidates), len(unchanged), len(todo))
+
+    # ---- per document, at most `concurrency` in flight
+    kwargs = dict(run_id=run_id, url=url, data_dir=data_dir, model=model, allowed_hosts=hosts,
+                  timeout=timeout, max_bytes=max_bytes)
+    records: list[dict] = []
+
+    def note(rec: dict) -> None:
+        records.append(rec)
+        extra = (f"{rec['pages']} page(s), {rec['mentions']} mention(s), {rec['action_items']} action item(s)"
+                 if rec["outcome"] in ("new", "needs_ocr") else (rec.get("reason") or ""))
+        if rec["outcome"] == "failed":
+            extra = f"[{rec.get('step')}:{rec.get('code')}] {rec.get('reason')}"
+        log.info("[%d/%d] %-9s %s  %s", len(records), len(todo), rec["outcome"],
+                 Path(rec["location"]).name, extra)
+
+    if task_runner == "sequential":
+        for c in todo:
+            note(process_document(c, **kwargs))
+    else:
+        runner = _make_task_runner(task_runner, concurrency, dask_address, dask_workers)
+        with runner:
+            window = max(1, concurrency)
+            pending: list = []
+            for c in todo:
+                pending.append((c, runner.submit(process_document, parameters={"candidate": c, **kwargs})))
+                if len(pending) >= window:
+                    note(_result_of(*pending.pop(0)))
+            for c, fut in pending:
+                note(_result_of(c, fut))
+
+    # ---- summary
+    failed = [dict(r, step=r.get("step")) for r in records if r["outcome"] == "failed"]
+    failed += [{"location": f["location"], "step": "discover", "code": f["code"], "reason": f["reason"]}
+               for f in source_failures]
+    n_fail_docs = sum(1 for r in records if r["outcome"] == "failed")
+    summary = {
+        "run_id": run_id, "sources": specs, "database": _safe_url(url), "model_version": model,
+        "task_runner": task_runner,
+        "discovered": len(candidates), "unchanged": len(unchanged),
+        "new": sum(r["outcome"] == "new" for r in records),
+        "needs_ocr": sum(r["outcome"] == "needs_ocr" for r in records),
+        "skipped": len(unchanged) + sum(r["outcome"] == "skipped" for r in records),
+        "not_modified": sum(bool(r.get("not_modified")) for r in records),
+        "extracted": sum(bool(r.get("extracted")) for r in records),
+        "failed": [{k: f.get(k) for k in ("location", "step", "code", "reason")} for f in failed],
+        "pages": sum(r["pages"] for r in records),
+        "mentions": sum(r["mentions"] for r in records),
+        "action_items": sum(r["action_items"] for r in records),
+        "duration_s": round(time.perf_counter() - t0, 2),
+    }
+    if not failed:
+        status = "ok"
+    elif (candidates and n_fail_docs == len(todo) and todo) or (not candidates and source_failures):
+        status = "failed"
+    else:
+        status = "partial"
+    summary["status"] = status
+    _finish_run(url, run_id, status, summary, source_failures)
+    try:
+        create_markdown_artifact(markdown=render_summary(summary), key="docmine-nightly-ingest",
+                                 description=f"docmine ingest run #{run_id}: {status}")
+    except Exception as exc:  # an artifact is a nicety: never fail the run for it
+        log.warning("could not create the summary artifact: %s", exc)
+    log.info("summary: %s", render_text(summary))
+    if failed:
+        return Failed(message=f"partial failure: {len(failed)} failure(s) "
+                              f"({n_fail_docs} of {len(todo)} document(s), {len(source_failures)} source/link(s))"
+                      if status == "partial" else f"failed: {len(failed)} failure(s), nothing stored",
+                      data=summary)
+    return Completed(message=f"ok: {summary['new']} new, {summary['skipped']} skipped", data=summary)
+
+
+def _result_of(candidate: dict, future) -> dict:
+    future.wait()
+    st = future.state
+    if st is not None and st.is_completed():
+        return future.result()
+    exc = st.result(raise_on_failure=False) if st is not None else None
+    return {"location": candidate["location"], "source": candidate["source"], "outcome": "failed", "step": "task", "code": "crashed",
+            "reason": _one_line(f"task ended {st.type.value if st else '?'}: {exc}"), "document_id": None,
+            "pages": 0, "mentions": 0, "action_items": 0, "extracted": False, "not_modified": False}
+
+
+def _safe_url(url: str) -> str:
+    try:
+        from sqlalchemy.engine import make_url
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # pragma: no cover
+        return url
+
+
+@flow(name="reextract", log_prints=False)
+def reextract(database_url: Optional[str] = None, only_outdated: bool = True,
+              data_dir: Optional[str] = None):
+    """Re-run extraction over stored documents for the model version in force:
+    every document, or (default) those whose ``extracted_version`` differs from
+    ``docmine.nlp.model_version()``. One transaction per document, so an
+    interrupted re-extraction resumes where it stopped."""
+    from sqlalchemy import or_, select
+
+    from docmine.db import session_scope
+    from docmine.models import Document
+    from docmine.nlp import model_version
+    t0 = time.perf_counter()
+    log = get_run_logger()
+    settings = _settings(database_url, data_dir)
+    url = settings.url
+    model = model_version(settings)
+    prepare_database(url)
+    with session_scope(url) as session:
+        q = select(Document.id).order_by(Document.id)
+        if only_outdated:
+            q = q.where(or_(Document.extracted_version.is_(None), Document.extracted_version != model))
+        ids = list(session.scalars(q))
+    log.info("re-extracting %d document(s) with %s", len(ids), model)
+    done, failed, mentions, actions = 0, [], 0, 0
+    for i, doc_id in enumerate(ids, 1):
+        st = extract_document(doc_id, url, str(settings.data_dir), return_state=True)
+        if st.is_completed():
+            r = st.result()
+            done += 1
+            mentions += _count(r, "mentions", "n_mentions")
+            actions += _count(r, "action_items", "n_action_items", "actions")
+            log.info("[%d/%d] document %d: %d mention(s)", i, len(ids), doc_id, _count(r, "mentions", "n_mentions"))
+        else:
+            exc = st.result(raise_on_failure=False)
+            failed.append({"document_id": doc_id, "reason": _one_line(f"{type(exc).__name__}: {exc}")})
+            log.warning("[%d/%d] document %d failed: %s", i, len(ids), doc_id, failed[-1]["reason"])
+    summary = {"model_version": model, "documents": len(ids), "extracted": done, "failed": failed,
+               "mentions": mentions, "action_items": actions,
+               "duration_s": round(time.perf_counter() - t0, 2), "database": _safe_url(url)}
+    md = (f"# docmine re-extraction ({model})\n\n| documents | extracted | failed | mentions | action items | "
+          f"duration |\n|---:|---:|---:|---:|---:|---:|\n| {len(ids)} | {done} | {len(failed)} | {mentions} | "
+          f"{actions} | {summary['duration_s']:.1f} s |\n")
+    md += "".join(f"\n- document {f['document_id']}: {f['reason']}" for f in failed)
+    try:
+        create_markdown_artifact(markdown=md, key="docmine-reextract", description=f"re-extraction with {model}")
+    except Exception as exc:
+        log.warning("could not create the summary artifact: %s", exc)
+    log.info("re-extracted %d of %d document(s), %d failed, %.1f s", done, len(ids), len(failed),
+             summary["duration_s"])
+    if failed:
+        return Failed(message=f"partial failure: {len(failed)} of {len(ids)} document(s) failed", data=summary)
+    return Completed(message=f"ok: {done} document(s) re-extracted", data=summary)

@@ -1,0 +1,80 @@
+"""UN document symbols: recognise, normalise, continue and complete them.
+
+Pure functions, no spaCy. Two families:
+
+* slash symbols of UN bodies: ``UNEP/CMS/StC44/13``, ``UNEP/CMS/COP11/Doc.10.3``,
+  ``CBD/COP/DEC/16/31``, ``UNEP/CBD/COP/12/INF/5``, ``IPBES/3/18``;
+* CITES symbols: ``CoP18 Doc. 12``, ``SC65 Doc. 7 (Rev. 1)``, ``AC30 Inf. 5``.
+
+The id of a symbol is its text with whitespace removed (spec §1).
+"""
+from __future__ import annotations
+
+import re
+
+#: first element of a slash symbol (issuing body); data, extend freely
+SLASH_HEADS = ["UNEP", "CBD", "IPBES", "UNEA", "FCCC", "ICCD", "UNESCO", "WHC", "AEWA", "UNCCD",
+               "CMS", "CITES", "E", "A", "UNDP", "FAO", "IOTC", "CEM", "PNUE", "UNEP-WCMC", "EUROBATS",
+               "ASCOBANS", "ACCOBAMS", "IWC", "SC-CITES"]
+_HEADS = "|".join(sorted((re.escape(h) for h in SLASH_HEADS), key=len, reverse=True))
+# the last element never ends in a dot (sentence punctuation)
+_SEG = r"[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?"
+SLASH = rf"(?:{_HEADS})(?:/{_SEG})+(?=[^\w/]|$)"
+CITES = (r"(?:CoP|SC|AC|PC)\d{1,2}\s+(?:Doc|Inf|Com)\.\s*\d+(?:\.\d+)*(?:\s+[A-Z]\d?(?![\w]))?"
+         r"(?:\s*\((?:Rev|rev)\.\s*\d+\))?(?:\s+Add\.(?:\s*\d+)?)?")
+#: a full symbol (group ``sym`` for slash symbols, ``cites`` for CITES ones)
+SYMBOL_RE = re.compile(rf"(?<![\w/])(?:(?P<sym>{SLASH})|(?P<cites>{CITES}))")
+#: an elliptic continuation right after a symbol: ``, 18.2 et 18.3``
+CONT_RE = re.compile(r"(?:\s*,\s*|\s+(?:et|and|y|&)\s+)(?P<n>\d+(?:\.\d+)*(?:/(?:Add|Rev|Corr)\.\d+)?)(?![\w/]|\.\d)")
+#: a bare short form after the word document(s): ``le document 10.3``
+SHORT_RE = re.compile(
+    r"(?:documents?|docs?\.|documentos?)\s+(?P<n>\d{1,3}(?:\.\d{1,3})*(?:/(?:Add|Rev|Corr)\.\d+)?)(?![\w/]|\.\d|\s*%)",
+    re.I)
+_LAST_NUM = re.compile(r"^(?P<prefix>.*?)(?P<num>\d+(?:\.\d+)*)(?P<tail>(?:/(?:Add|Rev|Corr)\.\d+|\s*\((?:Rev|rev)\.\s*\d+\))*)$")
+
+
+def symbol_id(text: str) -> str:
+    """The canonical id: whitespace removed."""
+    return re.sub(r"\s+", "", text)
+
+
+def series_prefix(symbol: str) -> str | None:
+    """``UNEP/CMS/StC44/13`` → ``UNEP/CMS/StC44/``; ``CoP18 Doc. 12`` → ``CoP18Doc.``."""
+    m = _LAST_NUM.match(symbol_id(symbol))
+    if not m or not m.group("prefix"):
+        return None
+    prefix = m.group("prefix")
+    if not (prefix.endswith("/") or prefix.endswith(".")):
+        return None
+    return prefix
+
+
+def number_shape(num: str) -> int:
+    """How many dot-separated parts a number has (``18.1`` → 2)."""
+    return num.split("/")[0].count(".") + 1
+
+
+def last_number(symbol: str) -> str | None:
+    m = _LAST_NUM.match(symbol_id(symbol))
+    return m.group("num") if m else None
+
+
+def continuations(text: str, end: int, symbol: str) -> list[tuple[int, str]]:
+    """Elliptic continuations after a symbol ending at ``end``: [(end_char, full id)]."""
+    prefix = series_prefix(symbol)
+    last = last_number(symbol)
+    if not prefix or last is None:
+        return []
+    out = []
+    pos = end
+    shape = number_shape(last)
+    while True:
+        m = CONT_RE.match(text, pos)
+        if not m:
+            break
+        n = m.group("n")
+        if number_shape(n) != shape or (shape == 1 and len(n) == 4):
+            break
+        out.append((m.end(), prefix + n))
+        pos = m.end()
+    return out
