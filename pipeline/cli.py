@@ -1,6 +1,219 @@
-"""The ``docmine`` console script: the library's CLI plus the flow commands (being written)."""
+"""The ``docmine`` console script: the library's CLI plus the flow commands.
+
+* ``docmine run [PATH...]``: one run of the ``nightly-ingest`` flow now
+  (default: the sample corpus into the embedded SQLite database);
+* ``docmine serve [--cron "0 2 * * *"] [--source ...]``: serve the nightly
+  deployment (and an unscheduled ``reextract`` one) from this process, no
+  Prefect server to set up;
+* ``docmine reextract``: re-run extraction for the model version in force.
+
+Prefect runs embedded: with no ``PREFECT_API_URL`` configured it starts a
+temporary local API for the process; its files live in
+``<data_dir>/prefect`` unless ``PREFECT_HOME`` is set. Prefect settings are
+set here, before Prefect is imported (the library never imports it).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
 from docmine.cli import app
+from docmine.cli.common import DatabaseOption
+
+DEFAULT_CRON = "0 2 * * *"
+
+
+def configure_prefect(data_dir: Optional[Path] = None, *, quiet: bool = True) -> None:
+    """Environment for an embedded Prefect (no server to set up, little noise).
+    Values already in the environment win. Must run before ``import prefect``."""
+    from docmine.settings import get_settings
+    data_dir = Path(data_dir or get_settings().data_dir).resolve()
+    defaults = {
+        "PREFECT_HOME": str(data_dir / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+        "PREFECT_LOGGING_LOG_PRINTS": "false",
+        "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
+        "PREFECT_UI_ENABLED": "false",
+        "PREFECT_SERVER_UI_ENABLED": "false",
+        "PREFECT_CLIENT_ENABLE_METRICS": "false",
+        # the temporary API starts in a subprocess: give a loaded machine time
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+    }
+    if quiet:
+        defaults["PREFECT_LOGGING_LEVEL"] = "INFO"
+    for k, v in defaults.items():
+        os.environ.setdefault(k, v)
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+
+
+def quiet_loggers() -> None:
+    """Keep the flow's own progress lines, drop per-task-run state chatter."""
+    import logging
+    for name in ("prefect.task_runs", "prefect.server", "docket", "uvicorn", "uvicorn.error",
+                 "prefect.events", "distributed", "distributed.worker", "distributed.scheduler",
+                 "distributed.nanny", "distributed.core", "distributed.http.proxy"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _sources(paths: Optional[List[str]], sources: Optional[List[str]]) -> Optional[list[str]]:
+    out = [f"folder:{Path(p).resolve()}" for p in (paths or [])]
+    out += list(sources or [])
+    return out or None
+
+
+def _exit_code(state) -> int:
+    return 0 if state.is_completed() else 1
+
+
+def _print_summary(summary: dict) -> None:
+    from docmine_pipeline.flows import render_text
+    typer.echo(render_text(summary))
+
+
+@app.command("run")
+def run_cmd(
+    paths: Optional[List[str]] = typer.Argument(
+        None, help="PDF files or folders (default: the sample corpus corpus/samples)."),
+    source: Optional[List[str]] = typer.Option(
+        None, "--source", "-s", help="A source: folder:/path, http://host/index.html or a PDF URL "
+        "(repeatable; added to PATHs)."),
+    database: Optional[str] = DatabaseOption,
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", envvar="DOCMINE_DATA_DIR",
+                                            help="Folder for the embedded database, downloads and state."),
+    task_runner: str = typer.Option("sequential", "--task-runner", help="sequential | threads | dask"),
+    concurrency: int = typer.Option(4, "--concurrency", "-j", help="Documents in flight at once (threads, dask)."),
+    dask_address: Optional[str] = typer.Option(None, "--dask-address",
+                                               help="An existing Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+                                               "(implies --task-runner dask)."),
+    dask_workers: int = typer.Option(2, "--dask-workers", help="Workers of the local Dask cluster."),
+) -> None:
+    """Ingest, extract and store now: one run of the nightly-ingest flow
+    (docmine_pipeline.flows.nightly_ingest). Exit code 1 if some input failed."""
+    configure_prefect(data_dir)
+    from docmine_pipeline.flows import nightly_ingest
+    quiet_loggers()
+    if dask_address:
+        task_runner = "dask"
+    state = nightly_ingest(sources=_sources(paths, source), database_url=database,
+                           data_dir=str(data_dir) if data_dir else None, task_runner=task_runner,
+                           concurrency=concurrency, dask_address=dask_address, dask_workers=dask_workers,
+                           return_state=True)
+    summary = state.result(raise_on_failure=False)
+    if isinstance(summary, dict):
+        _print_summary(summary)
+    else:
+        typer.echo(f"flow ended {state.type.value}: {state.message or summary}", err=True)
+    raise typer.Exit(_exit_code(state))
+
+
+@app.command("reextract")
+def reextract_cmd(
+    database: Optional[str] = DatabaseOption,
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", envvar="DOCMINE_DATA_DIR"),
+    all_documents: bool = typer.Option(False, "--all", help="Every document, not only outdated ones."),
+) -> None:
+    """Re-run extraction over stored documents whose model version is not the
+    one in force (docmine_pipeline.flows.reextract). Resumable."""
+    configure_prefect(data_dir)
+    from docmine_pipeline.flows import reextract
+    quiet_loggers()
+    state = reextract(database_url=database, only_outdated=not all_documents,
+                      data_dir=str(data_dir) if data_dir else None, return_state=True)
+    s = state.result(raise_on_failure=False)
+    if isinstance(s, dict):
+        typer.echo(f"re-extracted {s['extracted']} of {s['documents']} document(s) with {s['model_version']}, "
+                   f"{len(s['failed'])} failed, {s['mentions']} mentions, {s['action_items']} action items, "
+                   f"{s['duration_s']:.1f} s")
+    raise typer.Exit(_exit_code(state))
+
+
+def next_runs(cron: str, n: int = 3, *, now: Optional[datetime] = None) -> list[datetime]:
+    """The next ``n`` times (UTC) a cron expression fires."""
+    from cronsim import CronSim
+    it = CronSim(cron, now or datetime.now(timezone.utc))
+    return [next(it) for _ in range(n)]
+
+
+@app.command("serve")
+def serve_cmd(
+    cron: str = typer.Option(DEFAULT_CRON, "--cron", envvar="DOCMINE_CRON",
+                             help="When the nightly ingest runs (cron, UTC)."),
+    source: Optional[List[str]] = typer.Option(
+        None, "--source", "-s", help="folder:/path, http://host/index.html or a PDF URL (repeatable; "
+        "default: the sample corpus)."),
+    database: Optional[str] = DatabaseOption,
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", envvar="DOCMINE_DATA_DIR"),
+    task_runner: str = typer.Option("sequential", "--task-runner", help="sequential | threads | dask"),
+    concurrency: int = typer.Option(4, "--concurrency", "-j"),
+    dask_address: Optional[str] = typer.Option(None, "--dask-address"),
+    run_now: bool = typer.Option(False, "--run-now", help="Also start one run immediately."),
+) -> None:
+    """Serve the nightly-ingest deployment on a cron schedule (and reextract,
+    unscheduled) from this process: no Prefect server or worker to set up.
+    Stop with Ctrl-C."""
+    try:
+        upcoming = next_runs(cron)
+    except Exception as exc:
+        typer.echo(f"invalid --cron {cron!r}: {exc}", err=True)
+        raise typer.Exit(2)
+    configure_prefect(data_dir)
+    from prefect import serve
+
+    from docmine.settings import get_settings
+    from docmine_pipeline.flows import default_sources, nightly_ingest, reextract
+    quiet_loggers()
+    from prefect.schedules import Cron
+    settings = get_settings(database_url=database, data_dir=data_dir)
+    sources = list(source) if source else default_sources(settings)
+    if dask_address:
+        task_runner = "dask"
+    params = {"sources": sources, "database_url": settings.url,
+              "data_dir": str(Path(settings.data_dir).resolve()), "task_runner": task_runner,
+              "concurrency": concurrency, "dask_address": dask_address}
+    nightly = nightly_ingest.to_deployment(name="docmine-nightly", schedules=[Cron(cron, timezone="UTC")],
+                                           parameters=params, description="Nightly ingestion of new papers")
+    re_dep = reextract.to_deployment(name="docmine-reextract",
+                                     parameters={"database_url": settings.url,
+                                                 "data_dir": params["data_dir"]})
+    typer.echo("docmine serve: the nightly ingest is scheduled.")
+    typer.echo(f"  deployment   nightly-ingest/docmine-nightly   cron '{cron}' (UTC)")
+    typer.echo(f"  next runs    {', '.join(t.strftime('%Y-%m-%d %H:%M UTC') for t in upcoming)}")
+    typer.echo(f"  sources      {', '.join(sources)}")
+    typer.echo(f"  database     {_safe(settings.url)}")
+    typer.echo(f"  also served  reextract/docmine-reextract (no schedule)")
+    typer.echo(f"  Prefect home {os.environ.get('PREFECT_HOME')}  "
+               f"(API: {os.environ.get('PREFECT_API_URL') or 'embedded, this process'})")
+    typer.echo("Leave this running; Ctrl-C stops it.")
+    sys.stdout.flush()
+    if run_now:
+        import threading
+
+        def _kick() -> None:
+            import time
+            from prefect.deployments import run_deployment
+            time.sleep(5)
+            try:
+                run_deployment("nightly-ingest/docmine-nightly", timeout=0)
+            except Exception as exc:  # pragma: no cover - best effort
+                typer.echo(f"could not start the immediate run: {exc}", err=True)
+        threading.Thread(target=_kick, daemon=True).start()
+    serve(nightly, re_dep, limit=1, print_starting_message=False)
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -42,7 +42,7 @@ from docmine.settings import Settings, get_settings
 
 #: retries of the I/O tasks and the base of their exponential back-off (seconds)
 IO_RETRIES = 3
-IO_BACKOFF = 2.0
+IO_BACKOFF = 2.0  # seconds: 2, 4, 8 (± 20 % jitter); the flow parameter ``io_backoff`` changes it
 TASK_RUNNERS = ("sequential", "threads", "dask")
 
 
@@ -189,10 +189,15 @@ def _document_state(url: str, *, sha256: Optional[str] = None,
 
 @task(name="process-document")
 def process_document(candidate: dict, *, run_id: int, url: str, data_dir: str, model: str,
-                     allowed_hosts: list[str], timeout: float, max_bytes: int) -> dict:
+                     allowed_hosts: list[str], timeout: float, max_bytes: int,
+                     io_backoff: float = IO_BACKOFF) -> dict:
     """fetch → read+store → extract+store for one document; never raises: a
     failure is returned with its step, code and reason."""
     from docmine.sources import Candidate, remember_file
+    delays = exponential_backoff(backoff_factor=io_backoff)
+    fetch = fetch_document.with_options(retry_delay_seconds=delays)
+    ingest = ingest_document.with_options(retry_delay_seconds=delays)
+    extract = extract_document.with_options(retry_delay_seconds=delays)
     rec: dict[str, Any] = {"location": candidate["location"], "source": candidate["source"],
                            "outcome": "failed", "step": None, "code": None, "reason": None,
                            "document_id": None, "pages": 0, "mentions": 0, "action_items": 0,
@@ -201,7 +206,7 @@ def process_document(candidate: dict, *, run_id: int, url: str, data_dir: str, m
     try:
         rec["step"] = "fetch"
         try:
-            local = fetch_document(candidate, data_dir, allowed_hosts, timeout, max_bytes)
+            local = fetch(candidate, data_dir, allowed_hosts, timeout, max_bytes)
         except FetchError as exc:
             rec.update(code=exc.code, reason=exc.reason)
             return rec
@@ -213,7 +218,7 @@ def process_document(candidate: dict, *, run_id: int, url: str, data_dir: str, m
             sha = local["sha256"]
         else:
             rec["step"] = "read"
-            out = ingest_document(local["path"], candidate["location"], run_id, url, data_dir)
+            out = ingest(local["path"], candidate["location"], run_id, url, data_dir)
             sha = out.get("sha256")
             rec.update(outcome=out["outcome"], document_id=out.get("document_id"),
                        reason=out.get("reason"), code=out.get("error_code"), pages=out.get("pages") or 0)
@@ -222,7 +227,7 @@ def process_document(candidate: dict, *, run_id: int, url: str, data_dir: str, m
             existing = _document_state(url, document_id=rec["document_id"]) if rec["document_id"] else None
         if existing and existing.get("extracted_version") != model:
             rec["step"] = "extract"
-            result = extract_document(existing["id"], url, data_dir)
+            result = extract(existing["id"], url, data_dir)
             rec.update(extracted=True, mentions=_count(result, "mentions", "n_mentions"),
                        action_items=_count(result, "action_items", "n_action_items", "actions"))
         rec["step"] = None
@@ -292,7 +297,10 @@ def _unchanged(url: str, candidates: list[dict], model: str) -> set[str]:
 
     from docmine.db import session_scope
     from docmine.models import Document
-    shas = {c["sha256"]: c["location"] for c in candidates if c.get("sha256") and not c.get("changed")}
+    shas: dict[str, list[str]] = {}
+    for c in candidates:
+        if c.get("sha256") and not c.get("changed"):
+            shas.setdefault(c["sha256"], []).append(c["location"])
     if not shas:
         return set()
     done: set[str] = set()
@@ -301,7 +309,9 @@ def _unchanged(url: str, candidates: list[dict], model: str) -> set[str]:
         for i in range(0, len(keys), 500):
             rows = session.execute(select(Document.sha256, Document.extracted_version)
                                    .where(Document.sha256.in_(keys[i:i + 500]))).all()
-            done |= {shas[r.sha256] for r in rows if r.extracted_version == model}
+            for r in rows:
+                if r.extracted_version == model:
+                    done.update(shas[r.sha256])
     return done
 
 
@@ -350,7 +360,8 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
                    concurrency: int = 4, task_runner: str = "sequential",
                    dask_address: Optional[str] = None, dask_workers: int = 2,
                    data_dir: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT,
-                   max_bytes: int = DEFAULT_MAX_BYTES, allowed_hosts: Optional[list[str]] = None):
+                   max_bytes: int = DEFAULT_MAX_BYTES, allowed_hosts: Optional[list[str]] = None,
+                   io_backoff: float = IO_BACKOFF):
     """Ingest new and changed meeting papers from every source, then extract and store.
 
     * ``sources``: ``folder:/path``, ``http://host/index.html`` or a PDF URL
@@ -360,7 +371,10 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
     * ``concurrency``: documents in flight at once (a limit for ``threads`` and
       ``dask``; ``sequential`` runs one at a time);
     * ``task_runner``: ``sequential``, ``threads`` or ``dask`` (a local cluster
-      of ``dask_workers`` processes, or the cluster at ``dask_address``).
+      of ``dask_workers`` processes, or the cluster at ``dask_address``);
+    * ``timeout`` (s) and ``max_bytes`` per download; ``allowed_hosts`` beyond
+      the hosts of the HTTP sources; ``io_backoff``: first retry delay (s) of
+      the I/O tasks (then doubled, 3 retries).
     """
     t0 = time.perf_counter()
     log = get_run_logger()
@@ -374,7 +388,8 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
     from docmine.sources import allowed_hosts_for
     model = model_version(settings)
     hosts = sorted(allowed_hosts_for(specs, allowed_hosts or []))
-    prepare_database(url)
+    delays = exponential_backoff(backoff_factor=io_backoff)
+    prepare_database.with_options(retry_delay_seconds=delays)(url)
     run_id = _start_run(url, {"sources": specs, "task_runner": task_runner, "concurrency": concurrency,
                               "model_version": model})
     log.info("ingest run #%s: %d source(s) → %s (model %s, %s)", run_id, len(specs),
@@ -384,7 +399,8 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
     candidates: list[dict] = []
     source_failures: list[dict] = []
     for spec in specs:
-        st = discover_source(spec, data_dir, timeout, max_bytes, hosts, return_state=True)
+        st = discover_source.with_options(retry_delay_seconds=delays)(
+            spec, data_dir, timeout, max_bytes, hosts, return_state=True)
         if st.is_completed():
             found = st.result()
             candidates.extend(found["candidates"])
@@ -407,7 +423,7 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
 
     # ---- per document, at most `concurrency` in flight
     kwargs = dict(run_id=run_id, url=url, data_dir=data_dir, model=model, allowed_hosts=hosts,
-                  timeout=timeout, max_bytes=max_bytes)
+                  timeout=timeout, max_bytes=max_bytes, io_backoff=io_backoff)
     records: list[dict] = []
 
     def note(rec: dict) -> None:

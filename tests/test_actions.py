@@ -73,6 +73,16 @@ ACTION_REQUISE = [
       ("b", "cms-standing-committee", "Le Comité permanent", "faire", "CMS StC46", None, "b) faire")]),
 ]
 
+ACTION_REQUISE += [
+    ("Action requise :\nLe Comité permanent est invité à :\n1. Prendre note du rapport ;\n"
+     "2. Adopter le budget pour 2016-2017.",  # a budget period is not a deadline
+     [("1", "cms-standing-committee", "Le Comité permanent", "prendre note", None, None, "1. Prendre"),
+      ("2", "cms-standing-committee", "Le Comité permanent", "adopter", None, None, "2. Adopter")]),
+    ("Action requise :\nLe Comité permanent est invité à :\n• prendre note du rapport ;\n• approuver le budget.",
+     [(None, "cms-standing-committee", "Le Comité permanent", "prendre note", None, None, "prendre note"),
+      (None, "cms-standing-committee", "Le Comité permanent", "approuver", None, None, "approuver")]),
+]
+
 MANDATES = [
     ("Le Comité permanent s'appliquera, entre autres, à:\n\n  • réfléchir à des domaines de coopération ;\n"
      "  • explorer des possibilités de synergies ; et\n  • faire des recommandations à la 20e session de la "
@@ -80,6 +90,28 @@ MANDATES = [
      [(None, "cites-standing-committee", "Le Comité permanent", "réfléchir", None, None, "réfléchir"),
       (None, "cites-standing-committee", "Le Comité permanent", "explorer", None, None, "explorer"),
       (None, "cites-standing-committee", "Le Comité permanent", "faire", "CITES CoP20", None, "faire")]),
+]
+
+MANDATES += [
+    ("Les Parties ont convenu que le Comité permanent s'appliquera à :\n• examiner les rapports ;\n"
+     "• faire rapport à la CoP19.",
+     [(None, "cites-standing-committee", "le Comité permanent", "examiner", None, None, "examiner"),
+      (None, "cites-standing-committee", "le Comité permanent", "faire", "CITES CoP19", None, "faire")]),
+]
+
+MANDATES += [
+    # CITES decisions: "Les Parties sont invitées à :" / "Le Secrétariat doit, … :" with lettered tasks
+    ("À l'adresse des Parties\n18.50 Les Parties sont invitées à :\na) communiquer au Secrétariat les "
+     "informations disponibles ;\nb) faire rapport au Comité permanent à sa 78e session.",
+     [("a", "parties", "Les Parties", "communiquer", None, None, "a) communiquer"),
+      ("b", "parties", "Les Parties", "faire", "CITES SC78", None, "b) faire")]),
+    ("À l'adresse du Secrétariat\n18.51 Le Secrétariat doit, sous réserve de financements externes :\n"
+     "a) organiser un atelier ;\nb) faire rapport à la 19e session de la Conférence des Parties.",
+     [("a", "cites-secretariat", "Le Secrétariat", "organiser", None, None, "a) organiser"),
+      ("b", "cites-secretariat", "Le Secrétariat", "faire", "CITES CoP19", None, "b) faire")]),
+    ("Action requise :\nLe Comité permanent est prié de :\ni) prendre note du rapport ;\nii) adopter le budget.",
+     [("i", "cites-standing-committee", "Le Comité permanent", "prendre note", None, None, "i) prendre"),
+      ("ii", "cites-standing-committee", "Le Comité permanent", "adopter", None, None, "ii) adopter")]),
 ]
 
 OPERATIVE = [
@@ -105,6 +137,15 @@ OPERATIVE = [
        None, None, "Invite")]),
 ]
 
+OPERATIVE_CBD = [
+    ("La Conférence des Parties,\nRappelant la décision XI/2,\n1. Prie la Secrétaire exécutive, sous réserve de la "
+     "disponibilité de ressources, de faire rapport à l'Organe subsidiaire chargé de fournir des avis "
+     "scientifiques, techniques et technologiques à sa dix-neuvième réunion ;\n2. Invite les Parties qui "
+     "sont en mesure de le faire à fournir un soutien financier d'ici à 2020 ;",
+     [("1", "cbd-executive-secretary", "la Secrétaire exécutive", "prier", "CBD SBSTTA19", None, "Prie"),
+      ("2", "parties", "les Parties qui sont en mesure de le faire", "inviter", None, "2020", "Invite")]),
+]
+
 NOT_ITEMS = [
     "Les Parties ont été priées de soumettre leurs rapports nationaux.",
     "Les donateurs sont encouragés à fournir des fonds pour la mise en œuvre de cette initiative.",
@@ -117,6 +158,9 @@ NOT_ITEMS = [
     "2. La Résolution 8.2 a adopté le Plan stratégique qui comprend quatre objectifs :\n"
     "a) Assurer la conservation des espèces migratrices ;\nb) Renforcer le rôle de la CMS.",
     "La 62ème réunion du Comité permanent de la CITES sera invitée à approuver le plan de travail.",
+    "Il s'agit de l'action requise par les pays. Le Comité permanent est invité à noter ceci.",
+    "En 2012, le Secrétariat doit encore achever le rapport. Les Parties doivent soumettre leurs rapports.",
+    "Le Secrétariat est invité à participer à la réunion de l'IPBES en 2016.",
     "",
 ]
 
@@ -150,6 +194,11 @@ def test_mandate_lists(nlp, text, expected):
 @pytest.mark.parametrize("text,expected", OPERATIVE)
 def test_operative_clauses(nlp, text, expected):
     _check(items(nlp, text), expected, text)
+
+
+@pytest.mark.parametrize("text,expected", OPERATIVE_CBD)
+def test_operative_clauses_cbd(nlp, text, expected):
+    _check(items(nlp, text, symbol="UNEP/CBD/COP/12/1"), expected, text)
 
 
 @pytest.mark.parametrize("text", NOT_ITEMS)

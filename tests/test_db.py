@@ -64,7 +64,20 @@ def test_json_columns_are_json(db_url):
         assert got.settings == {}
 
 
-def test_concurrent_init_db_is_safe(db_url):
+def test_concurrent_init_db_in_processes_is_safe(db_url):
+    """Two programs starting at once on a fresh database both end up at head."""
+    import subprocess
+    import sys
+    code = "import sys; from docmine import db; db.init_db(sys.argv[1])"
+    procs = [subprocess.Popen([sys.executable, "-c", code, db_url], stderr=subprocess.PIPE, text=True)
+             for _ in range(3)]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    assert db.current_revision(db_url) == db.head_revision()
+
+
+def test_concurrent_init_db_in_threads_is_safe(db_url):
     errors: list[BaseException] = []
 
     def work():

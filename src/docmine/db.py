@@ -33,8 +33,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: seconds a SQLite writer waits for another one before giving up
 SQLITE_BUSY_TIMEOUT = 60
 
-#: arbitrary key of the PostgreSQL advisory lock that serialises migrations
-_PG_MIGRATION_LOCK = 7_320_011
+#: execution option choosing how SQLite transactions begin (DEFERRED|IMMEDIATE)
+SQLITE_BEGIN_OPTION = "docmine_sqlite_begin"
 
 UrlLike = Union[str, Settings, Engine, None]
 
@@ -42,6 +42,7 @@ _ENGINES: "OrderedDict[str, Engine]" = OrderedDict()
 _ENGINE_CACHE_SIZE = 8
 _INITIALISED: set[str] = set()
 _LOCK = threading.RLock()
+_MIGRATE_LOCK = threading.Lock()
 
 
 def normalise_url(url: str) -> str:
@@ -92,10 +93,13 @@ def _make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn):  # pragma: no cover - trivial
-        # take the write lock up front: a deferred transaction that reads and
-        # then writes can fail at once ("database is locked") when another
-        # process committed in between, without waiting for the busy timeout
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers never block writers (WAL) with a deferred BEGIN. A transaction
+        # that reads and then writes must take the write lock up front
+        # (BEGIN IMMEDIATE, see write_transaction): otherwise it fails at once
+        # with "database is locked" when another process committed in between,
+        # without waiting for the busy timeout.
+        mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
 
@@ -150,12 +154,15 @@ def init_db(url_or_engine: UrlLike = None) -> Engine:
     engine = get_engine(url_or_engine)
     key = engine.url.render_as_string(hide_password=False)
     cfg = alembic_config()
-    with engine.connect() as connection:
+    # Alembic's ``context`` is process-global: one upgrade at a time per process
+    # (other processes are held off by the database lock, see migrations/env.py)
+    with _MIGRATE_LOCK, engine.connect() as connection:
+        connection.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
         connection.commit()
-    with _LOCK:
-        _INITIALISED.add(key)
+        with _LOCK:
+            _INITIALISED.add(key)
     return engine
 
 
@@ -185,6 +192,16 @@ def _ready_engine(url_or_settings: UrlLike) -> Engine:
     if key not in _INITIALISED:
         init_db(engine)
     return engine
+
+
+def begin_write(session: Session) -> None:
+    """Start ``session``'s next transaction as a writer: on SQLite it takes the
+    write lock at once (``BEGIN IMMEDIATE``), so a transaction that reads and
+    then writes waits for other writers instead of failing; elsewhere a plain
+    begin. A transaction in progress is committed first."""
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
 
 
 def make_session_factory(url: UrlLike = None) -> sessionmaker:

@@ -293,6 +293,18 @@ def _records_from_kb_object(kb: Any) -> list[dict]:
         return []
     out = []
     for it in items:
+        if isinstance(getattr(it, "names", None), dict):  # docmine.kb.Org
+            aliases = []
+            for lang, names in it.names.items():
+                aliases.extend((n, lang, False) for n in names)
+            for lang, acrs in (getattr(it, "acronyms", None) or {}).items():
+                aliases.extend((a, lang, True) for a in acrs)
+            aliases.extend((a, "", a.isupper() and len(a) <= 12)
+                           for a in getattr(it, "aliases", None) or [])
+            out.append({"id": it.id, "name": getattr(it, "name", None) or it.id,
+                        "aliases": aliases, "treaty": getattr(it, "treaty", None) or None,
+                        "parent": getattr(it, "parent", None) or None})
+            continue
         get = (lambda k, d=None, it=it: it.get(k, d)) if isinstance(it, dict) \
             else (lambda k, d=None, it=it: getattr(it, k, d))
         oid = get("id")
@@ -366,9 +378,18 @@ def load_organisations(session: Session, kb_path: Path | str | None = None) -> i
             row["treaty"] = r["treaty"]
         rows.append(row)
     upsert_entities(session, [(r["id"], "ORG") for r in recs])
-    for r in rows:  # names of rows created earlier as bare ids
-        session.execute(update(Entity).where(Entity.id == r["id"], Entity.name == r["id"])
-                        .values(name=r["name"]))
+    known = {r["id"] for r in recs}
+    t = Entity.__table__
+    from sqlalchemy import bindparam
+    # names of rows created earlier as bare ids; treaty and parent from the KB
+    session.execute(t.update().where(t.c.id == bindparam("eid"), t.c.name == bindparam("eid"))
+                    .values(name=bindparam("nm")),
+                    [{"eid": r["id"], "nm": r["name"]} for r in rows])
+    session.execute(t.update().where(t.c.id == bindparam("eid"))
+                    .values(treaty=bindparam("tr"), parent_id=bindparam("pa")),
+                    [{"eid": r["id"], "tr": rec.get("treaty") or r["treaty"],
+                      "pa": rec["parent"] if rec.get("parent") in known else None}
+                     for r, rec in zip(rows, recs)])
     alias_rows, seen = [], set()
     for r in recs:
         for alias, lang, acro in r["aliases"]:

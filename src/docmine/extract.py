@@ -50,9 +50,10 @@ def _language_sample(text: str) -> str:
 
 
 def detect_language(text: str, settings: Settings | None = None) -> str | None:
-    """ISO 639-1 code of ``text`` (seeded, reproducible), or None when there is no text.
+    """ISO 639-1 code of ``text`` (seeded, reproducible), or None when the text is
+    too short to tell (then the full French pipeline runs: most inputs are French).
 
-    Uses the reader's :mod:`docmine.language` when it is installed, else
+    Uses the reader's :func:`docmine.language.detect` when it is installed, else
     langdetect with ``settings.langdetect_seed``.
     """
     settings = settings or get_settings()
@@ -96,6 +97,7 @@ def _prepare(nlp: Language, norm: NormText, symbol: str | None, language: str | 
     if len(norm.text) >= nlp.max_length:
         nlp.max_length = len(norm.text) + 1
     doc = nlp.make_doc(norm.text)
+    doc.user_data["docmine_text"] = norm.text  # == doc.text, without rebuilding it from tokens
     if symbol:
         doc._.symbol = symbol
     doc._.language = language
@@ -258,10 +260,14 @@ def extract(text_or_path: str | Path, *, settings: Settings | None = None,
 
 
 def _as_input(text_or_path: str | Path) -> str | Path:
+    """A Path stays a path; a one-word string ending in ``.txt``/``.pdf`` names a file
+    (an error when it does not exist); any other string is text."""
     if isinstance(text_or_path, Path):
         return text_or_path
     s = text_or_path
-    if 0 < len(s) < 4096 and "\n" not in s and "\f" not in s and s.lower().endswith((".txt", ".pdf")):
+    if 0 < len(s) < 4096 and not any(c.isspace() for c in s) and s.lower().endswith((".txt", ".pdf")):
+        return Path(s)
+    if 0 < len(s) < 4096 and "\n" not in s and s.lower().endswith((".txt", ".pdf")):
         try:
             if Path(s).is_file():
                 return Path(s)

@@ -233,7 +233,7 @@ class Fetcher:
                 raise FetchError("unreachable", f"cannot connect to {host_of(current)}: {_one_line(exc)}", url)
             except httpx.HTTPError as exc:
                 raise FetchError("unreachable", f"{type(exc).__name__}: {_one_line(exc)}", url)
-            if resp.is_redirect:
+            if resp.has_redirect_location:
                 location = resp.headers.get("location", "")
                 resp.close()
                 target = urljoin(current, location)
@@ -294,7 +294,7 @@ class Fetcher:
                 raise FetchError("timeout", f"no answer within {self.timeout:g}s", url)
             except httpx.HTTPError as exc:
                 raise FetchError("unreachable", f"cannot connect to {host_of(current)}: {_one_line(exc)}", url)
-            if resp.is_redirect:
+            if resp.has_redirect_location:
                 target = urljoin(current, resp.headers.get("location", ""))
                 self._check_host(target, redirect_from=current)
                 current = target

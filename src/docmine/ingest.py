@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from .db import begin_write
 from .models import Document, IngestItem, IngestRun, Page, utcnow
 from .settings import Settings
 
@@ -47,6 +49,7 @@ __all__ = [
 PathLike = Union[str, os.PathLike]
 OUTCOMES = ("new", "skipped", "failed", "needs_ocr")
 _CHUNK = 1 << 20
+_READ_LOCK = threading.Lock()
 
 
 # --------------------------------------------------------------------------- results
@@ -305,13 +308,16 @@ def ingest_file(path: PathLike, *, session: Session, run: IngestRun, settings: S
         return done(_record(session, run_id, src, outcome))
     outcome.sha256, outcome.size = sha256_bytes(data), len(data)
 
+    if session.in_transaction():
+        session.commit()
     existing = document_exists(outcome.sha256, session=session)
-    session.rollback()  # end the read transaction (SQLite: releases the write lock)
+    session.rollback()  # end the read transaction
     if existing is not None:
         return done(_skip(session, run_id, src, outcome, existing))
 
     try:
-        doc = read_bytes(data, path=str(path), backend=settings.pdf_backend, settings=settings)
+        with _READ_LOCK:  # PDFium is not thread-safe: one document at a time per process
+            doc = read_bytes(data, path=str(path), backend=settings.pdf_backend, settings=settings)
     except ReadError as exc:
         outcome.error_code, outcome.reason = exc.code, _one_line(exc.reason)
         return done(_record(session, run_id, src, outcome))
@@ -329,6 +335,7 @@ def ingest_file(path: PathLike, *, session: Session, run: IngestRun, settings: S
         outcome.reason = f"no text layer on any of its {len(doc.pages)} page(s): stored without text, needs OCR"
     try:
         # ---- one transaction: the document, all its pages and the item
+        begin_write(session)
         existing = document_exists(outcome.sha256, session=session)
         if existing is not None:  # stored meanwhile by a concurrent run
             session.rollback()
@@ -429,6 +436,7 @@ def ingest_paths(paths: Sequence[PathLike] | PathLike, *, settings: Settings,
             summary.seconds = time.perf_counter() - t0
             try:
                 session.rollback()
+                begin_write(session)
                 row = session.get(IngestRun, summary.run_id)
                 row.status, row.finished_at = status, utcnow()
                 row.summary = json.loads(json.dumps(summary.to_dict()))

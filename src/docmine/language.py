@@ -20,17 +20,21 @@ MAX_CHARS = 500
 #: half the cost (still deterministic under the seed)
 N_TRIAL = 3
 
-_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+_NON_LETTERS = re.compile(r"[\W\d_]+")
 
 
 def letter_count(text: str) -> int:
-    return len(_LETTER.findall(text))
+    return len(_NON_LETTERS.sub("", text))
 
 
 def detect(text: str | None, *, seed: int = 0) -> str | None:
     """ISO 639-1 code of ``text`` (``fr``, ``en``…) or None when too short or undecidable."""
     if not text or letter_count(text) < MIN_LETTERS:
         return None
+    return _detect(text, seed)
+
+
+def _detect(text: str, seed: int) -> str | None:
     from langdetect import DetectorFactory
     from langdetect.lang_detect_exception import LangDetectException
     from langdetect import detector_factory
@@ -64,12 +68,15 @@ def detect_pages(pages, *, seed: int = 0) -> tuple[str | None, dict[str, float]]
         if page.text is None:
             page.language = None
             continue
-        body = page.body_text()
-        text = body if letter_count(body) >= MIN_LETTERS else page.text
-        lang = detect(text, seed=seed)
+        text = page.body_text()
+        letters = letter_count(text)
+        if letters < MIN_LETTERS:
+            text = page.text
+            letters = letter_count(text)
+        lang = _detect(text, seed) if letters >= MIN_LETTERS else None
         page.language = lang
         if lang:
-            weights[lang] += letter_count(text)
+            weights[lang] += letters
     total = sum(weights.values())
     if not total:
         return None, {}

@@ -111,9 +111,10 @@ SYMBOL_TOKEN = re.compile(
     r"^(?:[A-Z][A-Za-z]{0,11}(?:/[A-Za-z0-9][A-Za-z0-9.\-]*){1,7}|(?:CoP|SC|AC|PC)\d{1,3}\s+(?:Doc|Inf|Com)\.\s*[\d.]+)\*?$"
 )
 _SEPARATOR = re.compile(r"^[\s_\-–—‐]{5,}$")
-_NOTE_START = re.compile(r"^\s*(?:\d{1,3}|[*†‡§¹²³⁴⁵⁶⁷⁸⁹⁰]+)\s?(?=[^\W\d_]{2}|[(\[“\"'])")
+_NOTE_START = re.compile(r"^\s*(?:\d{1,3}|[*†‡§¹²³⁴⁵⁶⁷⁸⁹⁰]+)(?:\s+(?=\S)|(?=[^\W\d_]{2}|[(\[“\"']))")
 _DIGITS = re.compile(r"\d+")
 _WS = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W\d_]{3}")
 
 
 def is_furniture_text(line: str) -> bool:
@@ -125,6 +126,8 @@ def is_furniture_text(line: str) -> bool:
         return True
     # composite lines like "2/10 18-16895" or "Page 3 UNEP/CMS/StC44/17"
     tokens = s.split()
+    if len(tokens) > 1 and tokens[0].isdigit() and SYMBOL_TOKEN.match(tokens[1]):
+        return False  # "1 A/73/85." is a footnote citing a document
     i, ok = 0, True
     while i < len(tokens):
         two = " ".join(tokens[i:i + 2])
@@ -223,8 +226,21 @@ def classify_page(page: RawPage, running: set[tuple[str, str]], body_size: float
         shaped = is_furniture_text(s) and not (symbol_lines[band] > 2 and SYMBOL_TOKEN.match(s.strip()))
         if shaped or ((band, _key(s)) in running and not _looks_like_note(ln, s, body_size)):
             kinds[i] = "header" if band == "top" else "footer"
+    # small print in the top band above the first body-size line: a running
+    # header even when it occurs once (a 2-page document's running title)
+    body_tops = [ln.top for ln in page.lines if not _is_small(ln, body_size) and _has_word(text[ln.start:ln.end])]
+    if body_tops:
+        first_body = min(body_tops)
+        for i, ln in enumerate(page.lines):
+            if (kinds[i] == "body" and _band(ln, h) == "top" and ln.bottom <= first_body
+                    and _is_small(ln, body_size)):
+                kinds[i] = "header"
     _mark_footnotes(page, kinds, body_size)
     return _blocks(page, kinds)
+
+
+def _has_word(s: str) -> bool:
+    return bool(_WORD.search(s))
 
 
 def _is_small(ln: RawLine, body_size: float) -> bool:
@@ -299,23 +315,38 @@ def _blocks(page: RawPage, kinds: list[str]) -> list[Block]:
 
 # --- derived views -------------------------------------------------------------
 
-def body_view(text: str, blocks: list[Block], kinds: tuple[str, ...] = ("body",)) -> TextView:
-    """The text of the blocks of ``kinds`` in order, with raw offsets."""
+#: PDFium marks a hyphen it saw at a line end as U+FFFE (sometimes U+0002);
+#: views show it as the "-" it is (one character for one: offsets unchanged)
+_VIEW_CHARS = str.maketrans({"\ufffe": "-", "\x02": "-"})
+
+
+def body_view(text: str, blocks: list[Block], kinds: tuple[str, ...] = ("body",), *,
+              dehyphenated: bool = False) -> TextView:
+    """The text of the blocks of ``kinds`` in order, with raw offsets;
+    optionally de-hyphenated; PDFium's hyphen marks shown as "-"."""
     parts: list[str] = []
     offsets: list[int] = []
     for b in blocks:
         if b.kind in kinds:
             parts.append(text[b.start:b.end])
             offsets.extend(range(b.start, b.end))
-    return TextView("".join(parts), offsets)
+    view = TextView("".join(parts), offsets)
+    if dehyphenated:
+        view = dehyphenate(view)
+    return TextView(view.text.translate(_VIEW_CHARS), view.offsets)
 
 
-_HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])[-\u00ad\x02][ \t]*(?:\r\n|\n|\r)[ \t]*(?=[^\W\d_])")
+#: a hyphen before a line break, or PDFium's U+FFFE (a line-end hyphen whose
+#: line break PDFium already removed), between two letters
+_HYPHEN_BREAK = re.compile(
+    r"(?<=[^\W\d_])(?:[-\u00ad\x02\ufffe][ \t]*(?:\r\n|\n|\r)[ \t]*|\ufffe)(?=[^\W\d_])"
+)
 
 
 def dehyphenate(view: TextView) -> TextView:
     """Join ``word-\\nword`` into ``wordword`` when both sides are lowercase
-    letters (``Kunming-\\nMontreal`` stays). Offsets still point to the raw text."""
+    letters (``Kunming-\\nMontreal`` stays), and PDFium's ``word\\ufffeword``
+    likewise. Offsets still point to the raw text."""
     text, offs = view.text, view.offsets
     out: list[str] = []
     out_offs: list[int] = []

@@ -13,7 +13,8 @@
   ranges (``2-6 December 2012``) are meeting dates and are skipped.
 * Title: a numbered decision/resolution title (``16/31. Monitoring …``)
   near the top of page 1, else the largest-font lines there when clearly
-  larger than the body text.
+  larger than the body text, else the first upper-case heading in body-size
+  type (parenthesised remarks dropped).
 """
 from __future__ import annotations
 
@@ -58,6 +59,7 @@ DATE_RE = re.compile(
     re.IGNORECASE,
 )
 _RANGE_BEFORE = re.compile(r"(?:\d\s*[-–—]|\bto|\bau|\bet|\band)\s*$", re.IGNORECASE)
+_PARENS = re.compile(r"\([^)]*\)")
 _NUMBERED_TITLE = re.compile(r"^\s*(?:[IVXLC]+|\d{1,3})/\d{1,3}\.\s+\S")
 
 
@@ -157,11 +159,21 @@ def _title(first: RawPage, lines, raw: list[RawPage]) -> str | None:
            if body and ln.size >= 1.2 * body
            and not SYMBOL_TOKEN.match(text[ln.start:ln.end].strip())
            and not DATE_RE.fullmatch(text[ln.start:ln.end].strip())]
-    if not big:
-        return None
-    size = max(ln.size for ln in big)
-    start = next(i for i, ln in enumerate(upper) if ln in big and abs(ln.size - size) < 0.5)
-    return _join_same_size(text, upper[start:], size, max_lines=4)
+    if big:
+        size = max(ln.size for ln in big)
+        start = next(i for i, ln in enumerate(upper) if ln in big and abs(ln.size - size) < 0.5)
+        return _join_same_size(text, upper[start:], size, max_lines=4)
+    # 3. an upper-case heading in body-size type ("SYNERGIES ET PARTENARIATS",
+    #    "COOPERATION ENTRE LA CMS ET CITES (Préparé par le Secrétariat)")
+    for ln in upper:
+        if body and ln.size < body - 0.25:
+            continue  # small masthead print, e.g. the convention's name
+        heading = _PARENS.sub("", text[ln.start:ln.end]).strip()
+        letters = [ch for ch in heading if ch.isalpha()]
+        if len(letters) >= 8 and len(heading.split()) >= 2 and all(ch.isupper() for ch in letters) \
+                and not SYMBOL_TOKEN.match(heading):
+            return " ".join(heading.split())
+    return None
 
 
 def _join_same_size(text: str, lines, size: float, max_lines: int) -> str | None:

@@ -3,7 +3,7 @@
 Per page the raw text is ``textpage.get_text_range()`` (PDFium's own text
 order, lines ending ``\\r\\n``). For layout we only need one position and a
 font size per *line*, not per character: a few sampled characters per line
-(first, middle, last non-space) are mapped from text index to PDFium's char
+(first and last non-space) are mapped from text index to PDFium's char
 index and asked for their box and font size. That keeps the reader at
 hundreds of pages per second.
 """
@@ -68,9 +68,12 @@ def _read_page(page: pdfium.PdfPage, number: int) -> RawPage:
         tp.close()
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
 def _utf16_index(text: str):
     """Map a Python index to a UTF-16 index (differs after astral characters)."""
-    if not any(ord(ch) > 0xFFFF for ch in text):
+    if not _ASTRAL.search(text):
         return lambda i: i
     table, u = [], 0
     for ch in text:
@@ -95,10 +98,9 @@ def _lines(tp: pdfium.PdfTextPage, text: str, page_top: float) -> list[RawLine]:
             continue
         first = s + (len(seg) - len(seg.lstrip()))
         last = s + len(seg.rstrip()) - 1
-        samples = {first, last}
-        mid = (first + last) // 2
-        if not text[mid].isspace():
-            samples.add(mid)
+        # first and last visible character: enough for the line's position and,
+        # with max(), its text size even when it starts with a superscript
+        samples = (first, last) if last != first else (first,)
         top_y, bot_y, size = None, None, 0.0
         for ti in samples:
             ci = char_of(tp, to_u16(ti))

@@ -54,20 +54,41 @@ def _read_page(page, number: int) -> RawPage:
     parts: list[str] = []
     lines: list[RawLine] = []
     pos = 0
-    for ln in page.extract_text_lines(strip=True, return_chars=True):
-        s = ln["text"]
-        if not s:
-            continue
+    for top, bottom, size, text in _text_lines(page.extract_words(x_tolerance=3, y_tolerance=3)):
         if parts:
             parts.append("\n")
             pos += 1
-        chars = ln.get("chars") or []
-        sample = [chars[0], chars[len(chars) // 2], chars[-1]] if chars else []
-        size = max((float(c.get("size", 0.0)) for c in sample), default=0.0)
-        lines.append(RawLine(pos, pos + len(s), float(ln["top"]), float(ln["bottom"]), size))
-        parts.append(s)
-        pos += len(s)
+        lines.append(RawLine(pos, pos + len(text), top, bottom, size))
+        parts.append(text)
+        pos += len(text)
     text = "".join(parts)
     if not has_text_layer(text):
         return RawPage(number, None, width, height, [])
     return RawPage(number, text, width, height, lines)
+
+
+def _text_lines(words: list[dict]) -> list[tuple[float, float, float, str]]:
+    """Group words into lines by vertical overlap (not by equal ``top``, which
+    splits a 20 pt "CBD" from the 10 pt "/COP/DEC/16/31" on the same baseline
+    and lifts superscripts out of their line). Words on a line are ordered
+    left to right and joined with a space only where there is a gap."""
+    rows: list[list] = []  # [top, bottom, [words]]
+    for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
+        t, b = float(w["top"]), float(w["bottom"])
+        for row in reversed(rows[-4:]):
+            overlap = min(b, row[1]) - max(t, row[0])
+            if overlap >= 0.5 * min(b - t, row[1] - row[0]):
+                row[0], row[1] = min(row[0], t), max(row[1], b)
+                row[2].append(w)
+                break
+        else:
+            rows.append([t, b, [w]])
+    out = []
+    for top, bottom, ws in sorted(rows, key=lambda r: r[0]):
+        ws.sort(key=lambda w: w["x0"])
+        pieces = [ws[0]["text"]]
+        for prev, cur in zip(ws, ws[1:]):
+            pieces.append((" " if cur["x0"] - prev["x1"] > 1.0 else "") + cur["text"])
+        size = max(float(w["bottom"]) - float(w["top"]) for w in ws)
+        out.append((top, bottom, size, "".join(pieces)))
+    return out

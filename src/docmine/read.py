@@ -18,7 +18,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from docmine.layout import Block, RawPage, TextView, body_view, classify, dehyphenate
+from docmine.layout import Block, RawPage, TextView, body_view, classify
 
 __all__ = ["read_pdf", "read_bytes", "ReadDocument", "PageText", "Block", "TextView", "ReadError", "BACKENDS"]
 
@@ -51,12 +51,17 @@ class PageText:
     width: float = 0.0
     height: float = 0.0
 
+    def _blocks(self) -> list[Block]:
+        # a page stored without blocks (older rows, hand-made pages) is all body
+        if self.blocks or not self.text:
+            return self.blocks
+        return [Block("body", 0, len(self.text))]
+
     def body_view(self, *, dehyphenated: bool = False) -> TextView:
         """Body text (headers, footers, footnotes left out) with raw offsets."""
         if self.text is None:
             return TextView("", [])
-        view = body_view(self.text, self.blocks)
-        return dehyphenate(view) if dehyphenated else view
+        return body_view(self.text, self._blocks(), dehyphenated=dehyphenated)
 
     def body_text(self, *, dehyphenated: bool = False) -> str:
         """The body view's text ("" without a text layer)."""
@@ -66,7 +71,7 @@ class PageText:
         """All text of the blocks of one ``kind`` (e.g. "header"), in order."""
         if self.text is None:
             return ""
-        return body_view(self.text, self.blocks, (kind,)).text
+        return body_view(self.text, self._blocks(), (kind,)).text
 
 
 @dataclass

@@ -15,9 +15,10 @@ Two engines, one behaviour:
   ``unaccent`` extension behind an immutable wrapper); queries use
   ``websearch_to_tsquery('french', docmine_unaccent(:q))``. Nothing to maintain.
 
-Query syntax (both engines): words are ANDed; ``"a phrase"`` in double
-quotes; ``a OR b``; ``-word`` excludes. Snippets come from the raw page text
-around the hits, hits marked ``**like this**``.
+Query syntax (both engines): a page matches when it has any of the words
+(French function words ignored), pages with more of them first; ``"a
+phrase"`` in double quotes is one term; ``-word`` excludes. Snippets come
+from the raw page text around the hits, hits marked ``**like this**``.
 """
 from __future__ import annotations
 
@@ -34,11 +35,8 @@ from sqlalchemy.orm import Session
 #: the FTS5 table (SQLite) and the PostgreSQL expression the GIN index covers
 FTS_TABLE = "page_fts"
 PG_TSVECTOR = "to_tsvector('french', docmine_unaccent(coalesce(p.text, '')))"
-PG_TSQUERY = "websearch_to_tsquery('french', docmine_unaccent(:q))"
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss",
-                            "’": "'", "ﬁ": "fi", "ﬂ": "fl"})
 #: French function words dropped from queries (PostgreSQL's ``french`` config drops them too)
 STOPWORDS = frozenset("""au aux avec ce ces dans de des du elle en et eux il je la le les leur
 lui ma mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son
@@ -46,11 +44,34 @@ sur ta te tes toi ton tu un une vos votre vous c d j l m n s t y a ete etre""".s
 
 
 # ------------------------------------------------------------------ text processing
+def _fold_table() -> dict[int, str]:
+    """Per-character folding (NFKD, combining marks dropped) for the Latin
+    ranges, superscripts and ligatures, precomputed for ``str.translate``."""
+    table: dict[int, str] = {}
+    ranges = [(0x80, 0x250), (0x1D00, 0x1DC0), (0x1E00, 0x1F00), (0x2070, 0x20A0),
+              (0xFB00, 0xFB07), (0x2000, 0x2070)]
+    for lo, hi in ranges:
+        for cp in range(lo, hi):
+            ch = chr(cp)
+            out = "".join(c for c in unicodedata.normalize("NFKD", ch)
+                          if not unicodedata.combining(c))
+            if out != ch:
+                table[cp] = out
+    for ch, out in {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "’": "'",
+                    "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ł": "l", "Ł": "l"}.items():
+        table[ord(ch)] = out
+    return table
+
+
+_FOLD = _fold_table()
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+
+
 def fold(s: str) -> str:
     """Lower case, accents removed, ligatures spread (``Œuvre`` → ``oeuvre``)."""
-    s = s.translate(_LIGATURES)
-    s = unicodedata.normalize("NFKD", s)
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = s.translate(_FOLD)
+    if _COMBINING.search(s):  # decomposed input
+        s = _COMBINING.sub("", s)
     return s.lower()
 
 
@@ -65,73 +86,96 @@ def stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
-def terms(s: str) -> list[str]:
+def terms_of(s: str) -> list[str]:
     """The stems of a text, in order (what the SQLite index holds)."""
     return [stem(w) for w in _WORD.findall(fold(s))]
 
 
 def index_text(s: str | None) -> str:
-    return " ".join(terms(s or ""))
+    return " ".join(terms_of(s or ""))
+
+
+@dataclass
+class Term:
+    """One query term: a word, or a quoted phrase (``raw`` as typed, ``stems`` processed)."""
+    raw: str
+    stems: list[str]
+    phrase: bool = False
 
 
 @dataclass
 class ParsedQuery:
-    """A search string split into clauses: AND of (OR of phrases); ``exclude`` phrases."""
-    clauses: list[list[list[str]]]
-    exclude: list[list[str]]
+    """A search string: ``terms`` (a page matches when it has any of them; pages
+    with more of them rank first) and ``exclude`` (pages with any are dropped)."""
+    terms: list[Term]
+    exclude: list[Term]
 
     @property
     def stems(self) -> set[str]:
-        return {t for c in self.clauses for ph in c for t in ph}
+        return {t for term in self.terms for t in term.stems}
 
     def fts5(self) -> str:
-        """The FTS5 MATCH expression (stems are ``\\w+`` only, each quoted)."""
-        def phrase(p: list[str]) -> str:
-            return '"' + " ".join(p) + '"'
-        parts = []
-        for c in self.clauses:
-            alts = [phrase(p) for p in c]
-            parts.append(alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")")
-        expr = " AND ".join(parts)
-        for p in self.exclude:
-            expr = f"{expr} NOT {phrase(p)}"
+        """The FTS5 MATCH expression (stems are ``\\w+`` only, each phrase quoted)."""
+        def q(t: Term) -> str:
+            return '"' + " ".join(t.stems) + '"'
+        expr = " OR ".join(q(t) for t in self.terms)
+        if self.exclude:
+            expr = f"({expr}) NOT (" + " OR ".join(q(t) for t in self.exclude) + ")"
         return expr
+
+    def postgres(self) -> tuple[str, dict[str, str]]:
+        """A tsquery SQL expression over bound parameters, and the parameters."""
+        params: dict[str, str] = {}
+        parts = []
+        for i, t in enumerate(self.terms):
+            params[f"t{i}"] = t.raw
+            fn = "phraseto_tsquery" if t.phrase else "plainto_tsquery"
+            parts.append(f"{fn}('french', docmine_unaccent(:t{i}))")
+        expr = "(" + " || ".join(parts) + ")"
+        for i, t in enumerate(self.exclude):
+            params[f"x{i}"] = t.raw
+            fn = "phraseto_tsquery" if t.phrase else "plainto_tsquery"
+            expr = f"({expr} && !!{fn}('french', docmine_unaccent(:x{i})))"
+        return expr, params
+
+    def matched(self, page_stems: set[str]) -> int:
+        """How many terms a page has (a phrase counts when all its words are there)."""
+        return sum(1 for t in self.terms if all(s in page_stems for s in t.stems))
 
 
 def parse_query(words: str) -> ParsedQuery:
-    """Parse ``words``: bare words ANDed, ``"phrase"``, ``OR``, ``-word``."""
+    """Parse ``words``: bare words (French function words dropped), ``"a
+    phrase"``, ``-word`` or ``-"a phrase"`` to exclude; ``OR`` is accepted
+    and changes nothing (any term matches; pages with more terms rank first)."""
     tokens = re.findall(r'-?"[^"]*"?|\S+', words or "")
-    clauses: list[list[list[str]]] = []
-    exclude: list[list[str]] = []
-    pending_or = False
+    terms: list[Term] = []
+    exclude: list[Term] = []
     for tok in tokens:
-        if tok == "OR":
-            pending_or = bool(clauses)
+        if tok in ("OR", "AND", "|", "+"):
             continue
         neg = tok.startswith("-") and len(tok) > 1
         if neg:
             tok = tok[1:]
-        quoted = tok.startswith('"')
-        stems = terms(tok.strip('"'))
-        if not quoted:
-            kept = [t for t in stems if fold(t) not in STOPWORDS]
-            stems = kept
-        if not stems:
-            pending_or = False
-            continue
-        phrases = [stems] if quoted else [[t] for t in stems]
-        if neg:
-            exclude.extend(phrases)
-        elif pending_or and clauses:
-            clauses[-1].extend(phrases[:1])
-            clauses.extend([p] for p in phrases[1:])
+        tok = tok.lstrip("+")
+        if tok.startswith('"'):
+            raw = tok.strip('"')
+            stems = terms_of(raw)
+            found = [Term(raw, stems, True)] if stems else []
         else:
-            clauses.extend([p] for p in phrases)
-        pending_or = False
-    if not clauses:  # only stopwords: search them after all
-        stems = [t for t in terms(words or "") if t.upper() != "OR"]
-        clauses = [[[t]] for t in stems]
-    return ParsedQuery(clauses, exclude)
+            found = [Term(w, [stem(fold_w)]) for w in _WORD.findall(tok)
+                     for fold_w in [fold(w)] if fold_w not in STOPWORDS]
+        (exclude if neg else terms).extend(found)
+    if not terms:  # only function words: search them after all
+        terms = [Term(w, [stem(fold(w))]) for w in _WORD.findall(words or "")
+                 if w not in ("OR", "AND")]
+    # one term per distinct stem (``coopération coopérations`` is one term)
+    seen, uniq = set(), []
+    for t in terms:
+        key = tuple(t.stems)
+        if key not in seen:
+            seen.add(key)
+            uniq.append(t)
+    return ParsedQuery(uniq, exclude)
 
 
 # ------------------------------------------------------------------ index maintenance
@@ -191,12 +235,14 @@ def reindex_all(*, session: Session) -> int:
 # ------------------------------------------------------------------ searching
 def search_pages(words: str, *, session: Session, limit: int = 20) -> list[dict]:
     """Pages matching ``words``, best first: dicts with page_id, document_id,
-    page, text, rank (engine score), hits (query-stem occurrences on the page),
-    start (offset of the best snippet's first hit) and snippet."""
+    page, text, rank (the engine's score), terms (how many query terms the page
+    has), hits (query-word occurrences), start (offset of the snippet's first
+    hit) and snippet. Order, the same on both engines: most terms, most hits,
+    then document and page (among the engine's best ``max(5 × limit, 200)``)."""
     q = parse_query(words)
-    if not q.clauses:
+    if not q.terms:
         return []
-    pool = max(limit * 5, 100)
+    pool = max(limit * 5, 200)
     if _dialect(session) == "sqlite":
         catch_up(session)
         rows = session.execute(text(
@@ -206,22 +252,25 @@ def search_pages(words: str, *, session: Session, limit: int = 20) -> list[dict]
             {"q": q.fts5(), "n": pool}).all()
         scored = [(r, -float(r.rank)) for r in rows]
     else:
+        tsq, params = q.postgres()
         rows = session.execute(text(
             f"SELECT p.id, p.document_id, p.number, p.text, "
-            f"ts_rank({PG_TSVECTOR}, {PG_TSQUERY}) AS rank FROM pages p "
-            f"WHERE {PG_TSVECTOR} @@ {PG_TSQUERY} ORDER BY rank DESC, p.id LIMIT :n"),
-            {"q": words, "n": pool}).all()
+            f"ts_rank({PG_TSVECTOR}, {tsq}) AS rank FROM pages p "
+            f"WHERE {PG_TSVECTOR} @@ {tsq} ORDER BY rank DESC, p.id LIMIT :n"),
+            {**params, "n": pool}).all()
         scored = [(r, float(r.rank)) for r in rows]
-    out = []
     stems = q.stems
+    out = []
     for r, rank in scored:
-        snip, hits, first = snippet(r.text or "", stems)
+        words = [stem(w) for w in _WORD.findall(fold(r.text or ""))]
         out.append({"page_id": r.id, "document_id": r.document_id, "page": r.number,
-                    "text": r.text, "rank": rank, "hits": hits, "start": first,
-                    "snippet": snip})
-    # same order on both engines: most hits, then document and page
-    out.sort(key=lambda d: (-d["hits"], d["document_id"], d["page"]))
-    return out[:limit]
+                    "text": r.text, "rank": rank, "terms": q.matched(set(words)),
+                    "hits": sum(1 for w in words if w in stems)})
+    out.sort(key=lambda d: (-d["terms"], -d["hits"], d["document_id"], d["page"]))
+    out = out[:limit]
+    for d in out:  # snippets for the pages returned only
+        d["snippet"], _hits, d["start"] = snippet(d["text"] or "", stems)
+    return out
 
 
 def snippet(page_text: str, stems: Iterable[str], width: int = 90) -> tuple[str, int, int | None]:
@@ -233,15 +282,31 @@ def snippet(page_text: str, stems: Iterable[str], width: int = 90) -> tuple[str,
             if stem(fold(m.group())) in stems]
     if not hits:
         return re.sub(r"\s+", " ", page_text[:2 * width]).strip(), 0, None
-    best, best_score = 0, -1
+    # the most distinct query words, within the shortest span (within 2 × width)
+    hit_stems = [stem(fold(page_text[a:b])) for a, b in hits]
+    best, best_key = 0, None
     for i, (s, _e) in enumerate(hits):
-        window = {stem(fold(page_text[a:b])) for a, b in hits if s <= a <= s + 2 * width}
-        score = len(window) * 1000 + sum(1 for a, _ in hits if s <= a <= s + 2 * width)
-        if score > best_score:
-            best, best_score = i, score
+        seen: set[str] = set()
+        span = 0
+        for j in range(i, len(hits)):
+            a, b = hits[j]
+            if a > s + 2 * width:
+                break
+            if hit_stems[j] not in seen:
+                seen.add(hit_stems[j])
+                span = b - s
+        key = (-len(seen), span)
+        if best_key is None or key < best_key:
+            best, best_key = i, key
     s0 = hits[best][0]
     lo = max(0, s0 - width // 2)
     hi = min(len(page_text), s0 + 2 * width)
+    if lo > 0:  # do not cut words
+        m = re.search(r"\s", page_text[lo:s0])
+        lo = lo + m.end() if m else s0
+    if hi < len(page_text):
+        m = re.search(r"\s\S*$", page_text[hits[best][1]:hi])
+        hi = hits[best][1] + m.start() if m else hi
     parts, pos = [], lo
     for a, b in hits:
         if a >= lo and b <= hi:

@@ -150,14 +150,17 @@ def _is_pdf_link(url: str) -> bool:
 def discover_folder(spec: str, folder: str, state: FetchState | None) -> Discovery:
     out = Discovery()
     root = Path(folder)
-    if not root.is_dir():
+    files = None
+    if root.is_file():  # one PDF given as a path
+        files = [(str(root.parent), [root.name])]
+    if not root.exists() or not (root.is_dir() or root.is_file()):
         code = "not_found" if not root.exists() else "not_a_folder"
         out.failures.append(SourceFailure(spec, str(root), code, f"{root} is not a readable folder"))
         out.sources[spec] = {"kind": "folder", "candidates": 0, "error": code}
         return out
     known = state.section("files") if state else {}
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames.sort()
+    walk = ((d, n) for d, _, n in _walk(root)) if files is None else iter(files)
+    for dirpath, filenames in walk:
         for name in sorted(filenames):
             if not name.lower().endswith(".pdf") or name.startswith("."):
                 continue
@@ -175,6 +178,12 @@ def discover_folder(spec: str, folder: str, state: FetchState | None) -> Discove
                 sha256=prev["sha256"] if unchanged else None, changed=not unchanged))
     out.sources[spec] = {"kind": "folder", "candidates": len(out.candidates)}
     return out
+
+
+def _walk(root: Path):
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames.sort()
+        yield dirpath, dirnames, filenames
 
 
 def discover_http(spec: str, url: str, fetcher: Fetcher, state: FetchState | None) -> Discovery:

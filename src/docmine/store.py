@@ -36,7 +36,8 @@ from sqlalchemy.orm import Session
 
 from . import records
 from .entities import (apply_count_delta, date_first_day, document_entity_counts, guess_label,
-                       link_document_symbol, meeting_date, parse_entity_id, upsert_entities)
+                       kb_loaded, link_document_symbol, load_organisations, meeting_date,
+                       parse_entity_id, upsert_entities)
 from .models import (ActionItem, ActionItemRef, Document, Entity, ExtractionRun, Mention,
                      MentionEntity, ModelVersion, Page)
 from .search import index_document
@@ -48,8 +49,12 @@ _SENTENCE_MAX = 1200
 _ABBREV = {"conf", "rev", "res", "rés", "dec", "déc", "doc", "rec", "no", "n°", "nos", "art",
            "para", "paras", "par", "p", "pp", "cf", "etc", "m", "mm", "mme", "mmes", "dr", "st",
            "vol", "al", "ex", "annex", "env", "inf", "add", "corr", "sect", "chap", "fig", "e.g",
-           "i.e", "op", "ibid", "resp", "approx", "sbstta", "cop"}
-_BOUNDARY = re.compile(r"[.!?;](?=[\s\"”»)]*\s)|\n[ \t]*\n|\f|\n(?=[ \t]*(?:\d{1,3}\.|[a-z][.)]|[•\-–])\s)")
+           "i.e", "op", "ibid", "resp", "approx", "sbstta", "cop", "distr", "gén", "gen", "orig"}
+_BOUNDARY = re.compile(r"[.!?;](?=[\s\"”»)]*\s)|\r?\n[ \t]*\r?\n|\f"
+                       r"|\r?\n(?=[ \t]*(?:\d{1,3}\.|[a-z][.)]|[•\-–])\s)"
+                       r"|\r?\n(?=[ \t]*[A-ZÀ-ÖØ-Þ0-9])")
+#: a line this short, not ending a sentence, followed by a capital: a heading or header
+_SHORT_LINE = 60
 _NUM_PARA = re.compile(r"^[ \t]*(\d{1,3})\.[ \t]+\S", re.M)
 _LETTER_PARA = re.compile(r"^[ \t]*\(?([a-z])[.)][ \t]+\S", re.M)
 
@@ -57,6 +62,15 @@ _LETTER_PARA = re.compile(r"^[ \t]*\(?([a-z])[.)][ \t]+\S", re.M)
 # ------------------------------------------------------------------ text helpers
 def _is_boundary(text: str, m: re.Match) -> bool:
     ch = text[m.start()]
+    if ch in "\r\n" and "\n" not in m.group()[1:].lstrip("\n") and m.group().count("\n") == 1:
+        if re.match(r"\r?\n[ \t]*[A-ZÀ-ÖØ-Þ0-9]", m.group() + text[m.end():m.end() + 1]) \
+                and not re.match(r"\r?\n[ \t]*(?:\d{1,3}\.|[a-z][.)]|[•\-–])\s",
+                                 text[m.start():m.start() + 8]):
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            line = text[line_start:m.start()].strip()
+            return len(line) < _SHORT_LINE and not line.endswith((",", "de", "la", "le", "les",
+                                                                 "et", "à", "du", "des"))
+        return True
     if ch != ".":
         return True
     w = re.search(r"([\w°.]+)$", text[max(0, m.start() - 12):m.start()])
@@ -202,6 +216,8 @@ def _store(document_id: int, extraction: records.Extraction, *, session: Session
     if doc is None:
         raise ValueError(f"no document with id {document_id}")
     pm = page_map(document_id, session=session)
+    if not kb_loaded(session):
+        load_organisations(session)
     mv = get_model_version(model_version, session=session)
     started = datetime.now(timezone.utc)
     counts_before = document_entity_counts(session, document_id)
@@ -273,8 +289,7 @@ def _store(document_id: int, extraction: records.Extraction, *, session: Session
     run.finished_at = datetime.now(timezone.utc)
     run.stats = {"mentions": len(mentions), "labels": labels, "action_items": len(items),
                  "seconds": round(time.perf_counter() - t0, 4), "replaced": replaced}
-    session.execute(update(Document).where(Document.id == document_id)
-                    .values(extracted_version=model_version))
+    doc.extracted_version = model_version
     session.flush()
     apply_count_delta(session, counts_before, document_entity_counts(session, document_id))
     link_document_symbol(session, document_id)

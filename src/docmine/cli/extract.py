@@ -69,6 +69,8 @@ def extract_cmd(
     offsets into the file's text (PDF: its pages joined with form feeds).
     Nothing is stored: use [bold]docmine run[/bold] for that.
     Exit 1 when a file could not be read (the others are still printed).
+
+    Example: [bold]docmine extract paper.pdf --format table[/bold]
     """
     from rich.console import Console
 
@@ -129,6 +131,9 @@ def evaluate_cmd(
     Mirrors [bold]docmine.evaluate.evaluate()[/bold]: per label strict and
     lenient precision/recall/F1 and id accuracy, micro totals, and the action
     items (F1; actor, verb and deadline accuracy).
+    With --check-floors, exit 1 when a figure falls below its floor.
+
+    Example: [bold]docmine evaluate --check-floors[/bold]
     """
     from rich.console import Console
 

@@ -25,13 +25,16 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..context import treaty_at
+from collections import Counter
+
+from ..context import document_treaty, treaties_in
 from ..records import ActionItem, Deadline
 
 DEFAULT_PATTERNS = Path(__file__).resolve().parents[3] / "models" / "patterns"
@@ -40,6 +43,20 @@ _ARTICLE = r"(?:Le|La|Les|L['’]|Au|Aux|The)"
 _CLOSE = re.compile(r"[.;!?](?=\s|$)")
 _LETTER = r"\(?([a-z])[.)]"
 _BULLETS = "•▪◦●‣∙·\uf0b7\uf0a7-–—"
+_ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv"]
+_SEQUENCES = {"a": [chr(c) for c in range(ord("a"), ord("z") + 1)],
+              "1": [str(i) for i in range(1, 100)],
+              "i": _ROMAN}
+
+
+#: ``doc.user_data`` key under which ``docmine.extract`` leaves the doc's text
+#: (spaCy rebuilds ``doc.text`` from the tokens on every access)
+TEXT_KEY = "docmine_text"
+
+
+def doc_text(doc: Doc) -> str:
+    t = doc.user_data.get(TEXT_KEY)
+    return t if t is not None else doc.text
 
 
 def _alt(words) -> str:
@@ -67,12 +84,12 @@ class ActionFinder:
         self.abbrev = set(p.get("abbreviations", []))
         self.ordinals: dict[str, int] = p.get("ordinals", {})
         self.months: dict[str, int] = p.get("months", {})
-        self.section_re = re.compile(r"(?:%s)\s*:?" % _alt(p["section_headings"]), re.I)
+        self.section_re = re.compile(r"(?<![\w'’])(?:%s)\s*:?" % _alt(p["section_headings"]))
         self.invited_re = re.compile(
             r"(?<!\w)(?P<actor>%s ?[^.;:]{1,200}?) (?:%s)(?: (?:à|de|to))?\s*(?::|(?= ))"
             % (_ARTICLE, _alt(p["invited_body"])))
         self.mandate_re = re.compile(
-            r"(?<!\w)(?P<actor>%s ?[A-ZÉÈ][^.;:]{0,200}?),? (?:%s)(?:,? (?:entre autres|notamment|inter alia),?)? ?(?:à|de|d['’]|to)? ?:"
+            r"(?<!\w)(?P<actor>%s ?[A-ZÉÈ][^.;:]{0,200}?),? (?:%s)(?:,? (?:entre autres|notamment|inter alia),?|, [^.;:,]{1,150},?)? ?(?:à|de|d['’]|to)? ?:"
             % (_ARTICLE, _alt(p["mandate_triggers"])))
         adverbs = _alt(p.get("verb_adverbs", []))
         self.operative_re = re.compile(
@@ -84,14 +101,15 @@ class ActionFinder:
         self.body_re = re.compile(r"(%s)" % _alt(re.escape(k) for k in p.get("body_addressees", {})), re.I)
         self.meeting_bodies = p.get("meeting_bodies", {})
         self.meeting_body_re = re.compile(r"(%s)" % _alt(self.meeting_bodies), re.I)
-        cues, dets = _alt(p.get("deadline_cues", [])), _alt(p.get("deadline_determiners", []))
-        self.cue_re = re.compile(r"(?:^|\W)(?:%s)(?: (?:%s))? ?$" % (cues, dets), re.I)
+        dets = _alt(p.get("deadline_determiners", []))
+        self.cue_re = {label: re.compile(r"(?:^|\W)(?:%s)(?: (?:%s))? ?$" % (_alt(p[key]), dets), re.I)
+                       for label, key in (("MEETING", "deadline_cues_meeting"), ("DATE", "deadline_cues_date"))}
         ords = _alt(self.ordinals)
         self.meeting_fallback_re = re.compile(
             r"(?:à|lors de|avant|pour) (?:sa|la|leur) (?:prochaine )?(?P<ord>\d{1,3}(?:e|è|ème|eme|ieme|ième|er|re)?|%s) (?:réunion|session)" % ords, re.I)
         months = _alt(self.months)
         self.date_fallback_re = re.compile(
-            r"(?:d['’]ici|avant|au plus tard|by|before)(?: le| la| fin| the)? (?:(?P<day>\d{1,2})(?:er)? )?(?:(?P<month>%s) )?(?P<year>\d{4})\b" % months, re.I)
+            r"(?:d['’]ici|avant|au plus tard|by|before)(?: à| le| la| fin| à la fin de| la fin de| the| the end of)? (?:(?P<day>\d{1,2})(?:er)? )?(?:(?P<month>%s) )?(?P<year>\d{4})\b" % months, re.I)
 
     # ------------------------------------------------------------ text helpers
     def _closing(self, text: str, start: int, limit: int) -> int | None:
@@ -129,44 +147,44 @@ class ActionFinder:
                 and re.search(r"(?:er|ir|re|oir)$", w) is not None)
 
     def _list_items(self, text: str, pos: int, limit: int, *, own_verbs: bool) -> list[_Item]:
-        """Lettered (``a.``, ``b)``) or bulleted items starting right after ``pos``."""
+        """Items of a list that starts right after ``pos``: lettered (``a.``, ``b)``, ``(c)``),
+        numbered (``1.``), roman (``i)``) or bulleted (``•``, ``-``)."""
         head = text[pos:pos + 12]
-        lm = re.match(r"\s*" + _LETTER + r" ", head)
-        bm = re.match(r"\s*([%s]) " % re.escape(_BULLETS), head)
+        first = re.match(r"\s*(\()?(a|1|i)([.)]) ", head)
+        bullet = re.match(r"\s*([%s]) " % re.escape(_BULLETS), head)
+        if first:
+            seq = _SEQUENCES[first.group(2)]
+            paren, close = first.group(1) or "", first.group(3)
+            markers = [re.compile(r"(?:^|(?<=\s))%s%s%s " % (re.escape(paren), m, re.escape(close))) for m in seq]
+            cur, body = pos + first.start(1 if paren else 2), pos + first.end()
+            labels = seq
+        elif bullet:
+            bre = re.compile(r"(?:^|(?<=\s))%s " % re.escape(bullet.group(1)))
+            markers, labels = None, None
+            cur, body = pos + bullet.start(1), pos + bullet.end()
+        else:
+            return []
         items: list[_Item] = []
-        if lm and lm.group(1) == "a":
-            letter, cur = "a", pos + lm.start(1) - (1 if text[pos + lm.start(1) - 1] == "(" else 0)
-            body = pos + lm.end()
-            while True:
-                nxt_letter = chr(ord(letter) + 1)
-                nm = re.compile(r"(?:^|(?<=\s))\(?%s[.)] " % nxt_letter).search(text, body, min(limit, body + 3000))
-                nxt = nm.start() if nm else None
-                end = self._closing(text, body, nxt if nxt is not None else min(limit, body + 3000))
-                if end is None:
-                    end = self._trim(text, body, nxt if nxt is not None else min(limit, body + 1500))
-                items.append(_Item(cur, end, "", letter))
-                if own_verbs:
-                    inf = self._infinitive(text, body)
-                    items[-1].verb = inf[0] if inf else ""
-                if nm is None or not self._gap_ok(text, end, nxt):
-                    break
-                letter, cur, body = nxt_letter, nxt, nm.end()
-        elif bm:
-            bullet = bm.group(1)
-            body = pos + bm.end()
-            bullet_re = re.compile(r"(?:^|(?<=\s))%s " % re.escape(bullet))
-            while True:
-                nm = bullet_re.search(text, body, min(limit, body + 3000))
-                nxt = nm.start() if nm else None
-                end = self._closing(text, body, nxt if nxt is not None else min(limit, body + 3000))
-                if end is None:
-                    end = self._trim(text, body, nxt if nxt is not None else min(limit, body + 1500))
-                inf = self._infinitive(text, body) if own_verbs else None
-                start = inf[1] if inf else body
-                items.append(_Item(start, end, inf[0] if inf else "", None))
-                if nm is None or not self._gap_ok(text, end, nxt):
-                    break
-                body = nm.end()
+        k = 0
+        while True:
+            if markers is not None:
+                nm = markers[k + 1].search(text, body, min(limit, body + 3000)) if k + 1 < len(markers) else None
+            else:
+                nm = bre.search(text, body, min(limit, body + 3000))
+            nxt = nm.start() if nm else None
+            stop = nxt if nxt is not None else min(limit, body + 3000)
+            end = self._closing(text, body, stop)
+            if end is None:
+                end = self._trim(text, body, nxt if nxt is not None else min(limit, body + 1500))
+            inf = self._infinitive(text, body) if own_verbs else None
+            if markers is not None:
+                items.append(_Item(cur, end, inf[0] if inf else "", labels[k]))
+            else:
+                items.append(_Item(inf[1] if inf else body, end, inf[0] if inf else "", None))
+            if nm is None or not self._gap_ok(text, end, nxt):
+                break
+            k += 1
+            cur, body = nm.start(), nm.end()
         return items
 
     @staticmethod
@@ -211,6 +229,43 @@ class ActionFinder:
                     return a
         return limit
 
+    @staticmethod
+    def _mentions_in(doc: Doc, a: int, b: int, labels: tuple[str, ...]) -> list:
+        """Mentions (after resolve) that overlap [a, b) with one of ``labels``, by offset."""
+        index = doc.user_data.get("_docmine_actions_index")
+        if index is None:
+            spans = list(doc.spans["mentions"]) if "mentions" in doc.spans else \
+                sorted((s for lab in ("ORG", "REF", "DOC", "MEETING", "DATE") if lab in doc.spans
+                        for s in doc.spans[lab]), key=lambda s: s.start_char)
+            index = ([s.start_char for s in spans], spans, max((s.end_char - s.start_char for s in spans), default=0))
+            doc.user_data["_docmine_actions_index"] = index
+        starts, spans, longest = index
+        lo = bisect_left(starts, a - longest)
+        hi = bisect_left(starts, b)
+        return [s for s in spans[lo:hi] if s.end_char > a and s.label_ in labels]
+
+    @staticmethod
+    def _treaty(doc: Doc, a: int, b: int) -> str | None:
+        """``context.treaty_at`` (mention, then sentence, then document) with the
+        sentence bounds computed once per doc (treaty_at walks the doc each call)."""
+        found = treaties_in(doc_text(doc)[a:b])
+        if found:
+            return found[0]
+        bounds = doc.user_data.get("_docmine_actions_sents")
+        if bounds is None:
+            if doc.has_annotation("SENT_START") and len(doc):
+                bounds = ([s.start_char for s in doc.sents], [s.end_char for s in doc.sents])
+            else:
+                bounds = ([], [])
+            doc.user_data["_docmine_actions_sents"] = bounds
+        starts, ends = bounds
+        i = bisect_left(starts, a + 1) - 1
+        if i >= 0:
+            found = treaties_in(doc_text(doc)[starts[i]:ends[i]])
+            if found:
+                return Counter(found).most_common(1)[0][0]
+        return document_treaty(doc)
+
     def _actor_id(self, doc: Doc, text: str, a: int, b: int) -> str | None:
         phrase = text[a:b]
         first = re.split(r",\s|\s(?:et|ainsi que|and)\s", phrase, maxsplit=1)[0]
@@ -218,9 +273,8 @@ class ActionFinder:
         for rx, ident in self.collective:
             if rx.match(first):
                 return ident
-        orgs = doc.spans["mentions"] if "mentions" in doc.spans else doc.spans.get("ORG", [])
-        for s in orgs:
-            if s.label_ == "ORG" and s.start_char < fb and s.end_char > a and s._.ids:
+        for s in self._mentions_in(doc, a, fb, ("ORG",)):
+            if s._.ids:
                 return s._.ids[0]
         m = self.body_re.search(first)
         if m:
@@ -228,18 +282,17 @@ class ActionFinder:
                 if name.lower() == m.group(1).lower():
                     if "{treaty}" not in tmpl:
                         return tmpl
-                    treaty = treaty_at(doc, a, fb)
+                    treaty = self._treaty(doc, a, fb)
                     return tmpl.format(treaty=treaty.lower()) if treaty else None
         return None
 
     # ------------------------------------------------------------ deadlines / refs
     def _deadline(self, doc: Doc, text: str, a: int, b: int, clause_start: int) -> Deadline | None:
-        mentions = doc.spans["mentions"] if "mentions" in doc.spans else []
-        for s in mentions:
-            if s.start_char < a or s.end_char > b or s.label_ not in ("MEETING", "DATE") or not s._.ids:
+        for s in self._mentions_in(doc, a, b, ("MEETING", "DATE")):
+            if s.start_char < a or s.end_char > b or not s._.ids:
                 continue
             before = text[max(a, s.start_char - 40):s.start_char]
-            if s.start_char == a or self.cue_re.search(before):
+            if self.cue_re[s.label_].search(before):
                 if s.label_ == "MEETING":
                     return Deadline(meeting=s._.ids[0], date=None)
                 return Deadline(meeting=None, date=s._.ids[0])
@@ -281,16 +334,14 @@ class ActionFinder:
                       if re.fullmatch(k, body, re.I)), None)
         if not table:
             return None
-        treaty = treaty_at(doc, clause_start, b)
+        treaty = self._treaty(doc, clause_start, b)
         tmpl = table.get(treaty or "") or (next(iter(table.values())) if len(table) == 1 else None)
         return tmpl.format(n=n) if tmpl else None
 
-    @staticmethod
-    def _refs(doc: Doc, a: int, b: int) -> list[str]:
+    def _refs(self, doc: Doc, a: int, b: int) -> list[str]:
         out: list[str] = []
-        mentions = doc.spans["mentions"] if "mentions" in doc.spans else []
-        for s in mentions:
-            if s.label_ in ("REF", "DOC") and s.start_char >= a and s.end_char <= b:
+        for s in self._mentions_in(doc, a, b, ("REF", "DOC")):
+            if s.start_char >= a and s.end_char <= b:
                 for i in s._.ids or []:
                     if i not in out:
                         out.append(i)
@@ -308,7 +359,7 @@ class ActionFinder:
 
     # ------------------------------------------------------------ the three sources
     def find(self, doc: Doc) -> list[ActionItem]:
-        text = doc.text
+        text = doc_text(doc)
         n = len(text)
         found: list[ActionItem] = []
         covered: list[tuple[int, int]] = []
@@ -337,10 +388,24 @@ class ActionFinder:
             for it in items:
                 add(self._make(doc, text, it, a, b, inv.start()))
 
+        # 1b. "Les Parties sont invitées à : a) … b) …" outside a section: only as a list
+        for inv in self.invited_re.finditer(text):
+            if not text[inv.start():inv.end()].rstrip().endswith(":"):
+                continue
+            a, b = inv.start("actor"), inv.end("actor")
+            cut = list(re.finditer(r"\b(?:que|qu['’])\s?", text[a:b]))
+            if cut:
+                a += cut[-1].end()
+            for it in self._list_items(text, inv.end(), n, own_verbs=True):
+                add(self._make(doc, text, it, a, b, inv.start()))
+
         # 2. mandates written as lists
         for man in self.mandate_re.finditer(text):
             a, b = man.start("actor"), man.end("actor")
-            # the actor is the last sentence-initial noun phrase before the trigger
+            # "Les Parties ont convenu que le Comité permanent s'appliquera": the subject after "que"
+            cut = list(re.finditer(r"\b(?:que|qu['’])\s?", text[a:b]))
+            if cut:
+                a += cut[-1].end()
             items = self._list_items(text, man.end(), n, own_verbs=True)
             for it in items:
                 add(self._make(doc, text, it, a, b, man.start()))
@@ -388,6 +453,8 @@ class ActionFinder:
                     continue
             add(self._make(doc, text, _Item(vs, clause_end, verb, para), a, b, vs))
 
+        doc.user_data.pop("_docmine_actions_index", None)
+        doc.user_data.pop("_docmine_actions_sents", None)
         found.sort(key=lambda x: x.start)
         return found
 

@@ -23,7 +23,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .. import context as ctx
-from .context import make_span, set_spans
+from .context import doc_text, make_span, sentence_text, set_spans, treaty_for
 
 DEFAULTS: dict = {
     "kinds": {"Res": ["résolutions?", "resolutions?", "resoluci(?:ón|on|ones)", r"r[ée]s\."],
@@ -41,7 +41,7 @@ DEFAULTS: dict = {
 
 # identifiers: CBD ``DEC/XII/30``, ``XI/2``, ``14/30``; CMS/CITES ``11.10``; Ramsar ``XII.5``
 NUM = r"(?:(?:COP/)?DEC/)?(?:[IVXL]+/\d{1,3}|\d{1,2}/\d{1,3}|\d{1,2}\.\d{1,3}|[IVXL]+\.\d{1,3})(?![\w/]|\.\d)"
-REV = r"\s*\((?:Rev|rev|Révision|rév)\.?\s*(?P<rev>CoP\s?\d{1,2}|\d{1,2})\)"
+REV = r"\s*\((?:Rev|rev|REV|Révision|rév)\.?\s*(?P<rev>(?:CoP|COP|CdP)\s?\d{1,2}|\d{1,2})\)"
 CONT = re.compile(rf"(?P<sep>\s*(?:,|et|and|y|ou|or|&|–|—|-|à|au|to|al|a)\s*)(?:Conf\.\s*)?(?P<n>{NUM})(?:{REV})?")
 RANGE_SEPS = {"–", "—", "-", "à", "au", "to", "al", "a"}
 
@@ -102,7 +102,8 @@ class RefRecognizer:
         self.rec_bodies = [(b, re.compile(rx)) for b, rx in data["cbd_rec_bodies"].items()]
         heads = "|".join(re.escape(h) for h in data["headings"])
         bullets = data["bullets"]
-        self.heading = re.compile(rf"(?<![\w])(?P<kw>{heads})\s*:?\s*(?={bullets}\s*{NUM})")
+        # a page number may sit between the heading and its first item (page break)
+        self.heading = re.compile(rf"(?<![\w])(?P<kw>{heads})\s*:?\s*(?:\d{{1,3}}\s+)?(?={bullets}\s*{NUM})")
         self.bullet_item = re.compile(rf"{bullets}\s*(?P<n>{NUM})")
         self.bullet = re.compile(bullets)
 
@@ -159,9 +160,8 @@ class RefRecognizer:
         return ids
 
     def _rec_body(self, doc: Doc, e: int) -> str:
-        window = doc.text[e:e + 200]
-        sent = ctx.sentence_of(doc, max(0, e - 1))
-        sent_text = sent.text if sent is not None else doc.text[max(0, e - 300):e + 300]
+        window = doc_text(doc)[e:e + 200]
+        sent_text = sentence_text(doc, max(0, e - 1))
         for text in (window[:120], sent_text):
             for body, rx in self.rec_bodies:
                 if rx.search(text):
@@ -179,7 +179,7 @@ class RefRecognizer:
             return "CBD", True
         if first.split(".")[0].isalpha():
             return "RAMSAR", True
-        t = self.tail.match(doc.text, e)
+        t = self.tail.match(doc_text(doc), e)
         if t:
             return self.treaty_words[t.group("t")], True
         return None, False
@@ -200,7 +200,7 @@ class RefRecognizer:
 
     # ------------------------------------------------------------------ main
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = doc_text(doc)
         spans = []
         taken: list[tuple[int, int]] = []
         for m in self.head.finditer(text):
@@ -209,7 +209,7 @@ class RefRecognizer:
             kind = self._kind(m.group("kw"))
             treaty, explicit = self._treaty(doc, m, nums, s, e)
             if treaty is None:
-                treaty = ctx.treaty_at(doc, s, e)
+                treaty = treaty_for(doc, s, e)
                 if treaty == "CBD" and "." in nums[0]:  # CBD numbers are never dotted
                     treaty = ctx.document_treaty(doc) if ctx.document_treaty(doc) != "CBD" else None
             ids = self._ids(doc, kind, nums, treaty, bool(m.group("conf")), s, e)

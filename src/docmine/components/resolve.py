@@ -36,13 +36,14 @@ def resolve_spans(spans: list[Span]) -> list[Span]:
         if key not in best or (not best[key]._.ids and s._.ids):
             best[key] = s
     chosen: list[Span] = []
-    taken: list[tuple[int, int]] = []
+    size = max((s.end_char for s in best.values()), default=0)
+    taken = bytearray(size)  # characters already claimed by a stronger mention
     for s in sorted(best.values(), key=_rank):
         a, b = s.start_char, s.end_char
-        if any(a < e and s0 < b for s0, e in taken):
+        if taken.find(1, a, b) != -1:
             continue
         chosen.append(s)
-        taken.append((a, b))
+        taken[a:b] = b"\x01" * (b - a)
     chosen.sort(key=lambda s: (s.start_char, s.end_char))
     return chosen
 

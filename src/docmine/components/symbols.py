@@ -21,7 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .. import symbols_parse as sp
-from .context import make_span, set_spans
+from .context import doc_text, make_span, set_spans
 
 
 class SymbolRecognizer:
@@ -38,7 +38,7 @@ class SymbolRecognizer:
                 self.symbol_re = re.compile(rf"(?<![\w/])(?:(?P<sym>{slash})|(?P<cites>{sp.CITES}))")
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = doc_text(doc)
         spans = []
         full: list[tuple[int, int]] = []
         prefixes: dict[str, int] = {}

@@ -1,0 +1,637 @@
+"""The researchers' queries: each takes a keyword-only ``session`` and returns
+a :class:`pandas.DataFrame` (``entity`` returns a dict of them).
+
+Every row names where it comes from: the document's ``symbol`` (and
+``document_id``), the ``page`` (1-based) and the ``paragraph`` (``"12"``,
+``"b"`` or ``"12 b"``). Every filter is a bound parameter; user text is
+never pasted into SQL.
+
+Corrections overlay
+-------------------
+Model rows are read *overlaid with the editors' ledger* (``corrections``),
+matched by coordinates, never by row ids: for each coordinate key
+(``document_sha256, page_number, start, end`` and, for mentions, ``label``)
+the latest correction not superseded (``supersedes_id``) wins:
+
+* ``delete`` hides the model row at those coordinates;
+* ``modify`` hides it and shows the ``after`` record instead;
+* ``add`` shows the ``after`` record (and hides a model row at the same place).
+
+``after`` records are the contract's JSON (spec §1 for a mention: ``label``,
+``text``, ``ids``, ``attrs``; §2 for an action item: ``text``, ``actor``,
+``actor_text``, ``verb``, ``kind``, ``deadline``, ``refs``, ``paragraph``),
+optionally with ``page``/``start``/``end`` (page coordinates; default: the
+correction's). Rows that come from corrections have ``origin ==
+"correction"``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import pandas as pd
+from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from . import search as _search
+from .entities import (date_first_day, meeting_date, meetings_before, normalise_symbol,
+                       parse_entity_id)
+from .models import (ActionItem, ActionItemRef, Correction, Document, Entity, EntityAlias,
+                     Mention, MentionEntity, Page)
+from .store import paragraph_at, sentence_at
+
+ACTION_COLUMNS = ["symbol", "page", "paragraph", "actor", "actor_text", "verb",
+                  "deadline_meeting", "deadline_date", "refs", "text", "treaty",
+                  "deadline_sort", "document_id", "start", "end", "origin"]
+CITES_COLUMNS = ["symbol", "page", "paragraph", "label", "text", "sentence", "cited", "actor",
+                 "verb", "action", "document_id", "start", "end", "origin"]
+CITED_BY_COLUMNS = ["symbol", "page", "paragraph", "label", "text", "cited", "cited_document_id",
+                    "cited_symbol", "cited_title", "sentence", "document_id", "start", "end",
+                    "origin"]
+ENTITY_COLUMNS = ["id", "label", "kind", "name", "treaty", "mentions", "documents",
+                  "document_id"]
+SEARCH_COLUMNS = ["symbol", "page", "paragraph", "snippet", "terms", "hits", "title",
+                  "document_id", "rank"]
+_ISO = re.compile(r"^\d{4}(-\d{2}(-\d{2})?|-Q[1-4])?$")
+_SHA = re.compile(r"^[0-9a-fA-F]{6,64}$")
+
+
+# ------------------------------------------------------------------ helpers
+_INT_COLUMNS = ("page", "document_id", "cited_document_id", "start", "end", "mentions",
+                "documents", "hits", "terms")
+
+
+def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=columns)
+    for c in _INT_COLUMNS:  # nullable integers: no float NaN for a missing id
+        if c in df.columns:
+            df[c] = df[c].astype("Int64")
+    return df.reset_index(drop=True)
+
+
+def resolve_entity_id(value: str, *, session: Session) -> str:
+    """An entity id from an id, a document symbol written with spaces, or a
+    name/alias (``Secrétariat de la CMS`` → ``cms-secretariat``); unchanged
+    when nothing matches."""
+    if value is None:
+        return value
+    v = value.strip()
+    if session.get(Entity, v) is not None:
+        return v
+    sym = normalise_symbol(v)
+    if sym and session.get(Entity, sym) is not None:
+        return sym
+    hit = session.scalar(select(EntityAlias.entity_id)
+                         .where(func.lower(EntityAlias.alias) == v.lower()).limit(1))
+    if hit:
+        return hit
+    hit = session.scalar(select(Entity.id).where(func.lower(Entity.id) == v.lower()).limit(1))
+    return hit or v
+
+
+def resolve_documents(doc: Any, *, session: Session) -> list[int]:
+    """Document ids for ``doc``: an id, a sha256 prefix (≥ 6 hex digits) or a
+    symbol (whitespace ignored). Empty when nothing matches."""
+    if doc is None:
+        return []
+    if isinstance(doc, int) or (isinstance(doc, str) and doc.strip().isdigit()):
+        did = int(doc)
+        if session.get(Document, did) is not None:
+            return [did]
+    s = str(doc).strip()
+    sym = normalise_symbol(s)
+    ids = list(session.scalars(select(Document.id).where(
+        or_(Document.symbol == s, Document.symbol == sym)).order_by(Document.id)))
+    if ids:
+        return ids
+    if _SHA.match(s):
+        return list(session.scalars(select(Document.id).where(
+            Document.sha256.like(s.lower() + "%")).order_by(Document.id)))
+    return []
+
+
+@dataclass
+class _Overlay:
+    """The effective corrections of one target kind."""
+    hidden: set = field(default_factory=set)
+    records: list = field(default_factory=list)  # (correction, after dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.hidden or self.records)
+
+
+def _overlay(session: Session, target: str, shas: Iterable[str] | None = None) -> _Overlay:
+    q = select(Correction).where(Correction.target == target).order_by(Correction.id)
+    if shas is not None:
+        shas = list(shas)
+        if not shas:
+            return _Overlay()
+        q = q.where(Correction.document_sha256.in_(shas))
+    rows = list(session.scalars(q))
+    if not rows:
+        return _Overlay()
+    superseded = {c.supersedes_id for c in rows if c.supersedes_id}
+    state: dict[tuple, Correction] = {}
+    for c in rows:
+        if c.id in superseded:
+            continue
+        state[_ckey(c, target)] = c
+    ov = _Overlay(hidden=set(state))
+    for c in state.values():
+        if c.op in ("add", "modify") and c.after:
+            ov.records.append((c, dict(c.after)))
+    return ov
+
+
+def _ckey(c: Correction, target: str) -> tuple:
+    return (c.document_sha256, c.page_number, c.start, c.end,
+            c.label if target == "mention" else None)
+
+
+def _docs_by_sha(session: Session, shas: Iterable[str]) -> dict[str, Any]:
+    shas = list(set(shas))
+    if not shas:
+        return {}
+    return {r.sha256: r for r in session.execute(
+        select(Document.id, Document.sha256, Document.symbol, Document.treaty, Document.title)
+        .where(Document.sha256.in_(shas)))}
+
+
+def _page_text(session: Session, document_id: int, number: int) -> str:
+    return session.scalar(select(Page.text).where(Page.document_id == document_id,
+                                                  Page.number == number)) or ""
+
+
+def _folded_sql(session: Session, column):
+    """``column`` folded like :func:`docmine.search.fold` (lower case, no accents),
+    in SQL: ``docmine_unaccent`` on PostgreSQL, a Python function registered
+    on the SQLite connection."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.lower(func.docmine_unaccent(column))
+    raw = session.connection().connection.driver_connection
+    raw.create_function("docmine_fold", 1, lambda v: None if v is None else _search.fold(v),
+                        deterministic=True)
+    return func.docmine_fold(column)
+
+
+def _like_escape(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# ------------------------------------------------------------------ actions
+@dataclass
+class _ActionFilter:
+    actor: str | None = None
+    treaty: str | None = None
+    verb: str | None = None
+    meeting: str | None = None
+    before_meetings: list[str] | None = None
+    cutoff: str | None = None
+    due: bool = False
+    document_ids: list[int] | None = None
+    words: list[str] | None = None
+    ref: str | None = None
+
+    def matches(self, r: dict) -> bool:
+        if self.ref and self.ref not in (r["refs"] or []):
+            return False
+        if self.actor and r["actor"] != self.actor:
+            return False
+        if self.treaty and (r["treaty"] or "").upper() != self.treaty.upper():
+            return False
+        if self.verb and (r["verb"] or "").lower() != self.verb.lower():
+            return False
+        if self.meeting and r["deadline_meeting"] != self.meeting:
+            return False
+        if self.due:
+            ok = (r["deadline_meeting"] in (self.before_meetings or [])) or \
+                 bool(self.cutoff and r["deadline_sort"] and r["deadline_sort"] < self.cutoff)
+            if not ok:
+                return False
+        if self.document_ids is not None and r["document_id"] not in self.document_ids:
+            return False
+        if self.words:
+            folded = _search.fold(r["text"] or "")
+            if not all(w in folded for w in self.words):
+                return False
+        return True
+
+
+def due_before_filter(due_before: str, *, session: Session) -> tuple[list[str], str | None]:
+    """``(meeting ids before, cutoff date)`` for ``--due-before``: an ISO date
+    (cutoff = its first day) or a meeting id (the same treaty and body's
+    meetings numbered below it, and its estimated first day when known)."""
+    v = due_before.strip()
+    if _ISO.match(v):
+        return [], date_first_day(v)
+    mid = resolve_entity_id(v, session=session)
+    row = parse_entity_id(mid, "MEETING")
+    if row["number"] is None:
+        raise ValueError(f"--due-before wants an ISO date or a meeting id like 'CBD COP13', "
+                         f"not {due_before!r}")
+    cands = list(session.scalars(select(Entity.id).where(Entity.kind == "meeting",
+                                                         Entity.treaty == row["treaty"])))
+    data = session.scalar(select(Entity.data).where(Entity.id == mid))
+    return meetings_before(mid, cands), meeting_date(mid, data)
+
+
+def actions(*, session: Session, actor: str | None = None, treaty: str | None = None,
+            verb: str | None = None, meeting: str | None = None, due_before: str | None = None,
+            document: Any = None, text: str | None = None, ref: str | None = None) -> pd.DataFrame:
+    """Action items (contract §2), filtered; one row each, ordered by document,
+    page and position.
+
+    * ``actor``: organisation id (``cbd-executive-secretary``, ``parties``) or a
+      name/alias from the knowledge base;
+    * ``treaty``: ``CMS``, ``CBD``, ``CITES``… (the actor's treaty, else the
+      deadline meeting's, else the document's);
+    * ``verb``: the infinitive (``prier``, ``examiner``);
+    * ``meeting``: deadline meeting id (``CMS StC45``);
+    * ``due_before``: an ISO date (deadline's first day before it) or a meeting
+      id (``CBD COP13``: deadlines at an earlier meeting of the same treaty and
+      body, or dated before that meeting's first day when known);
+    * ``document``: id, sha256 prefix or symbol;
+    * ``text``: words that must all occur in the item's text (accents and case
+      ignored);
+    * ``ref``: an instrument or symbol the item refers to (``CMS Res 11.10``).
+
+    Columns: symbol, page, paragraph, actor, actor_text, verb, deadline_meeting,
+    deadline_date, refs (list of ids), text, treaty, deadline_sort,
+    document_id, start, end (page offsets), origin.
+    """
+    f = _ActionFilter()
+    q = (select(ActionItem.id, Document.symbol, Document.sha256, ActionItem.document_id,
+                ActionItem.page_number, ActionItem.paragraph, ActionItem.actor_id,
+                ActionItem.actor_text, ActionItem.verb, ActionItem.deadline_meeting_id,
+                ActionItem.deadline_date, ActionItem.deadline_sort, ActionItem.text,
+                ActionItem.treaty, ActionItem.start, ActionItem.end, ActionItem.origin)
+         .join(Document, Document.id == ActionItem.document_id))
+    if actor:
+        f.actor = resolve_entity_id(actor, session=session)
+        q = q.where(ActionItem.actor_id == f.actor)
+    if treaty:
+        f.treaty = treaty.strip()
+        q = q.where(func.upper(ActionItem.treaty) == f.treaty.upper())
+    if verb:
+        f.verb = verb.strip()
+        q = q.where(func.lower(ActionItem.verb) == f.verb.lower())
+    if meeting:
+        f.meeting = resolve_entity_id(meeting, session=session)
+        q = q.where(ActionItem.deadline_meeting_id == f.meeting)
+    if due_before:
+        f.due = True
+        f.before_meetings, f.cutoff = due_before_filter(due_before, session=session)
+        conds = []
+        if f.before_meetings:
+            conds.append(ActionItem.deadline_meeting_id.in_(f.before_meetings))
+        if f.cutoff:
+            conds.append(ActionItem.deadline_sort < f.cutoff)
+        q = q.where(or_(*conds) if conds else false())
+    if document is not None:
+        f.document_ids = resolve_documents(document, session=session)
+        q = q.where(ActionItem.document_id.in_(f.document_ids))
+    if ref:
+        f.ref = resolve_entity_id(ref, session=session)
+        q = q.where(ActionItem.id.in_(select(ActionItemRef.action_item_id)
+                                      .where(ActionItemRef.entity_id == f.ref)))
+    if text:
+        f.words = [_search.fold(w) for w in text.split() if w.strip()]
+        folded = _folded_sql(session, ActionItem.text)
+        for w in f.words:
+            q = q.where(folded.like("%" + _like_escape(w) + "%", escape="\\"))
+    q = q.order_by(ActionItem.document_id, ActionItem.page_number, ActionItem.start,
+                   ActionItem.id)
+    rows = session.execute(q).all()
+
+    refs: dict[int, list[str]] = {}
+    if rows:
+        ids_sub = q.with_only_columns(ActionItem.id).order_by(None).scalar_subquery()
+        for aid, eid in session.execute(
+                select(ActionItemRef.action_item_id, ActionItemRef.entity_id)
+                .where(ActionItemRef.action_item_id.in_(ids_sub))
+                .order_by(ActionItemRef.action_item_id, ActionItemRef.entity_id)):
+            refs.setdefault(aid, []).append(eid)
+
+    ov = _overlay(session, "action_item")
+    out = []
+    for r in rows:
+        if ov and (r.sha256, r.page_number, r.start, r.end, None) in ov.hidden:
+            continue
+        rec = {"symbol": r.symbol, "page": r.page_number, "paragraph": r.paragraph,
+               "actor": r.actor_id, "actor_text": r.actor_text, "verb": r.verb,
+               "deadline_meeting": r.deadline_meeting_id, "deadline_date": r.deadline_date,
+               "refs": refs.get(r.id, []), "text": r.text, "treaty": r.treaty,
+               "deadline_sort": r.deadline_sort, "document_id": r.document_id,
+               "start": r.start, "end": r.end, "origin": r.origin}
+        if f.words and not f.matches(rec):  # the LIKE prefilter is only a superset
+            continue
+        out.append(rec)
+    if ov.records:
+        docs = _docs_by_sha(session, [c.document_sha256 for c, _a in ov.records])
+        for c, a in ov.records:
+            d = docs.get(c.document_sha256)
+            if d is None:
+                continue
+            rec = _action_from_after(c, a, d, session)
+            if f.matches(rec):
+                out.append(rec)
+        out.sort(key=lambda r: (r["document_id"], r["page"], r["start"]))
+    return _frame(out, ACTION_COLUMNS)
+
+
+def _action_from_after(c: Correction, a: dict, d, session: Session) -> dict:
+    dl = a.get("deadline") or {}
+    meeting, ddate = dl.get("meeting"), dl.get("date")
+    mdata = session.scalar(select(Entity.data).where(Entity.id == meeting)) if meeting else None
+    actor = a.get("actor")
+    atreaty = session.scalar(select(Entity.treaty).where(Entity.id == actor)) if actor else None
+    treaty = atreaty or (parse_entity_id(meeting, "MEETING")["treaty"] if meeting else None) \
+        or d.treaty
+    return {"symbol": d.symbol, "page": a.get("page", c.page_number),
+            "paragraph": a.get("paragraph"), "actor": actor,
+            "actor_text": a.get("actor_text", ""), "verb": a.get("verb", ""),
+            "deadline_meeting": meeting, "deadline_date": ddate,
+            "refs": list(a.get("refs") or []), "text": a.get("text", ""), "treaty": treaty,
+            "deadline_sort": date_first_day(ddate) or meeting_date(meeting, mdata),
+            "document_id": d.id, "start": a.get("start", c.start), "end": a.get("end", c.end),
+            "origin": "correction"}
+
+
+# ------------------------------------------------------------------ citations
+def cites(entity_id: str, *, session: Session) -> pd.DataFrame:
+    """Where ``entity_id`` (an instrument such as ``CMS Res 11.10``, a document
+    symbol, or any entity) is cited: one row per citing mention, with the
+    citing sentence and, when the mention stands inside an action item, what
+    that item asks (``actor``, ``verb``, ``action``). Ordered by document, page
+    and position. Columns: symbol, page, paragraph, label, text, sentence,
+    cited, actor, verb, action, document_id, start, end, origin."""
+    eid = resolve_entity_id(entity_id, session=session)
+    ai = aliased(ActionItem)
+    q = (select(Mention.id, Document.symbol, Document.sha256, Mention.document_id,
+                Mention.page_number, Mention.paragraph, Mention.label, Mention.text,
+                Mention.sentence, Mention.start, Mention.end, Mention.origin,
+                ai.actor_id, ai.verb, ai.text.label("action"))
+         .join(MentionEntity, MentionEntity.mention_id == Mention.id)
+         .join(Document, Document.id == Mention.document_id)
+         .outerjoin(ai, and_(ai.document_id == Mention.document_id,
+                             ai.doc_start <= Mention.doc_start, ai.doc_end > Mention.doc_start))
+         .where(MentionEntity.entity_id == eid)
+         .order_by(Mention.document_id, Mention.page_number, Mention.start, Mention.id, ai.id))
+    rows = session.execute(q).all()
+    ov = _overlay(session, "mention")
+    own = session.scalar(select(Entity.document_id).where(Entity.id == eid))
+    out, seen = [], set()
+    for r in rows:
+        if r.id in seen or (own is not None and r.document_id == own):
+            continue  # (a document's own symbol in its header is not a citation)
+        seen.add(r.id)
+        if ov and (r.sha256, r.page_number, r.start, r.end, r.label) in ov.hidden:
+            continue
+        out.append({"symbol": r.symbol, "page": r.page_number, "paragraph": r.paragraph,
+                    "label": r.label, "text": r.text, "sentence": r.sentence, "cited": eid,
+                    "actor": r.actor_id, "verb": r.verb, "action": r.action,
+                    "document_id": r.document_id, "start": r.start, "end": r.end,
+                    "origin": r.origin})
+    if ov.records:
+        added = [(c, a) for c, a in ov.records if eid in (a.get("ids") or [])]
+        docs = _docs_by_sha(session, [c.document_sha256 for c, _a in added])
+        for c, a in added:
+            d = docs.get(c.document_sha256)
+            if d is not None:
+                out.append(_mention_from_after(c, a, d, session, cited=eid))
+        out.sort(key=lambda r: (r["document_id"], r["page"], r["start"]))
+    return _frame(out, CITES_COLUMNS)
+
+
+def _mention_from_after(c: Correction, a: dict, d, session: Session, cited=None) -> dict:
+    page = a.get("page", c.page_number)
+    start, end = a.get("start", c.start), a.get("end", c.end)
+    ptext = _page_text(session, d.id, page)
+    return {"symbol": d.symbol, "page": page, "paragraph": paragraph_at(ptext, start),
+            "label": a.get("label", c.label), "text": a.get("text", ptext[start:end]),
+            "sentence": sentence_at(ptext, start, end), "cited": cited,
+            "actor": None, "verb": None, "action": None, "document_id": d.id,
+            "start": start, "end": end, "origin": "correction"}
+
+
+def cited_by(doc: Any, *, session: Session) -> pd.DataFrame:
+    """What a document cites (``doc``: id, sha256 prefix or symbol): one row per
+    cited instrument or symbol (a mention naming three gives three rows), with
+    cited symbols resolved to ingested documents (``cited_document_id``,
+    ``cited_symbol``, ``cited_title``). Columns: symbol, page, paragraph,
+    label, text, cited, cited_document_id, cited_symbol, cited_title,
+    sentence, document_id, start, end, origin."""
+    ids = resolve_documents(doc, session=session)
+    if not ids:
+        return _frame([], CITED_BY_COLUMNS)
+    d2 = aliased(Document)
+    q = (select(Mention.id, Document.symbol, Document.sha256, Mention.document_id,
+                Mention.page_number, Mention.paragraph, Mention.label, Mention.text,
+                Mention.sentence, Mention.start, Mention.end, Mention.origin,
+                MentionEntity.entity_id, d2.id.label("cid"), d2.symbol.label("csym"),
+                d2.title.label("ctitle"))
+         .join(MentionEntity, MentionEntity.mention_id == Mention.id)
+         .join(Entity, Entity.id == MentionEntity.entity_id)
+         .join(Document, Document.id == Mention.document_id)
+         .outerjoin(d2, d2.id == Entity.document_id)
+         .where(Mention.document_id.in_(ids), Mention.label.in_(("REF", "DOC")))
+         .order_by(Mention.document_id, Mention.page_number, Mention.start,
+                   MentionEntity.position))
+    rows = session.execute(q).all()
+    shas = {r.sha256 for r in rows} | set(session.scalars(
+        select(Document.sha256).where(Document.id.in_(ids))))
+    ov = _overlay(session, "mention", shas)
+    out = []
+    for r in rows:
+        if ov and (r.sha256, r.page_number, r.start, r.end, r.label) in ov.hidden:
+            continue
+        if r.cid is not None and r.cid == r.document_id:
+            continue  # its own symbol (running header): not a citation
+        out.append({"symbol": r.symbol, "page": r.page_number, "paragraph": r.paragraph,
+                    "label": r.label, "text": r.text, "cited": r.entity_id,
+                    "cited_document_id": r.cid, "cited_symbol": r.csym, "cited_title": r.ctitle,
+                    "sentence": r.sentence, "document_id": r.document_id, "start": r.start,
+                    "end": r.end, "origin": r.origin})
+    if ov.records:
+        docs = _docs_by_sha(session, shas)
+        for c, a in ov.records:
+            if a.get("label", c.label) not in ("REF", "DOC") or c.document_sha256 not in docs:
+                continue
+            d = docs[c.document_sha256]
+            base = _mention_from_after(c, a, d, session)
+            for eid in a.get("ids") or []:
+                out.append({**{k: base[k] for k in ("symbol", "page", "paragraph", "label",
+                                                     "text", "sentence", "document_id",
+                                                     "start", "end", "origin")},
+                            "cited": eid, "cited_document_id": None, "cited_symbol": None,
+                            "cited_title": None})
+        out.sort(key=lambda r: (r["document_id"], r["page"], r["start"]))
+    # symbols of documents ingested after the entity row was linked
+    missing = {r["cited"] for r in out if r["cited_document_id"] is None and r["label"] == "DOC"}
+    own = set(session.scalars(select(Document.symbol).where(Document.id.in_(ids))))
+    if missing:
+        found = {}
+        for did, sym, title in session.execute(
+                select(Document.id, Document.symbol, Document.title)
+                .where(Document.symbol.in_(missing)).order_by(Document.id)):
+            found.setdefault(sym, (did, sym, title))
+        for r in out:
+            if r["cited"] in found and r["cited_document_id"] is None:
+                r["cited_document_id"], r["cited_symbol"], r["cited_title"] = found[r["cited"]]
+        out = [r for r in out if not (r["label"] == "DOC" and r["cited"] in own
+                                      and r["cited_document_id"] == r["document_id"])]
+    return _frame(out, CITED_BY_COLUMNS)
+
+
+# ------------------------------------------------------------------ entities
+def entities(*, session: Session, label: str | None = None) -> pd.DataFrame:
+    """Entities that have mentions, most mentioned first, with their mention
+    and document counts (``label``: ORG, REF, MEETING, DOC or DATE). Columns:
+    id, label, kind, name, treaty, mentions, documents, document_id (the
+    ingested document bearing a DOC symbol)."""
+    q = select(Entity.id, Entity.label, Entity.kind, Entity.name, Entity.treaty,
+               Entity.mention_count, Entity.document_count, Entity.document_id)
+    if label:
+        q = q.where(Entity.label == label.upper())
+    ov = _overlay(session, "mention")
+    if not ov:
+        q = q.where(Entity.mention_count > 0)
+        q = q.order_by(Entity.mention_count.desc(), Entity.id)
+        rows = session.execute(q).all()
+        return _frame([_entity_row(r) for r in rows], ENTITY_COLUMNS)
+    # corrections present: move the counts of the documents they touch
+    delta_m: dict[str, int] = {}
+    delta_d: dict[str, int] = {}
+    docs = _docs_by_sha(session, {k[0] for k in ov.hidden})
+    for sha, d in docs.items():
+        raw: dict[str, int] = {}
+        eff: dict[str, int] = {}
+        for m_sha_key, eid in _doc_mention_links(session, d.id, sha):
+            raw[eid] = raw.get(eid, 0) + 1
+            if m_sha_key not in ov.hidden:
+                eff[eid] = eff.get(eid, 0) + 1
+        for c, a in ov.records:
+            if c.document_sha256 == sha:
+                for eid in a.get("ids") or []:
+                    eff[eid] = eff.get(eid, 0) + 1
+        for eid in set(raw) | set(eff):
+            delta_m[eid] = delta_m.get(eid, 0) + eff.get(eid, 0) - raw.get(eid, 0)
+            delta_d[eid] = delta_d.get(eid, 0) + int(eff.get(eid, 0) > 0) - int(raw.get(eid, 0) > 0)
+    q = q.where(or_(Entity.mention_count > 0, Entity.id.in_(list(delta_m) or [""])))
+    out = []
+    for r in session.execute(q).all():
+        rec = _entity_row(r)
+        rec["mentions"] += delta_m.get(r.id, 0)
+        rec["documents"] += delta_d.get(r.id, 0)
+        if rec["mentions"] > 0:
+            out.append(rec)
+    known = {r["id"] for r in out}
+    for eid, dm in delta_m.items():  # entities only corrections name
+        if eid not in known and dm > 0 and session.get(Entity, eid) is None:
+            row = parse_entity_id(eid)
+            if label and row["label"] != label.upper():
+                continue
+            out.append({"id": eid, "label": row["label"], "kind": row["kind"], "name": eid,
+                        "treaty": row["treaty"], "mentions": dm, "documents": delta_d.get(eid, 0),
+                        "document_id": None})
+    out.sort(key=lambda r: (-r["mentions"], r["id"]))
+    return _frame(out, ENTITY_COLUMNS)
+
+
+def _entity_row(r) -> dict:
+    return {"id": r.id, "label": r.label, "kind": r.kind, "name": r.name, "treaty": r.treaty,
+            "mentions": r.mention_count or 0, "documents": r.document_count or 0,
+            "document_id": r.document_id}
+
+
+def _doc_mention_links(session: Session, document_id: int, sha: str):
+    q = (select(Mention.page_number, Mention.start, Mention.end, Mention.label,
+                MentionEntity.entity_id)
+         .join(MentionEntity, MentionEntity.mention_id == Mention.id)
+         .where(Mention.document_id == document_id))
+    for p, s, e, lab, eid in session.execute(q):
+        yield (sha, p, s, e, lab), eid
+
+
+def entity(entity_id: str, *, session: Session) -> dict[str, pd.DataFrame]:
+    """Everything about one entity, as a dict of DataFrames:
+
+    * ``"entity"``: one row (id, label, kind, name, treaty, body,
+      instrument_kind, number, document_id, mentions, documents) — empty when
+      the id is unknown;
+    * ``"aliases"``: alias, lang, is_acronym (names from the knowledge base);
+    * ``"mentions"``: as :func:`cites`;
+    * ``"documents"``: document_id, symbol, title, mentions (count);
+    * ``"actions"``: action items it is the actor or deadline of, or that
+      refer to it (as :func:`actions`).
+    """
+    eid = resolve_entity_id(entity_id, session=session)
+    e = session.get(Entity, eid)
+    ent_cols = ["id", "label", "kind", "name", "treaty", "body", "instrument_kind", "number",
+                "document_id", "mentions", "documents"]
+    if e is None:
+        empty = {"entity": _frame([], ent_cols),
+                 "aliases": _frame([], ["alias", "lang", "is_acronym"]),
+                 "mentions": _frame([], CITES_COLUMNS),
+                 "documents": _frame([], ["document_id", "symbol", "title", "mentions"]),
+                 "actions": _frame([], ACTION_COLUMNS)}
+        return empty
+    ments = cites(eid, session=session)
+    info = {"id": e.id, "label": e.label, "kind": e.kind, "name": e.name, "treaty": e.treaty,
+            "body": e.body, "instrument_kind": e.instrument_kind, "number": e.number,
+            "document_id": e.document_id, "mentions": len(ments),
+            "documents": int(ments["document_id"].nunique()) if len(ments) else 0}
+    aliases = [{"alias": a.alias, "lang": a.lang, "is_acronym": a.is_acronym}
+               for a in session.scalars(select(EntityAlias).where(EntityAlias.entity_id == eid)
+                                        .order_by(EntityAlias.lang, EntityAlias.alias))]
+    if len(ments):
+        docs = (ments.groupby(["document_id"], dropna=False)
+                .agg(symbol=("symbol", "first"), mentions=("text", "size")).reset_index())
+        titles = dict(session.execute(select(Document.id, Document.title).where(
+            Document.id.in_([int(x) for x in docs["document_id"]]))).all())
+        docs["title"] = [titles.get(int(x)) for x in docs["document_id"]]
+        docs = docs[["document_id", "symbol", "title", "mentions"]]
+    else:
+        docs = _frame([], ["document_id", "symbol", "title", "mentions"])
+    parts = [actions(session=session, actor=eid), actions(session=session, ref=eid)]
+    if e.kind == "meeting":
+        parts.append(actions(session=session, meeting=eid))
+    parts = [p for p in parts if len(p)]
+    if parts:
+        acts = pd.concat(parts, ignore_index=True)
+        acts = (acts.loc[~acts[["document_id", "page", "start", "end", "origin"]].duplicated()]
+                .sort_values(["document_id", "page", "start"], kind="stable")
+                .reset_index(drop=True))
+    else:
+        acts = _frame([], ACTION_COLUMNS)
+    return {"entity": _frame([info], ent_cols), "aliases": _frame(aliases, ["alias", "lang",
+                                                                          "is_acronym"]),
+            "mentions": ments, "documents": docs, "actions": acts}
+
+
+# ------------------------------------------------------------------ search
+def search(words: str, *, session: Session, limit: int = 20) -> pd.DataFrame:
+    """Pages whose text has any of ``words`` (French stemming, accents and case
+    ignored; ``"a phrase"`` is one term, ``-word`` excludes), best first: most
+    query terms on the page, then most hits, then document and page; with a
+    snippet of the raw text around the hits (``**hit**``). Columns: symbol,
+    page, paragraph, snippet, terms (query terms on the page), hits, title,
+    document_id, rank (the engine's own score, differs between SQLite and
+    PostgreSQL)."""
+    hits = _search.search_pages(words, session=session, limit=limit)
+    if not hits:
+        return _frame([], SEARCH_COLUMNS)
+    meta = {r.id: r for r in session.execute(
+        select(Document.id, Document.symbol, Document.title)
+        .where(Document.id.in_({h["document_id"] for h in hits})))}
+    out = []
+    for h in hits:
+        d = meta.get(h["document_id"])
+        out.append({"symbol": d.symbol if d else None, "page": h["page"],
+                    "paragraph": paragraph_at(h["text"] or "", h["start"])
+                    if h["start"] is not None else None,
+                    "snippet": h["snippet"], "terms": h["terms"], "hits": h["hits"],
+                    "title": d.title if d else None,
+                    "document_id": h["document_id"], "rank": h["rank"]})
+    return _frame(out, SEARCH_COLUMNS)
