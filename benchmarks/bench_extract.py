@@ -1,6 +1,6 @@
 """Words per second of docmine's extraction on one core, with and without the statistical NER.
 
-    .venv/bin/python benchmarks/bench_extract.py [GOLD_DIR] [--words 100000] [--mode many|single]
+    .venv/bin/python benchmarks/bench_extract.py [GOLD_DIR] [--words 100000] [--mode many|single] [--breakdown]
 
 Runs the dev texts (../shared/corpus/dev by default), repeated until at least
 ``--words`` words, through ``docmine.extract.extract_many`` (batched) or
@@ -24,6 +24,36 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DIR = REPO.parent / "shared" / "corpus" / "dev"
+
+
+def breakdown(batch: list[str], nlp, settings) -> dict[str, float]:
+    """Share of the time per stage (robust to a busy machine, unlike words/s)."""
+    from docmine.extract import detect_language
+    from docmine.textmap import normalise
+
+    t: dict[str, float] = {"language": 0.0, "normalise": 0.0, "tokenizer": 0.0}
+    t.update({name: 0.0 for name in nlp.pipe_names})
+    for text in batch:
+        t0 = time.perf_counter()
+        detect_language(text, settings)
+        t1 = time.perf_counter()
+        norm = normalise(text)
+        t2 = time.perf_counter()
+        doc = nlp.make_doc(norm.text)
+        doc.user_data["docmine_text"] = norm.text
+        t3 = time.perf_counter()
+        t["language"] += t1 - t0
+        t["normalise"] += t2 - t1
+        t["tokenizer"] += t3 - t2
+        for name, proc in nlp.pipeline:
+            a = time.perf_counter()
+            doc = proc(doc)
+            t[name] += time.perf_counter() - a
+    total = sum(t.values())
+    return {k: round(v / total, 3) for k, v in t.items()}
+
+
+breakdown_wanted = False
 
 
 def one_run(gold_dir: Path, words: int, use_ner: bool, mode: str) -> dict:
@@ -59,7 +89,8 @@ def one_run(gold_dir: Path, words: int, use_ner: bool, mode: str) -> dict:
     mentions = sum(len(e.mentions) for e in out)
     items = sum(len(e.action_items) for e in out)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"ner": use_ner, "mode": mode, "documents": len(batch), "words": n, "seconds": round(secs, 2),
+    shares = breakdown(batch, nlp, settings) if breakdown_wanted else None
+    return {"shares": shares, "ner": use_ner, "mode": mode, "documents": len(batch), "words": n, "seconds": round(secs, 2),
             "words_per_s": round(n / secs), "load_s": round(load, 2), "peak_mb": round(peak_mb),
             "mentions": mentions, "action_items": items}
 
@@ -69,21 +100,29 @@ def main() -> None:
     ap.add_argument("gold_dir", nargs="?", type=Path, default=DEFAULT_DIR)
     ap.add_argument("--words", type=int, default=100_000)
     ap.add_argument("--mode", choices=["many", "single"], default="many")
+    ap.add_argument("--breakdown", action="store_true", help="also print each stage's share of the time")
     ap.add_argument("--child", choices=["ner", "rules"], help=argparse.SUPPRESS)
     args = ap.parse_args()
+    global breakdown_wanted
+    breakdown_wanted = args.breakdown
     if args.child:
         print(json.dumps(one_run(args.gold_dir, args.words, args.child == "ner", args.mode)))
         return
     rows = []
     for cfg in ("rules", "ner"):
         res = subprocess.run([sys.executable, __file__, str(args.gold_dir), "--words", str(args.words),
-                              "--mode", args.mode, "--child", cfg], capture_output=True, text=True, check=True)
+                              "--mode", args.mode, "--child", cfg] + (["--breakdown"] if args.breakdown else []),
+                             capture_output=True, text=True, check=True)
         rows.append(json.loads(res.stdout.strip().splitlines()[-1]))
     print(f"{'NER':<5} {'mode':<6} {'docs':>5} {'words':>8} {'s':>7} {'words/s':>9} {'load s':>7} {'peak MB':>8}"
           f" {'mentions':>9} {'items':>6}")
     for r in rows:
         print(f"{'yes' if r['ner'] else 'no':<5} {r['mode']:<6} {r['documents']:>5} {r['words']:>8} {r['seconds']:>7}"
               f" {r['words_per_s']:>9} {r['load_s']:>7} {r['peak_mb']:>8} {r['mentions']:>9} {r['action_items']:>6}")
+    for r in rows:
+        if r["shares"]:
+            print(f"time shares ({'with' if r['ner'] else 'without'} NER): "
+                  + ", ".join(f"{k} {v:.1%}" for k, v in sorted(r["shares"].items(), key=lambda kv: -kv[1])))
     goal = 10_000
     full = next(r for r in rows if r["ner"])
     print(f"goal >= {goal} words/s for the whole extraction (with NER): "

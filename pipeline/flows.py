@@ -472,7 +472,7 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
     }
     if not failed:
         status = "ok"
-    elif (candidates and n_fail_docs == len(todo) and todo) or (not candidates and source_failures):
+    elif n_fail_docs == len(candidates):  # nothing stored or already there: every input failed
         status = "failed"
     else:
         status = "partial"

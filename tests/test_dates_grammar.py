@@ -38,6 +38,13 @@ CASES = [
     ("le 23 janvier\n\n2015 pour", [("23 janvier\n\n2015", "2015-01-23", None)]),
     ("prolongé ultérieurement jusqu'en 20111) a été approuvé", [("2011", "2011", None)]),
     ("signé le 1er mars 2024)", [("1er mars 2024", "2024-03-01", None)]),
+    ("notamment à Nairobi les 3 et 4 juin 2019.", [("3 et 4 juin 2019", "2019-06-03/2019-06-04", None)]),
+    ("prévue pour mars-avril 2016", [("mars-avril 2016", "2016-03/2016-04", None)]),
+    ("au cours du printemps 2016", [("printemps 2016", "2016-SP", None)]),
+    ("le lundi 12 mars 2018", [("lundi 12 mars 2018", "2018-03-12", None)]),
+    ("avant la fin de l'année 2016", [("fin de l'année 2016", "2016", "END")]),
+    ("répondre à la Notification aux Parties No. 2023/045 avant le 30 septembre 2022", [("30 septembre 2022", "2022-09-30", None)]),
+    ("pour l'exercice biennal 2020-2021", [("2020-2021", "2020/2021", None)]),
     # not dates: years of names, counts, symbols, after-agendas
     ("Le Plan stratégique 2011-2020 et les Objectifs d'Aichi.", []),
     ("décrit dans le programme de travail  2015-2017 et", []),

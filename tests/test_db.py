@@ -64,6 +64,7 @@ def test_json_columns_are_json(db_url):
         assert got.settings == {}
 
 
+@pytest.mark.slow
 def test_concurrent_init_db_in_processes_is_safe(db_url):
     """Two programs starting at once on a fresh database both end up at head."""
     import subprocess

@@ -63,6 +63,7 @@ def test_ingest_stores_documents_and_pages_exactly(db_url, three_pdfs):
     assert summary.pages == 6 and summary.exit_code == 0
     assert summary.languages == {"fr": 2, "en": 1}
     assert summary.pages_per_second > 0
+    assert summary.document_ids == [o.document_id for o in summary.outcomes] and len(summary.document_ids) == 3
     with db.session_scope(db_url) as s:
         docs = s.scalars(sa.select(Document).order_by(Document.id)).all()
         assert [d.symbol for d in docs] == ["UNEP/CMS/StC99/1", "UNEP/CMS/StC99/2", "UNEP/CMS/StC99/3"]
@@ -191,7 +192,6 @@ def test_bad_inputs_are_recorded_and_the_rest_is_stored(db_url, tmp_path):
 def test_a_reader_crash_is_a_failure_not_a_traceback(db_url, tmp_path, monkeypatch):
     a = make_pdf(tmp_path / "a.pdf", 1, tag="a")
     b = make_pdf(tmp_path / "b.pdf", 1, tag="b")
-    real = ingest_mod.__dict__.get("read_bytes")  # noqa: F841 - the module imports lazily
     import docmine.read as read
 
     original = read.read_bytes
@@ -208,6 +208,7 @@ def test_a_reader_crash_is_a_failure_not_a_traceback(db_url, tmp_path, monkeypat
     assert "MemoryError" in summary.failed[0].reason
 
 
+@pytest.mark.shared
 def test_scan_is_stored_as_needs_ocr_with_null_text(db_url, shared_dir):
     scan = shared_dir / "corpus" / "real" / "list_of_docs_2001.pdf"
     summary = ingest_paths([scan], settings=_settings(db_url), progress=False)
@@ -222,6 +223,8 @@ def test_scan_is_stored_as_needs_ocr_with_null_text(db_url, shared_dir):
         assert item.outcome == "needs_ocr" and "OCR" in item.reason
 
 
+@pytest.mark.shared
+@pytest.mark.slow
 def test_shared_corpus(db_url, shared_dir):
     folders = [shared_dir / "corpus" / "real", shared_dir / "corpus" / "dev" / "pdf"]
     summary = ingest_paths(folders, settings=_settings(db_url), progress=False)
@@ -341,6 +344,7 @@ def test_integrity_error_on_commit_is_a_skip(db_url, tmp_path, monkeypatch):
     assert _count(db_url, Document) == 1 and _count(db_url, Page) == 2
 
 
+@pytest.mark.slow
 def test_two_concurrent_processes_store_each_document_once(db_url, tmp_path):
     import subprocess
     from test_ingest_helpers import docmine_cmd

@@ -168,3 +168,12 @@ def test_spans_have_ids_and_attrs(nlp):
 def test_patterns_file_is_valid_json():
     data = json.loads((Path(S.patterns_dir) / "orgs.json").read_text(encoding="utf-8"))
     assert {b["suffix"] for b in data["bodies"]} >= {"secretariat", "cop", "standing-committee", "scientific-council"}
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("ORIENTATIONS AU FONDS POUR L’ENVIRONNEMENT MONDIAL", [("FONDS POUR L’ENVIRONNEMENT MONDIAL", "gef")]),
+    ("PROJET DE DÉCISION SOUMIS PAR UN GROUPE DE PARTIES", []),
+    ("La coopération avec l'UA et la CE se poursuit.", [("UA", "african-union"), ("CE", "european-commission")]),
+])
+def test_acronyms_that_are_words_in_headings(nlp, text, expected):
+    assert orgs(nlp, text, "CBD") == expected

@@ -282,6 +282,17 @@ def test_backends_agree_on_body_text(fr_pdf, fr_doc):
     assert (other.symbol, other.date, other.language) == (fr_doc.symbol, fr_doc.date, fr_doc.language)
 
 
+def test_pdfplumber_pages_are_closed(fr_pdf, monkeypatch):
+    """Each page is closed after use (pdfplumber's caches otherwise grow to GBs)."""
+    from pdfplumber.page import Page
+
+    closed = []
+    original = Page.close
+    monkeypatch.setattr(Page, "close", lambda self: (closed.append(self.page_number), original(self))[1])
+    read_pdf(fr_pdf, backend="pdfplumber")
+    assert closed[:4] == [1, 2, 3, 4]  # one by one as read (pdf.close() closes them again)
+
+
 def test_language_detection_is_deterministic(fr_pdf, tmp_path):
     en = make_pdf(tmp_path / "en.pdf", pages=2, lang="en", date_line="27 February 2025")
     for path, lang in [(fr_pdf, "fr"), (en, "en")]:

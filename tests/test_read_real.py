@@ -134,8 +134,9 @@ def test_footnotes_are_separated(read):
     assert "1 Resolution 70/1." in a.kind_text("footnote") and "Resolution 70/1." not in a.body_text()
 
 
-def test_scan_without_text_layer_needs_ocr(read):
-    doc = read("real/list_of_docs_2001.pdf")
+@pytest.mark.parametrize("backend", ["pypdfium2", "pdfplumber"])
+def test_scan_without_text_layer_needs_ocr(read, backend):
+    doc = read("real/list_of_docs_2001.pdf", backend)
     assert doc.status == "needs_ocr"
     assert [p.text for p in doc.pages] == [None] * 8
     assert all(p.blocks == [] and p.body_text() == "" for p in doc.pages)

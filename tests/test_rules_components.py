@@ -52,6 +52,8 @@ REF_CASES = [
     ("CMS", "Conformément au paragraphe 3 de la Résolution 11.11, les Parties", [("Résolution 11.11", ["CMS Res 11.11"], {"paragraph": "3"})]),
     ("CMS", "The Standing Committee considered Resolution 11.10 and decision XI/2.", [("Resolution 11.10", ["CMS Res 11.10"], {}), ("decision XI/2", ["CBD COP Dec XI/2"], {})]),
     ("CITES", "adoptó la Resolución Conf. 13.2 (Rev. CoP14) y la Decisión 18.55", [("Resolución Conf. 13.2 (Rev. CoP14)", ["CITES Res Conf 13.2"], {"revision": "CoP14"}), ("Decisión 18.55", ["CITES Dec 18.55"], {})]),
+    ("CBD", "La résolution 2/5 de l'Assemblée des Nations Unies pour l'environnement", [("résolution 2/5", ["UNEA Res 2/5"], {})]),
+    ("CBD", "Rappelant les décisions IX/5, X/33 et XII/20,", [("décisions IX/5, X/33 et XII/20", ["CBD COP Dec IX/5", "CBD COP Dec X/33", "CBD COP Dec XII/20"], {})]),
     ("CMS", "Conformément au paragraphe 3 de la Résolution, les Parties", []),
     ("CMS", "l'article 18 de la Convention et la résolution adoptée", []),
 ]
@@ -123,6 +125,11 @@ MEETING_CASES = [
     ("CMS", "The 12th meeting of the Conference of the Parties to CMS will be held", [("12th meeting of the Conference of the Parties to CMS", ["CMS COP12"])]),
     ("CMS", "la 45ème Réunion du Comité permanent (dernier trimestre de 2016)", [("45ème Réunion du Comité permanent", ["CMS StC45"])]),
     ("CBD", "les recommandations de la SBSTTA-21 et de l'IPBES-5", [("SBSTTA-21", ["CBD SBSTTA21"]), ("IPBES-5", ["IPBES-5"])]),
+    ("CMS", "La troisième réunion des Signataires du Mémorandum d'entente sur la conservation des requins migrateurs aura lieu", [("troisième réunion des Signataires du Mémorandum d'entente sur la conservation des requins migrateurs", ["CMS Sharks MOS3"])]),
+    ("CMS", "La deuxième réunion du Comité de session du Conseil scientifique de la CMS (ScC-SC2) se tiendra", [("deuxième réunion du Comité de session du Conseil scientifique de la CMS (ScC-SC2)", ["CMS ScC-SC2"])]),
+    ("CBD", "La onzième réunion de la Conférence des Parties siégeant en tant que réunion des Parties au Protocole de Cartagena a eu lieu", [("onzième réunion de la Conférence des Parties siégeant en tant que réunion des Parties au Protocole de Cartagena", ["CBD CP-MOP11"])]),
+    ("CBD", "À la première réunion extraordinaire de la Conférence des Parties,", [("première réunion extraordinaire de la Conférence des Parties", ["CBD ExCOP1"])]),
+    ("CBD", "Le Groupe de travail sur les oiseaux terrestres se réunira lors de sa deuxième réunion, à Abu Dhabi", [("deuxième réunion", [])]),
     # not meetings
     ("CMS", "lors de la prochaine session du Comité permanent", []),
     ("CMS", "le premier administrateur de programme CITES/CMS", []),

@@ -54,6 +54,9 @@ TO = r"(?:au|à|a|to|until|till|al|-|–|—)"
 DASH = r"(?:-|–|—|/)"
 QORD = (r"(?:premier|1er|first|primer|deuxième|deuxieme|second|2e|2ème|segundo|troisième|troisieme|3e|3ème|third|"
         r"tercer|quatrième|quatrieme|4e|4ème|fourth|cuarto|dernier|last|último|ultimo)")
+WEEKDAY = (r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|thursday|"
+           r"friday|saturday|sunday|lunes|martes|miércoles|jueves|viernes|sábado|domingo),?\s+(?:le\s+|the\s+)?)")
+SEASON = r"(?:printemps|été|automne|hiver|spring|summer|autumn|fall|winter|primavera|verano|otoño|invierno)"
 MOD = (r"(?:fin|début|debut|mi|end|beginning|early|late|mid|finales|principios|mediados|comienzos)")
 
 _PATTERN = rf"""
@@ -74,7 +77,11 @@ _PATTERN = rf"""
  |# fin novembre 2015 / début de 2016 / mi-2016 / fin 2011 / end of 2016 / mid-June 2016
   (?P<m>(?P<mw>{MOD})(?:-|\s+)(?:(?:de|d['’]|of|du\s+mois\s+de|de\s+l['’]année|the\s+year)\s*)?(?:(?P<md>{D})\s+)?(?:(?P<mm>{M}){DE}\s+)?(?P<my>{Y}))
  |# 1er septembre 2015 / 27 February 2025 / 2 de mayo de 2016
-  (?P<d>(?P<dd>{D}){DE}\s+(?P<dm>{M}){DE},?\s+(?P<dy>{Y}))
+  (?P<d>{WEEKDAY}?(?P<dd>{D}){DE}\s+(?P<dm>{M}){DE},?\s+(?P<dy>{Y}))
+ |# mars-avril 2016 / janvier à mars 2016
+  (?P<r6>(?P<r6m1>{M})\s*(?:-|–|à|to|a)\s*(?P<r6m2>{M}){DE}\s+(?P<r6y>{Y}))
+ |# printemps 2016 / summer 2016
+  (?P<se>(?P<sew>{SEASON})(?:\s+(?:de|of|del?))?\s+(?:l['’]année\s+)?(?P<sey>{Y}))
  |# juin 2016 / June 2016 / mayo de 2016
   (?P<mo>(?P<mom>{M}){DE},?\s+(?P<moy>{Y}))
  |# 2012-2015
@@ -113,6 +120,9 @@ _Q = {"premier": 1, "1er": 1, "first": 1, "primer": 1, "deuxième": 2, "deuxieme
       "2ème": 2, "segundo": 2, "troisième": 3, "troisieme": 3, "3e": 3, "3ème": 3, "third": 3, "tercer": 3,
       "quatrième": 4, "quatrieme": 4, "4e": 4, "4ème": 4, "fourth": 4, "cuarto": 4, "dernier": 4, "last": 4,
       "último": 4, "ultimo": 4}
+_SEASONS = {"printemps": "SP", "spring": "SP", "primavera": "SP", "été": "SU", "summer": "SU", "verano": "SU",
+            "automne": "FA", "autumn": "FA", "fall": "FA", "otoño": "FA", "hiver": "WI", "winter": "WI",
+            "invierno": "WI"}
 _MOD = {"fin": "END", "end": "END", "late": "END", "finales": "END",
         "début": "START", "debut": "START", "beginning": "START", "early": "START", "principios": "START",
         "comienzos": "START", "mi": "MID", "mid": "MID", "mediados": "MID"}
@@ -185,6 +195,11 @@ def _value(m: re.Match, default_year: int | None) -> tuple[str | None, dict, int
         mo = _month(g["mm"]) if g["mm"] else None
         d = _day(g["md"]) if g["md"] and mo else None
         return _iso(y, mo, d), attrs, s, e
+    if g["r6"]:
+        y = _year(g["r6y"])
+        return f"{_iso(y, _month(g['r6m1']))}/{_iso(y, _month(g['r6m2']))}", attrs, s, e
+    if g["se"]:
+        return f"{_year(g['sey']):04d}-{_SEASONS[g['sew'].lower()]}", attrs, s, e
     if g["d"]:
         return _iso(_year(g["dy"]), _month(g["dm"]), _day(g["dd"])), attrs, s, e
     if g["mo"]:
@@ -237,7 +252,7 @@ def _count_range(text: str, e: int) -> bool:
 _ANCHOR = re.compile(r"(?:19[5-9]|20\d)\d")
 #: a day and a month without a year (the only expression without a year)
 _DN_RE = re.compile(rf"(?<![\w/.\-–])(?P<dnd>(?:1er|1re|1ère|\d{{1,2}})(?:st|nd|rd|th)?)(?:\s+de)?\s+(?P<dnm>{M})(?!,?\s+(?:de\s+|of\s+)?\d)", re.I)
-_LOOKBACK = 80
+_LOOKBACK = 90
 
 
 def _candidates(text: str):

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
-from sqlalchemy import func, select
+from sqlalchemy import select, text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -50,6 +50,8 @@ PathLike = Union[str, os.PathLike]
 OUTCOMES = ("new", "skipped", "failed", "needs_ocr")
 _CHUNK = 1 << 20
 _READ_LOCK = threading.Lock()
+#: namespace of the PostgreSQL advisory locks taken per source_key
+_PG_VERSION_LOCK = 7_320_012
 
 
 # --------------------------------------------------------------------------- results
@@ -118,6 +120,12 @@ class IngestSummary:
     def languages(self) -> Counter:
         """Documents stored by this call, per language (``None``: undetermined)."""
         return Counter(o.language for o in self.outcomes if o.outcome in ("new", "needs_ocr"))
+
+    @property
+    def document_ids(self) -> list[int]:
+        """Ids of the documents stored by this call (new and needs_ocr), in order."""
+        return [o.document_id for o in self.outcomes
+                if o.outcome in ("new", "needs_ocr") and o.document_id is not None]
 
     @property
     def pages_per_second(self) -> float:
@@ -336,6 +344,11 @@ def ingest_file(path: PathLike, *, session: Session, run: IngestRun, settings: S
     try:
         # ---- one transaction: the document, all its pages and the item
         begin_write(session)
+        if session.get_bind().dialect.name == "postgresql":
+            # concurrent runs storing new bytes for one source take turns, so
+            # versions stay 1, 2, 3… (SQLite: BEGIN IMMEDIATE already serialises)
+            session.execute(sql_text("SELECT pg_advisory_xact_lock(:ns, hashtext(:key))"),
+                            {"ns": _PG_VERSION_LOCK, "key": key})
         existing = document_exists(outcome.sha256, session=session)
         if existing is not None:  # stored meanwhile by a concurrent run
             session.rollback()

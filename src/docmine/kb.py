@@ -102,9 +102,9 @@ def _trie_regex(strings: list[str], unit) -> str:
 
     def u_to_re(u: str) -> str:
         if u == " ":
-            return r"[ \-‐‑]?"
+            return r"[ \u00a0\u202f\-‐‑]?"
         if u == "'":
-            return r"['’‘ʼ] ?"
+            return r"['’‘ʼ][ \u00a0]?"
         if u == "oe":
             return "(?:œ|oe)"
         return re.escape(u)

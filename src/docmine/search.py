@@ -44,34 +44,21 @@ sur ta te tes toi ton tu un une vos votre vous c d j l m n s t y a ete etre""".s
 
 
 # ------------------------------------------------------------------ text processing
-def _fold_table() -> dict[int, str]:
-    """Per-character folding (NFKD, combining marks dropped) for the Latin
-    ranges, superscripts and ligatures, precomputed for ``str.translate``."""
-    table: dict[int, str] = {}
-    ranges = [(0x80, 0x250), (0x1D00, 0x1DC0), (0x1E00, 0x1F00), (0x2070, 0x20A0),
-              (0xFB00, 0xFB07), (0x2000, 0x2070)]
-    for lo, hi in ranges:
-        for cp in range(lo, hi):
-            ch = chr(cp)
-            out = "".join(c for c in unicodedata.normalize("NFKD", ch)
-                          if not unicodedata.combining(c))
-            if out != ch:
-                table[cp] = out
-    for ch, out in {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "’": "'",
-                    "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ł": "l", "Ł": "l"}.items():
-        table[ord(ch)] = out
-    return table
-
-
-_FOLD = _fold_table()
-_COMBINING = re.compile(r"[\u0300-\u036f]")
+_COMBINING = re.compile(r"[\u0300-\u036f]+")
+#: letters NFKD leaves whole
+_SPECIAL = (("œ", "oe"), ("Œ", "oe"), ("æ", "ae"), ("Æ", "ae"), ("ß", "ss"), ("ø", "o"),
+            ("Ø", "o"), ("đ", "d"), ("Đ", "d"), ("ł", "l"), ("Ł", "l"), ("’", "'"))
 
 
 def fold(s: str) -> str:
-    """Lower case, accents removed, ligatures spread (``Œuvre`` → ``oeuvre``)."""
-    s = s.translate(_FOLD)
-    if _COMBINING.search(s):  # decomposed input
-        s = _COMBINING.sub("", s)
+    """Lower case, accents removed, ligatures spread (``Œuvre`` → ``oeuvre``,
+    ``11ᵉ`` → ``11e``)."""
+    if s.isascii():
+        return s.lower()
+    s = _COMBINING.sub("", unicodedata.normalize("NFKD", s))
+    for a, b in _SPECIAL:
+        if a in s:
+            s = s.replace(a, b)
     return s.lower()
 
 
@@ -84,6 +71,12 @@ def _stemmer():
 def stem(word: str) -> str:
     """Snowball French stem of one folded word."""
     return _stemmer().stemWord(word)
+
+
+@lru_cache(maxsize=200_000)
+def stem_raw(word: str) -> str:
+    """Stem of one word as written (folded first); cached."""
+    return stem(fold(word))
 
 
 def terms_of(s: str) -> list[str]:
@@ -114,16 +107,17 @@ class ParsedQuery:
     def stems(self) -> set[str]:
         return {t for term in self.terms for t in term.stems}
 
-    def fts5(self) -> str:
-        """The FTS5 MATCH expression (stems are ``\\w+`` only, each phrase quoted)."""
+    def fts5(self, all_terms: bool = False) -> str:
+        """The FTS5 MATCH expression (stems are ``\\w+`` only, each phrase quoted):
+        any term (or every term with ``all_terms``), minus the excluded ones."""
         def q(t: Term) -> str:
             return '"' + " ".join(t.stems) + '"'
-        expr = " OR ".join(q(t) for t in self.terms)
+        expr = (" AND " if all_terms else " OR ").join(q(t) for t in self.terms)
         if self.exclude:
             expr = f"({expr}) NOT (" + " OR ".join(q(t) for t in self.exclude) + ")"
         return expr
 
-    def postgres(self) -> tuple[str, dict[str, str]]:
+    def postgres(self, all_terms: bool = False) -> tuple[str, dict[str, str]]:
         """A tsquery SQL expression over bound parameters, and the parameters."""
         params: dict[str, str] = {}
         parts = []
@@ -131,7 +125,7 @@ class ParsedQuery:
             params[f"t{i}"] = t.raw
             fn = "phraseto_tsquery" if t.phrase else "plainto_tsquery"
             parts.append(f"{fn}('french', docmine_unaccent(:t{i}))")
-        expr = "(" + " || ".join(parts) + ")"
+        expr = "(" + (" && " if all_terms else " || ").join(parts) + ")"
         for i, t in enumerate(self.exclude):
             params[f"x{i}"] = t.raw
             fn = "phraseto_tsquery" if t.phrase else "plainto_tsquery"
@@ -233,39 +227,83 @@ def reindex_all(*, session: Session) -> int:
 
 
 # ------------------------------------------------------------------ searching
+#: above this many matching pages the engine's relevance ranking (bm25 /
+#: ts_rank over every match) is skipped: candidates are the first pages, by
+#: id, having every term, then any term
+RANK_MAX = 3000
+
+
 def search_pages(words: str, *, session: Session, limit: int = 20) -> list[dict]:
     """Pages matching ``words``, best first: dicts with page_id, document_id,
-    page, text, rank (the engine's score), terms (how many query terms the page
-    has), hits (query-word occurrences), start (offset of the snippet's first
-    hit) and snippet. Order, the same on both engines: most terms, most hits,
-    then document and page (among the engine's best ``max(5 × limit, 200)``)."""
+    page, text, rank (the engine's score, None for unranked candidates), terms
+    (how many query terms the page has), hits (query-word occurrences), start
+    (offset of the snippet's first hit) and snippet.
+
+    Order, the same on both engines: most terms, most hits, then document and
+    page, among candidates: the engine's best ``max(4 × limit, 100)`` pages by
+    relevance when at most :data:`RANK_MAX` pages match; beyond that (very
+    common words) the first pages by id having every term, then any term.
+    """
     q = parse_query(words)
     if not q.terms:
         return []
-    pool = max(limit * 5, 200)
-    if _dialect(session) == "sqlite":
+    pool = max(limit * 4, 100)
+    sqlite = _dialect(session) == "sqlite"
+    if sqlite:
         catch_up(session)
-        rows = session.execute(text(
-            f"SELECT p.id, p.document_id, p.number, p.text, bm25({FTS_TABLE}) AS rank "
-            f"FROM {FTS_TABLE} JOIN pages p ON p.id = {FTS_TABLE}.rowid "
-            f"WHERE {FTS_TABLE} MATCH :q ORDER BY rank LIMIT :n"),
-            {"q": q.fts5(), "n": pool}).all()
-        scored = [(r, -float(r.rank)) for r in rows]
+        base = (f"SELECT p.id, p.document_id, p.number, p.text, {FTS_TABLE}.body AS stems, "
+                f"{{rank}} AS rank FROM {FTS_TABLE} JOIN pages p ON p.id = {FTS_TABLE}.rowid "
+                f"WHERE {FTS_TABLE} MATCH :q")
+
+        def fetch(all_terms: bool, ranked: bool, exclude: list[int] = ()):
+            sql = base.format(rank=f"bm25({FTS_TABLE})" if ranked else "NULL")
+            params = {"q": q.fts5(all_terms), "n": pool}
+            if exclude:
+                sql += " AND p.id NOT IN :ex"
+            sql += " ORDER BY rank, p.id LIMIT :n" if ranked else " ORDER BY p.id LIMIT :n"
+            stmt = text(sql)
+            if exclude:
+                stmt = stmt.bindparams(bindparam("ex", expanding=True))
+                params["ex"] = list(exclude)
+            return session.execute(stmt, params).all()
+
+        n_match = session.execute(text(f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} "
+                                       "MATCH :q"), {"q": q.fts5()}).scalar()
     else:
+        def fetch(all_terms: bool, ranked: bool, exclude: list[int] = ()):
+            tsq, params = q.postgres(all_terms)
+            rank = f"ts_rank({PG_TSVECTOR}, {tsq})" if ranked else "NULL::real"
+            sql = (f"SELECT p.id, p.document_id, p.number, p.text, {rank} AS rank FROM pages p "
+                   f"WHERE {PG_TSVECTOR} @@ {tsq}")
+            if exclude:
+                sql += " AND p.id NOT IN :ex"
+            sql += " ORDER BY rank DESC, p.id LIMIT :n" if ranked else " ORDER BY p.id LIMIT :n"
+            stmt = text(sql)
+            params = {**params, "n": pool}
+            if exclude:
+                stmt = stmt.bindparams(bindparam("ex", expanding=True))
+                params["ex"] = list(exclude)
+            return session.execute(stmt, params).all()
+
         tsq, params = q.postgres()
-        rows = session.execute(text(
-            f"SELECT p.id, p.document_id, p.number, p.text, "
-            f"ts_rank({PG_TSVECTOR}, {tsq}) AS rank FROM pages p "
-            f"WHERE {PG_TSVECTOR} @@ {tsq} ORDER BY rank DESC, p.id LIMIT :n"),
-            {**params, "n": pool}).all()
-        scored = [(r, float(r.rank)) for r in rows]
+        n_match = session.execute(text(f"SELECT count(*) FROM pages p WHERE {PG_TSVECTOR} @@ {tsq}"),
+                                  params).scalar()
+    if n_match <= RANK_MAX:
+        rows = fetch(False, True)
+    else:
+        rows = fetch(True, False) if len(q.terms) > 1 else []
+        if len(rows) < pool:
+            rows += fetch(False, False, [r.id for r in rows])
     stems = q.stems
     out = []
-    for r, rank in scored:
-        words = [stem(w) for w in _WORD.findall(fold(r.text or ""))]
+    for r in rows:
+        stored = getattr(r, "stems", None)  # SQLite: the index holds the page's stems
+        words_ = stored.split() if stored is not None else \
+            [stem(w) for w in _WORD.findall(fold(r.text or ""))]
+        rank = None if r.rank is None else (-float(r.rank) if sqlite else float(r.rank))
         out.append({"page_id": r.id, "document_id": r.document_id, "page": r.number,
-                    "text": r.text, "rank": rank, "terms": q.matched(set(words)),
-                    "hits": sum(1 for w in words if w in stems)})
+                    "text": r.text, "rank": rank, "terms": q.matched(set(words_)),
+                    "hits": sum(1 for w in words_ if w in stems)})
     out.sort(key=lambda d: (-d["terms"], -d["hits"], d["document_id"], d["page"]))
     out = out[:limit]
     for d in out:  # snippets for the pages returned only
@@ -279,11 +317,11 @@ def snippet(page_text: str, stems: Iterable[str], width: int = 90) -> tuple[str,
     hits on the page, and the offset of the cluster's first hit."""
     stems = set(stems)
     hits = [(m.start(), m.end()) for m in _WORD.finditer(page_text)
-            if stem(fold(m.group())) in stems]
+            if stem_raw(m.group()) in stems]
     if not hits:
         return re.sub(r"\s+", " ", page_text[:2 * width]).strip(), 0, None
     # the most distinct query words, within the shortest span (within 2 × width)
-    hit_stems = [stem(fold(page_text[a:b])) for a, b in hits]
+    hit_stems = [stem_raw(page_text[a:b]) for a, b in hits]
     best, best_key = 0, None
     for i, (s, _e) in enumerate(hits):
         seen: set[str] = set()

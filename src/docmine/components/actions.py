@@ -95,7 +95,7 @@ class ActionFinder:
         self.operative_re = re.compile(
             r"(?<!\w)(?:(?P<num>\d{1,3})[.)]? )?(?P<verb>%s)(?P<adv>(?:,? (?:%s),?)*) (?=(?:que |qu['’])?(?:l['’]|le |la |les |au |aux |à |tous |toutes |the |all |[A-ZÉ]))"
             % (_alt(self.verbs), adverbs))
-        self.lead_word_re = re.compile(r"^(?:%s) ?" % _alt(p.get("item_lead_words", [])), re.I)
+        self.lead_word_re = re.compile(r"^(?:%s)" % _alt(p.get("item_lead_words", [])), re.I)
         self.collective = [(re.compile(r"^(?:%s)\b" % k, re.I), v) for k, v in p.get("collective_addressees", {}).items()]
         self.bodies = sorted(p.get("body_addressees", {}).items(), key=lambda kv: -len(kv[0]))
         self.body_re = re.compile(r"(%s)" % _alt(re.escape(k) for k in p.get("body_addressees", {})), re.I)

@@ -64,10 +64,11 @@ class MeetingRecognizer:
         self.acr_re = re.compile(
             rf"(?<![\w/.\-])(?:(?P<tw>{tw})\s+)?(?:(?P<acr>{acr})-?|(?P<acrs>{spaced})\s)(?P<n>\d{{1,2}})(?![\w/]|\.\d)")
         self.generic_body_re = re.compile(rf"(?<![\w]){d['generic_bodies']}")
+        self.mos_tail = re.compile(d["mos_instrument_tail"]) if d.get("mos_instrument_tail") else None
         self.cop_mop = [(re.compile(rx, re.I), t) for rx, t in d.get("cop_serving_as_mop", [])]
         self.generic_cont = re.compile(rf"\s+{d['generic_continuations']}")
         self.skip_before = re.compile(d["skip_before"])
-        self.bracket_re = re.compile(r"\s*\((?P<a>[A-Za-z]+)[\s\-]?(?P<n>\d{1,2})\)")
+        self.bracket_re = re.compile(r"\s*\((?P<a>[A-Za-z][A-Za-z\-]*?)[\s\-]?(?P<n>\d{1,2})\)")
 
     # ------------------------------------------------------------------ helpers
     def _treaty_of_name(self, name: str) -> str | None:
@@ -80,11 +81,11 @@ class MeetingRecognizer:
         codes = body.get("codes", {})
         return codes.get(treaty or "", codes.get("*", body["key"]))
 
-    def _id(self, body: dict, treaty: str | None, n: int, doc: Doc, start: int) -> list[str]:
+    def _id(self, body: dict, treaty: str | None, n: int, doc: Doc, start: int, end: int | None = None) -> list[str]:
         tmpl = body.get("template")
         if tmpl:
             if "{instrument}" in tmpl:
-                inst = self._instrument(doc, start)
+                inst = self._instrument(doc, start, end)
                 return [tmpl.format(instrument=(inst + " ") if inst else "", n=n)]
             if "{agreement}" in tmpl:
                 return []
@@ -94,8 +95,12 @@ class MeetingRecognizer:
             return []
         return [f"{treaty} {self._code(body, treaty)}{n}"]
 
-    def _instrument(self, doc: Doc, start: int) -> str | None:
+    def _instrument(self, doc: Doc, start: int, end: int | None = None) -> str | None:
         text = doc_text(doc)
+        if end is not None:  # named in the phrase itself (``des Signataires du MdE sur les requins``)
+            for name, rx in self.instruments:
+                if rx.search(text, start, end):
+                    return name
         lo, _ = sentence_range(doc, start)
         for window_lo in (lo, max(0, lo - 600)):
             best = None
@@ -209,6 +214,10 @@ class MeetingRecognizer:
                                 e = mm.end()
                                 ids = [tmpl.format(n=n)]
                                 break
+                    if body["key"] == "MOS" and self.mos_tail is not None:
+                        mt = self.mos_tail.match(text, e)
+                        if mt:
+                            e = mt.end()
                     if body["key"] == "MOP":
                         a = self.agreement_re.search(text, c.end(), bend)
                         ids = [f"{a.group('a')} MOP{n}"] if a else []
@@ -249,7 +258,7 @@ class MeetingRecognizer:
             if br and int(br.group("n")) == n:
                 e = br.end()
             if ids is None:
-                ids = self._id(body, treaty, n, doc, s) if body else []
+                ids = self._id(body, treaty, n, doc, s, e) if body else []
                 if extraordinary:
                     ids = [re.sub(r"^(\S+ )?(\S+?)(\d+)$", r"\1Ex\2\3", i) for i in ids]
             spans.append(make_span(doc, "MEETING", s, e, ids))

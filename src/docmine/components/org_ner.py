@@ -28,6 +28,7 @@ from spacy.tokens import Doc, Span
 from ..kb import load_kb
 
 DEFAULT_PATTERNS = Path(__file__).resolve().parents[3] / "models" / "patterns" / "orgs_ner.json"
+ROMAN = re.compile(r"^[IVXLCDM]+$")
 BLOCKING = ("ORG", "REF", "DOC", "MEETING", "DATE")
 
 DEFAULTS = {
@@ -75,6 +76,8 @@ class OrgFilter:
             return False
         if len(words) == 1:
             w = first.strip("«»\"'’")
+            if ROMAN.match(w) or len(w) > 8:
+                return False
             return bool(self.acronym.match(w)) and w not in self.generic
         low = [w.lower().strip(",;:«»\"") for w in words]
         joined = " ".join(low)

@@ -92,10 +92,23 @@ class OrgRules:
         self.bracket = re.compile(patterns["bracket"])
         self.unknown_acronym = re.compile(patterns["unknown_acronym"])
         self.not_acronyms = set(patterns.get("not_acronyms", []))
+        self.heading_ambiguous = set(patterns.get("heading_ambiguous", []))
         # compile the alias regexes now, not on the first document
         kb.name_regex, kb.acronym_regex  # noqa: B018
 
     # ------------------------------------------------------------ helpers
+    _WORD_BEFORE = re.compile(r"(\w+)['’]?\s*$")
+    _WORD_AFTER = re.compile(r"^\s*(\w+)")
+
+    def _in_heading(self, text: str, start: int, end: int) -> bool:
+        """An acronym that is also a word (``AU``, ``UN``) beside upper-case words is a heading word."""
+        for m in (self._WORD_BEFORE.search(text, max(0, start - 40), start), self._WORD_AFTER.match(text[end:end + 40])):
+            if m:
+                w = m.group(1)
+                if len(w) >= 2 and w.isalpha() and w.isupper() and w not in self.kb.acronyms:
+                    return True
+        return False
+
     def suffix_of(self, org_id: str | None) -> str | None:
         if not org_id:
             return None
@@ -113,7 +126,7 @@ class OrgRules:
                 out.append(Cand(m.start(), m.end(), i, "name"))
         for m in kb.acronym_regex.finditer(text):
             i = kb.acronyms.get(m.group())
-            if i:
+            if i and not (m.group() in self.heading_ambiguous and self._in_heading(text, m.start(), m.end())):
                 out.append(Cand(m.start(), m.end(), i, "acr"))
         return out
 

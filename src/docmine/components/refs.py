@@ -99,6 +99,7 @@ class RefRecognizer:
         self.para_after = re.compile(rf"\s*,?\s*{data['paragraph_words']}\s*(?P<p>\d+(?:\s*\(?[a-z]\))?)", re.I)
         self.para_before = re.compile(rf"{data['paragraph_words']}\s*(?P<p>\d+(?:\s*\(?[a-z]\))?)\s+"
                                       r"(?:de\s+la|du|de\s+l['’]|of(?:\s+the)?|de|del?\s+la)\s+$", re.I)
+        self.unea_re = re.compile(data["unea_tail"]) if data.get("unea_tail") else None
         self.rec_bodies = [(b, re.compile(rx)) for b, rx in data["cbd_rec_bodies"].items()]
         heads = "|".join(re.escape(h) for h in data["headings"])
         bullets = data["bullets"]
@@ -139,6 +140,10 @@ class RefRecognizer:
         ids = []
         for n in nums:
             t = treaty
+            if t == "UNEA" or (t is None and kind == "Res" and "/" in n):
+                if t == "UNEA":
+                    ids.append(f"UNEA Res {n}")
+                continue
             if t is None:
                 if conf:
                     t = "CITES"
@@ -175,6 +180,11 @@ class RefRecognizer:
         if m.group("conf"):
             return "CITES", True
         first = nums[0]
+        kind = self._kind(m.group("kw"))
+        if "/" in first and kind == "Res":  # slash-numbered resolutions: UNEA's, not CBD's
+            if self.unea_re is not None and self.unea_re.search(doc_text(doc), e, e + 120):
+                return "UNEA", True
+            return None, False
         if "/" in first or m.group("n").startswith(("DEC/", "COP/")):
             return "CBD", True
         if first.split(".")[0].isalpha():
