@@ -90,6 +90,23 @@ def worker(backend: str, folder: Path) -> dict:
     # warm-up (imports, langdetect profiles) on the first document
     read.read_pdf(paths[0], backend=backend)
 
+    bare = None
+    if backend == "pypdfium2":  # the floor: PDFium's text alone, no positions or layout
+        import pypdfium2 as pdfium
+
+        c0, n = time.process_time(), 0
+        for p in paths:
+            pdf = pdfium.PdfDocument(p.read_bytes())
+            for i in range(len(pdf)):
+                page = pdf[i]
+                tp = page.get_textpage()
+                tp.get_text_range(0, tp.count_chars(), force_this=True)
+                tp.close()
+                page.close()
+                n += 1
+            pdf.close()
+        bare = round(n / (time.process_time() - c0), 1)
+
     w0, c0 = time.perf_counter(), time.process_time()
     pages = 0
     separated = 0
@@ -113,6 +130,7 @@ def worker(backend: str, folder: Path) -> dict:
         "layout_pages_per_cpu_s": round(pages / c_layout, 1),
         "read_pdf_pages_per_s": round(pages / w_full, 1),
         "read_pdf_pages_per_cpu_s": round(pages / c_full, 1),
+        "bare_text_pages_per_cpu_s": bare,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
@@ -150,6 +168,8 @@ def main(argv=None) -> int:
             full = f"{r['read_pdf_pages_per_s']} ({r['read_pdf_pages_per_cpu_s']})"
             print(f"{r['backend']:<11} {r['pages']:>6} {lay:>16} {full:>16} "
                   f"{r['peak_rss_mb']:>12}  {r['pages_with_header']}/{r['pages']}")
+            if r.get("bare_text_pages_per_cpu_s"):
+                print(f"{'':<11} {'':>6} bare get_text_range: {r['bare_text_pages_per_cpu_s']} pages per CPU second")
     return 0
 
 

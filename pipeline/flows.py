@@ -80,6 +80,14 @@ _io = dict(retries=IO_RETRIES, retry_delay_seconds=exponential_backoff(backoff_f
            retry_jitter_factor=0.2, retry_condition_fn=retry_on_io)
 
 
+def current_versions(settings: Settings) -> list[str]:
+    """Model versions that are current for these settings: the configured one
+    and its rules-only variant, which extraction records for documents the
+    statistical model does not cover (e.g. non-French ones)."""
+    from docmine.nlp import model_version
+    return sorted({model_version(settings), model_version(settings, use_ner=False)})
+
+
 def _settings(database_url: Optional[str], data_dir: Optional[str]) -> Settings:
     return get_settings(database_url=database_url or None, data_dir=data_dir or None)
 
@@ -188,7 +196,7 @@ def _document_state(url: str, *, sha256: Optional[str] = None,
 
 
 @task(name="process-document")
-def process_document(candidate: dict, *, run_id: int, url: str, data_dir: str, model: str,
+def process_document(candidate: dict, *, run_id: int, url: str, data_dir: str, model: list[str],
                      allowed_hosts: list[str], timeout: float, max_bytes: int,
                      io_backoff: float = IO_BACKOFF) -> dict:
     """fetch → read+store → extract+store for one document; never raises: a
@@ -225,7 +233,7 @@ def process_document(candidate: dict, *, run_id: int, url: str, data_dir: str, m
             if out["outcome"] == "failed":
                 return rec
             existing = _document_state(url, document_id=rec["document_id"]) if rec["document_id"] else None
-        if existing and existing.get("extracted_version") != model:
+        if existing and existing.get("extracted_version") not in model:
             rec["step"] = "extract"
             result = extract(existing["id"], url, data_dir)
             rec.update(extracted=True, mentions=_count(result, "mentions", "n_mentions"),
@@ -290,8 +298,8 @@ def _finish_run(url: str, run_id: int, status: str, summary: dict,
         row.status, row.finished_at, row.summary = status, utcnow(), summary
 
 
-def _unchanged(url: str, candidates: list[dict], model: str) -> set[str]:
-    """Locations whose remembered sha256 is stored and extracted by ``model``:
+def _unchanged(url: str, candidates: list[dict], model: list[str]) -> set[str]:
+    """Locations whose remembered sha256 is stored and extracted by a current model version:
     nothing to do for them (no task run, no parsing)."""
     from sqlalchemy import select
 
@@ -310,7 +318,7 @@ def _unchanged(url: str, candidates: list[dict], model: str) -> set[str]:
             rows = session.execute(select(Document.sha256, Document.extracted_version)
                                    .where(Document.sha256.in_(keys[i:i + 500]))).all()
             for r in rows:
-                if r.extracted_version == model:
+                if r.extracted_version in model:
                     done.update(shas[r.sha256])
     return done
 
@@ -386,14 +394,14 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
     specs = list(sources) if sources else default_sources(settings)
     from docmine.nlp import model_version
     from docmine.sources import allowed_hosts_for
-    model = model_version(settings)
+    model = current_versions(settings)
     hosts = sorted(allowed_hosts_for(specs, allowed_hosts or []))
     delays = exponential_backoff(backoff_factor=io_backoff)
     prepare_database.with_options(retry_delay_seconds=delays)(url)
     run_id = _start_run(url, {"sources": specs, "task_runner": task_runner, "concurrency": concurrency,
-                              "model_version": model})
+                              "model_version": model_version(settings)})
     log.info("ingest run #%s: %d source(s) → %s (model %s, %s)", run_id, len(specs),
-             _safe_url(url), model, task_runner)
+             _safe_url(url), model_version(settings), task_runner)
 
     # ---- discover
     candidates: list[dict] = []
@@ -456,7 +464,7 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
                for f in source_failures]
     n_fail_docs = sum(1 for r in records if r["outcome"] == "failed")
     summary = {
-        "run_id": run_id, "sources": specs, "database": _safe_url(url), "model_version": model,
+        "run_id": run_id, "sources": specs, "database": _safe_url(url), "model_version": model_version(settings),
         "task_runner": task_runner,
         "discovered": len(candidates), "unchanged": len(unchanged),
         "new": sum(r["outcome"] == "new" for r in records),
@@ -528,11 +536,12 @@ def reextract(database_url: Optional[str] = None, only_outdated: bool = True,
     settings = _settings(database_url, data_dir)
     url = settings.url
     model = model_version(settings)
+    current = current_versions(settings)
     prepare_database(url)
     with session_scope(url) as session:
         q = select(Document.id).order_by(Document.id)
         if only_outdated:
-            q = q.where(or_(Document.extracted_version.is_(None), Document.extracted_version != model))
+            q = q.where(or_(Document.extracted_version.is_(None), Document.extracted_version.not_in(current)))
         ids = list(session.scalars(q))
     log.info("re-extracting %d document(s) with %s", len(ids), model)
     done, failed, mentions, actions = 0, [], 0, 0

@@ -363,3 +363,37 @@ def test_two_concurrent_processes_store_each_document_once(db_url, tmp_path):
     assert _count(db_url, Document) == 8 and _count(db_url, Page) == 16
     assert sum(o["new"] for o in outs) == 8 and sum(o["skipped"] for o in outs) == 8
     _complete(db_url)
+
+
+def test_concurrent_new_versions_of_one_source_get_distinct_numbers(db_url, tmp_path):
+    url = "https://example.org/docs/changing.pdf"
+    files = [make_pdf(tmp_path / f"v{i}.pdf", 1, tag=f"edition {i}") for i in range(4)]
+    settings = _settings(db_url)
+    factory = db.make_session_factory(db_url)
+    with factory() as s:
+        run = IngestRun(trigger="api")
+        s.add(run)
+        s.commit()
+        run_id = run.id
+    barrier = threading.Barrier(len(files))
+    outcomes, errors = [], []
+
+    def work(path):
+        try:
+            barrier.wait()
+            with factory() as s:
+                outcomes.append(ingest_file(path, session=s, run=IngestRun(id=run_id),
+                                            settings=settings, source=url))
+        except BaseException as exc:  # pragma: no cover - the failure we test for
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(f,)) for f in files]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and {o.outcome for o in outcomes} == {"new"}
+    with db.session_scope(db_url) as s:
+        docs = s.scalars(sa.select(Document).order_by(Document.version)).all()
+        assert [d.version for d in docs] == [1, 2, 3, 4]
+        assert [d.supersedes_id for d in docs] == [None] + [d.id for d in docs[:-1]]

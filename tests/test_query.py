@@ -13,7 +13,7 @@ from docmine.cli import app
 from docmine.cli.query import records
 from docmine.models import Correction, Document
 
-from _query_fixtures import build_store
+from test_query_fixtures import build_store
 
 
 @pytest.fixture
@@ -170,7 +170,7 @@ def test_corrections_overlay(store):
     assert list(query.actions(session=s, actor="cms-secretariat")["origin"]) == ["correction"]
     # re-extraction keeps the ledger, and the overlay still applies
     from docmine.store import store_extraction
-    from _query_fixtures import extraction_c
+    from test_query_fixtures import extraction_c
     store_extraction(c, extraction_c(), session=s, model_version="test-model-2")
     s.commit()
     df2 = query.actions(session=s, document=c)

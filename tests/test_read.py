@@ -354,3 +354,32 @@ def test_treaty_of_symbol(symbol, treaty):
 ])
 def test_furniture_shapes(line, furniture):
     assert is_furniture_text(line) is furniture
+
+
+def _page(rows, height=800.0):
+    """A RawPage from (top, size, text) rows, one line each."""
+    from docmine.layout import RawLine, RawPage
+
+    text, lines, pos = "", [], 0
+    for top, size, s in rows:
+        lines.append(RawLine(pos, pos + len(s), top, top + size, size))
+        text += s + "\r\n"
+        pos = len(text)
+    return RawPage(1, text, 600.0, height, lines)
+
+
+@pytest.mark.parametrize("bottom_rows, footnote", [
+    ([(700, 8, "7 See decision 15/4."), (712, 8, "8 Decision 15/11, annex.")], True),
+    ([(700, 8, "* Reissued for technical reasons.")], True),
+    ([(700, 8, "30 mins Introduction to the assessment"), (712, 8, "15 mins Comments and reflections")], False),
+    ([(700, 8, "1,200 3,400 5,600"), (712, 8, "7 800 900")], False),        # a table of figures
+    ([(700, 11, "7 The Committee is invited to take note.")], False),      # body-size numbered paragraph
+])
+def test_footnote_rules(bottom_rows, footnote):
+    from docmine.layout import classify
+
+    body = [(100 + 15 * i, 11, f"Body line number {i} of the paper, with enough words.") for i in range(20)]
+    page = _page(body + bottom_rows)
+    kinds = {page.text[b.start:b.end].split("\r\n")[0]: b.kind for b in classify([page])[0]}
+    first = bottom_rows[0][2]
+    assert (kinds.get(first) == "footnote") is footnote

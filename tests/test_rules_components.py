@@ -54,6 +54,7 @@ REF_CASES = [
     ("CITES", "adoptó la Resolución Conf. 13.2 (Rev. CoP14) y la Decisión 18.55", [("Resolución Conf. 13.2 (Rev. CoP14)", ["CITES Res Conf 13.2"], {"revision": "CoP14"}), ("Decisión 18.55", ["CITES Dec 18.55"], {})]),
     ("CBD", "La résolution 2/5 de l'Assemblée des Nations Unies pour l'environnement", [("résolution 2/5", ["UNEA Res 2/5"], {})]),
     ("CBD", "Rappelant les décisions IX/5, X/33 et XII/20,", [("décisions IX/5, X/33 et XII/20", ["CBD COP Dec IX/5", "CBD COP Dec X/33", "CBD COP Dec XII/20"], {})]),
+    ("CITES", "Conformément à la décision 19.29, paragraphe b), le Secrétariat", [("décision 19.29", ["CITES Dec 19.29"], {"paragraph": "b"})]),
     ("CMS", "Conformément au paragraphe 3 de la Résolution, les Parties", []),
     ("CMS", "l'article 18 de la Convention et la résolution adoptée", []),
 ]
@@ -172,6 +173,9 @@ def test_day_month_takes_document_date(nlp):
 # ----------------------------------------------------------------------------- context
 @pytest.mark.parametrize("text,symbol,treaty", [
     ("UNEP/CMS/StC44/13 Distr.: Générale. La CITES et la CITES.", "UNEP/CMS/StC44/13", "CMS"),
+    ("SC77 Doc. 32 CONVENTION SUR LE COMMERCE INTERNATIONAL. Rapport de la CDB.", "SC77 Doc. 32", "CITES"),
+    ("CONVENTION SUR LA DIVERSITÉ BIOLOGIQUE Distr. GÉNÉRALE. La CMS, la CMS et la CMS.", None, "CBD"),
+    ("Rapport. La coopération avec la Convention sur la diversité biologique et la CMS, la CMS.", None, "CMS"),
     ("COOPERATION ENTRE LA CMS ET CITES (Préparé par le Secrétariat). CITES CITES CITES", None, "CMS"),
     ("Rapport. (Préparé par le Secrétariat de la CITES). La CMS, la CMS, la CMS.", None, "CITES"),
     ("Rapport sur la coopération. " + "x " * 150 + "La CDB et la CDB et la CMS.", None, "CBD"),

@@ -11,7 +11,7 @@ from docmine.models import (ActionItem, Correction, Document, Entity, EntityAlia
                             Mention, MentionEntity, ModelVersion)
 from docmine.store import paragraph_at, sentence_at, store_extraction
 
-from _query_fixtures import (PAGES_A, PAGES_B, build_store, extraction_a, extraction_b,
+from test_query_fixtures import (PAGES_A, PAGES_B, build_store, extraction_a,
                              make_document)
 
 

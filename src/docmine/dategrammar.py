@@ -231,6 +231,16 @@ def _names_years(text: str, start: int) -> bool:
         if m.group(0) == "." and m.end() < len(window) and window[m.end()].isdigit():
             continue
         cut = m.end()
+    if window.rstrip().endswith("("):
+        # ``Décennie des Nations Unies pour la restauration des écosystèmes (2021-2030)``
+        before = window.rstrip()[:-1]
+        inner = _CLAUSE_END.sub(" ", before[-120:])
+        cut2 = max(before.rfind("."), before.rfind(";"), before.rfind(")"))
+        if cut2 >= 0:
+            inner = before[cut2 + 1:]
+        hs = list(NAME_HEADS.finditer(inner))
+        if hs and not BREAKS.search(inner[hs[-1].end():]):
+            return True
     window = window[cut:]
     heads = list(NAME_HEADS.finditer(window))
     if not heads:
@@ -291,6 +301,8 @@ def find_dates(text: str, default_year: int | None = None) -> list[tuple[int, in
         if _is_year_only(m) or m.group("r3"):
             before = text[max(0, s - 20):s]
             if AFTER_RE.search(before) or COUNT_BEFORE.search(before):
+                continue
+            if m.group("y") and re.match(r"/\d|\.\d", text[e:e + 2]):  # ``Notification 2016/012``
                 continue
             if m.group("y") and (COUNT_NOUNS.match(text, e) or _count_range(text, e)):
                 continue

@@ -215,7 +215,9 @@ def upsert_entities(session: Session, ids: Iterable[tuple[str, str | None]]) -> 
     keys = list(wanted)
     for i in range(0, len(keys), 500):
         existing.update(session.scalars(select(Entity.id).where(Entity.id.in_(keys[i:i + 500]))))
-    rows = [parse_entity_id(eid, label) for eid, label in wanted.items() if eid not in existing]
+    # sorted: concurrent writers (PostgreSQL) take row locks in one order, no deadlock
+    rows = [parse_entity_id(eid, label) for eid, label in sorted(wanted.items())
+            if eid not in existing]
     _insert(session, Entity.__table__, rows)
     if any(r["label"] == "DOC" for r in rows):
         link_symbols(session, [r["id"] for r in rows if r["label"] == "DOC"])
@@ -424,7 +426,7 @@ def apply_count_delta(session: Session, before: dict[str, int], after: dict[str,
     one document's per-entity mention counts before and after a change."""
     from sqlalchemy import bindparam
     rows = []
-    for eid in set(before) | set(after):
+    for eid in sorted(set(before) | set(after)):  # one lock order for concurrent writers
         b, a = before.get(eid, 0), after.get(eid, 0)
         dm, dd = a - b, int(a > 0) - int(b > 0)
         if dm or dd:

@@ -165,6 +165,8 @@ class IngestSummary:
             f"Pages: {self.pages} in {self.seconds:.2f} s ({self.pages_per_second:.1f} pages/s)",
             f"Languages: {langs or '-'}",
         ]
+        if not self.outcomes:
+            lines.append("No PDF found in the given paths.")
         scans = [o for o in self.outcomes if o.outcome == "needs_ocr"]
         if scans:
             lines.append("Stored without text (needs OCR):")

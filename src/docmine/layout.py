@@ -277,9 +277,21 @@ def _mark_footnotes(page: RawPage, kinds: list[str], body_size: float) -> None:
             break
         if _NOTE_START.match(text[ln.start:ln.end]):
             start = pos
-    if start is not None and _is_prose(text, [page.lines[j] for j in cand[start:]]):
+    run = [page.lines[j] for j in cand[start:]] if start is not None else []
+    if run and _is_prose(text, run) and _numbers_in_sequence(text, run):
         for j in cand[start:]:
             kinds[j] = "footnote"
+
+
+def _numbers_in_sequence(text: str, lines: list[RawLine]) -> bool:
+    """Numbered notes count up one by one (7, 8, 9); a timetable's "30 mins",
+    "15 mins" at the page bottom does not."""
+    nums = []
+    for ln in lines:
+        m = _NOTE_START.match(text[ln.start:ln.end])
+        if m and m.group(0).strip().isdigit():
+            nums.append(int(m.group(0).strip()))
+    return all(b == a + 1 for a, b in zip(nums, nums[1:]))
 
 
 def _is_prose(text: str, lines: list[RawLine]) -> bool:

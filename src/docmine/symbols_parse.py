@@ -75,6 +75,9 @@ def continuations(text: str, end: int, symbol: str) -> list[tuple[int, str]]:
         n = m.group("n")
         if number_shape(n) != shape or (shape == 1 and len(n) == 4):
             break
+        # ``…/INF/20, 1. Recommande``: a paragraph number, not a continuation
+        if "," in m.group(0) and shape == 1 and re.match(r"\.\s+[A-ZÀ-Ý]", text[m.end():m.end() + 3]):
+            break
         out.append((m.end(), prefix + n))
         pos = m.end()
     return out

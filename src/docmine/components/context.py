@@ -110,20 +110,41 @@ def header_symbol(text: str) -> str | None:
     for m in SYMBOL_RE.finditer(head):
         if _CITED.search(head, max(0, m.start() - 15), m.start()):
             continue
-        return re.sub(r"\s+", "", m.group("sym") or m.group("cites"))
+        return re.sub(r"\s+", " ", m.group("sym") or m.group("cites"))
     return None
+
+
+def _load_treaty_names() -> list[tuple[re.Pattern, str]]:
+    """Full convention names (``CONVENTION SUR LES ESPÈCES MIGRATRICES``) from meetings.json."""
+    import json
+    from pathlib import Path
+    p = Path(__file__).resolve().parents[3] / "models" / "patterns" / "meetings.json"
+    try:
+        names = json.loads(p.read_text(encoding="utf-8"))["treaty_names"]
+    except (OSError, KeyError, ValueError):
+        return []
+    return [(re.compile(rx, re.I), t) for rx, t in names if rx.startswith(("Convention", "Convenio", "Convenci"))]
+
+
+_TREATY_NAMES = _load_treaty_names()
+_CITES_SYMBOL = re.compile(r"^(?:CoP|SC|AC|PC)\d+\s*(?:Doc|Inf|Com|Sum)\.")
 
 
 def document_treaty_of_text(text: str, symbol: str | None) -> str | None:
     t = ctx.treaty_of_symbol(symbol)
     if t:
         return t
+    if symbol and _CITES_SYMBOL.match(symbol):
+        return "CITES"
     m = PREPARED_RE.search(text[:2000])
     if m:
         return ctx.TREATY_WORDS.get(m.group("t1") or m.group("t2"))
-    found = ctx.treaties_in(text[:200])
-    if found:
-        return found[0]
+    head = text[:300]
+    hits = [(m.start(), ctx.TREATY_WORDS[m.group(1)]) for m in ctx.TREATY_RE.finditer(text[:200])]
+    # a convention's full name as an upper-case title line (``CONVENTION SUR LES ESPÈCES MIGRATRICES``)
+    hits += [(m.start(), t) for rx, t in _TREATY_NAMES for m in [rx.search(head)] if m and m.group(0).isupper()]
+    if hits:
+        return min(hits)[1]
     return ctx.dominant_treaty(text)
 
 

@@ -65,6 +65,7 @@ class MeetingRecognizer:
             rf"(?<![\w/.\-])(?:(?P<tw>{tw})\s+)?(?:(?P<acr>{acr})-?|(?P<acrs>{spaced})\s)(?P<n>\d{{1,2}})(?![\w/]|\.\d)")
         self.generic_body_re = re.compile(rf"(?<![\w]){d['generic_bodies']}")
         self.mos_tail = re.compile(d["mos_instrument_tail"]) if d.get("mos_instrument_tail") else None
+        self.indef_re = re.compile(r"(?<![\w])(?:une?|an?|otra|another)\s+$", re.I)
         self.cop_mop = [(re.compile(rx, re.I), t) for rx, t in d.get("cop_serving_as_mop", [])]
         self.generic_cont = re.compile(rf"\s+{d['generic_continuations']}")
         self.skip_before = re.compile(d["skip_before"])
@@ -191,6 +192,8 @@ class MeetingRecognizer:
             if not ordinal:
                 continue
             s, n = ordinal
+            if self.indef_re.search(text, max(0, s - 6), s):  # ``une seconde réunion``: not numbered
+                continue
             e = nm.end()
             adj = self.adj_re.match(text, e)
             plenary = extraordinary = False

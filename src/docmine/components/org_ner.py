@@ -94,6 +94,8 @@ class OrgNer:
         self.filter = OrgFilter(patterns)
         self.labels = set(patterns["labels"])
         self.kb = kb
+        self.extend_over_kb = bool(patterns.get("extend_over_kb", True))
+        self._replaced: list[tuple[int, int]] = []
 
     def trim(self, span: Span) -> Span | None:
         doc = span.doc
@@ -122,7 +124,14 @@ class OrgNer:
         for label in blocking:
             if label in doc.spans:
                 taken.extend((sp.start_char, sp.end_char) for sp in doc.spans[label])
-        new = []
+        kb_orgs = []
+        if self.extend_over_kb and "ORG" in blocking and "ORG" in doc.spans:
+            kb_orgs = [(sp.start_char, sp.end_char) for sp in doc.spans["ORG"]]
+            taken = []
+            for label in (lab for lab in blocking if lab != "ORG"):
+                if label in doc.spans:
+                    taken.extend((sp.start_char, sp.end_char) for sp in doc.spans[label])
+        new, replaced = [], []
         for ent in doc.ents:
             if ent.label_ not in self.labels:
                 continue
@@ -131,6 +140,19 @@ class OrgNer:
                 continue
             if any(span.start_char < e and s < span.end_char for s, e in taken):
                 continue
+            if kb_orgs:
+                inside = [(s, e) for s, e in kb_orgs if span.start_char < e and s < span.end_char]
+                if inside:
+                    # a longer name around exactly one knowledge-base mention replaces it
+                    # ("Bureau régional du PNUE pour …" when the KB only knows "PNUE")
+                    if not filtered or len(inside) > 1:
+                        continue
+                    s0, e0 = inside[0]
+                    if not (span.start_char <= s0 and e0 <= span.end_char and e0 - s0 < len(span.text)):
+                        continue
+                    if not self.filter.accept([t.text for t in span]) or len(span) < 3:
+                        continue
+                    replaced.append((s0, e0))
             if filtered:
                 if span.text.count("(") != span.text.count(")"):
                     continue
@@ -144,12 +166,15 @@ class OrgNer:
             out._.attrs = {}
             new.append(out)
             taken.append((span.start_char, span.end_char))
+        self._replaced = replaced
         return new
 
     def __call__(self, doc: Doc) -> Doc:
         new = self.find(doc)
         if new:
             spans = list(doc.spans["ORG"]) if "ORG" in doc.spans else []
+            gone = set(self._replaced)
+            spans = [sp for sp in spans if (sp.start_char, sp.end_char) not in gone]
             spans.extend(new)
             spans.sort(key=lambda s: s.start)
             doc.spans["ORG"] = spans

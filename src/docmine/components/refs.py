@@ -48,8 +48,8 @@ RANGE_SEPS = {"–", "—", "-", "à", "au", "to", "al", "a"}
 
 def _shape(n: str) -> str:
     n = re.sub(r"^(?:COP/)?DEC/", "", n)
-    if "/" in n:
-        return "roman/" if n.split("/")[0].isalpha() else "num/"
+    if "/" in n:  # CBD: Roman numbers up to COP13, Arabic since COP14 (``XIII/6 et 14/4``)
+        return "slash"
     return "roman." if n.split(".")[0].isalpha() else "num."
 
 
@@ -96,7 +96,7 @@ class RefRecognizer:
         self.head = re.compile(
             rf"(?<![\w])(?P<kw>(?i:{kw}))(?![\w])\s*(?:(?P<tw>{tw})\s+)?(?P<conf>Conf\.\s*)?(?P<n>{NUM})(?:{REV})?")
         self.tail = re.compile(r"\s*" + data["treaty_tail"] + rf"(?P<t>{tw})(?![\w])")
-        self.para_after = re.compile(rf"\s*,?\s*{data['paragraph_words']}\s*(?P<p>\d+(?:\s*\(?[a-z]\))?)", re.I)
+        self.para_after = re.compile(rf"\s*,?\s*{data['paragraph_words']}\s*(?P<p>\d+(?:\s*\(?[a-z]\))?|\(?[a-z]\))", re.I)
         self.para_before = re.compile(rf"{data['paragraph_words']}\s*(?P<p>\d+(?:\s*\(?[a-z]\))?)\s+"
                                       r"(?:de\s+la|du|de\s+l['’]|of(?:\s+the)?|de|del?\s+la)\s+$", re.I)
         self.unea_re = re.compile(data["unea_tail"]) if data.get("unea_tail") else None
@@ -201,11 +201,11 @@ class RefRecognizer:
             attrs["revision"] = re.sub(r"\s+", "", rev)
         p = self.para_after.match(text, e)
         if p:
-            attrs["paragraph"] = re.sub(r"\s+", "", p.group("p"))
+            attrs["paragraph"] = re.sub(r"[\s()]", "", p.group("p"))
         else:
             b = self.para_before.search(text, max(0, s - 40), s)
             if b and b.end() == s:
-                attrs["paragraph"] = re.sub(r"\s+", "", b.group("p"))
+                attrs["paragraph"] = re.sub(r"[\s()]", "", b.group("p"))
         return attrs
 
     # ------------------------------------------------------------------ main
