@@ -69,8 +69,8 @@ def test_folder_run_then_nothing_new(flows, db_url, tmp_path):
     c1 = counts(db_url)
     assert c1["documents"] == 4 and c1["pages"] == 8
     # every stored document is extracted by the model in force
-    from docmine.nlp import model_version
-    assert {v for (v,) in q(db_url, select(Document.extracted_version))} == {model_version()}
+    assert {v for (v,) in q(db_url, select(Document.extracted_version))} <= set(
+        flows.current_versions(flows.get_settings()))
     # the run and its items are recorded
     runs = q(db_url, select(IngestRun.status, IngestRun.summary).where(IngestRun.id == s["run_id"]))
     assert runs[0][0] == "partial" and runs[0][1]["new"] == 4

@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -49,7 +48,6 @@ __all__ = [
 PathLike = Union[str, os.PathLike]
 OUTCOMES = ("new", "skipped", "failed", "needs_ocr")
 _CHUNK = 1 << 20
-_READ_LOCK = threading.Lock()
 #: namespace of the PostgreSQL advisory locks taken per source_key
 _PG_VERSION_LOCK = 7_320_012
 
@@ -326,8 +324,7 @@ def ingest_file(path: PathLike, *, session: Session, run: IngestRun, settings: S
         return done(_skip(session, run_id, src, outcome, existing))
 
     try:
-        with _READ_LOCK:  # PDFium is not thread-safe: one document at a time per process
-            doc = read_bytes(data, path=str(path), backend=settings.pdf_backend, settings=settings)
+        doc = read_bytes(data, path=str(path), backend=settings.pdf_backend, settings=settings)
     except ReadError as exc:
         outcome.error_code, outcome.reason = exc.code, _one_line(exc.reason)
         return done(_record(session, run_id, src, outcome))

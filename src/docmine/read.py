@@ -15,6 +15,7 @@ map back to raw offsets. Bad input never escapes as a traceback: it is a
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,6 +121,10 @@ def has_text_layer(text: str | None) -> bool:
     return False
 
 
+#: serialises backend calls: PDFium (and pdfplumber's pdfminer caches) are not thread-safe
+_PDFIUM_LOCK = threading.Lock()
+
+
 def read_pdf(path, *, backend: str | None = None, settings=None) -> ReadDocument:
     """Read a PDF file. ``backend`` defaults to ``settings.pdf_backend``
     (``pypdfium2``). Raises :class:`ReadError` for anything unreadable."""
@@ -141,7 +146,8 @@ def read_bytes(data: bytes, *, path: str = "", backend: str | None = None, setti
         raise ValueError(f"unknown PDF backend {backend!r}; choose one of {BACKENDS}")
     check_bytes(data)
     try:
-        raw = _backend(name).read_pages(data)
+        with _PDFIUM_LOCK:  # PDFium is not thread-safe: one document at a time per process
+            raw = _backend(name).read_pages(data)
     except ReadError:
         raise
     except Exception as exc:  # a backend bug or an exotic file: still one line

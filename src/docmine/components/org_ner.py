@@ -96,6 +96,7 @@ class OrgNer:
         self.kb = kb
         self.extend_over_kb = bool(patterns.get("extend_over_kb", True))
         self._replaced: list[tuple[int, int]] = []
+        self.max_kb_words_inside = int(patterns.get("max_kb_words_inside", 2))
 
     def trim(self, span: Span) -> Span | None:
         doc = span.doc
@@ -150,6 +151,8 @@ class OrgNer:
                     s0, e0 = inside[0]
                     if not (span.start_char <= s0 and e0 <= span.end_char and e0 - s0 < len(span.text)):
                         continue
+                    if len(doc.text[s0:e0].split()) > self.max_kb_words_inside:
+                        continue  # a full name of the KB is not overridden
                     if not self.filter.accept([t.text for t in span]) or len(span) < 3:
                         continue
                     replaced.append((s0, e0))

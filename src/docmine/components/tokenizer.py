@@ -48,10 +48,14 @@ def create_tokenizer(patterns_path: str | None = None):
         own = re.compile("^(?:" + "|".join(data.get("token_match", DEFAULT_TOKEN_MATCH)) + ")$")
         suffixes = list(data.get("suffixes", [])) + list(d.suffixes or [])
 
+        has_digit = re.compile(r"\d").search  # every docmine token_match pattern holds a digit
+        own_match = own.match
+
         def token_match(text: str):
-            m = own.match(text)
-            if m:
-                return m
+            if has_digit(text):
+                m = own_match(text)
+                if m:
+                    return m
             return base_match(text) if base_match else None
 
         return Tokenizer(
