@@ -287,13 +287,21 @@ def _start_run(url: str, params: dict) -> int:
 
 
 def _finish_run(url: str, run_id: int, status: str, summary: dict,
-                source_failures: list[dict]) -> None:
+                source_failures: list[dict], records: list[dict] = ()) -> None:
+    """Close the ingest run; record the failures ``ingest_file`` did not record
+    itself (sources and links, downloads, extraction) as ``ingest_items``."""
     from docmine.db import session_scope
     from docmine.models import IngestItem, IngestRun, utcnow
+    failures = [dict(f, step="discover") for f in source_failures]
+    failures += [r for r in records if r["outcome"] == "failed" and r.get("step") != "read"]
     with session_scope(url) as session:
-        for f in source_failures:
+        for f in failures:
+            code = f.get("code") or "error"
+            if f.get("step") == "extract":
+                code = f"extract:{code}"[:32]
             session.add(IngestItem(run_id=run_id, source=f["location"], outcome="failed",
-                                   error_code=f["code"], reason=_one_line(f["reason"])))
+                                   error_code=code[:32], reason=_one_line(f.get("reason") or ""),
+                                   document_id=f.get("document_id")))
         row = session.get(IngestRun, run_id)
         row.status, row.finished_at, row.summary = status, utcnow(), summary
 
@@ -485,7 +493,7 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
     else:
         status = "partial"
     summary["status"] = status
-    _finish_run(url, run_id, status, summary, source_failures)
+    _finish_run(url, run_id, status, summary, source_failures, records)
     try:
         create_markdown_artifact(markdown=render_summary(summary), key="docmine-nightly-ingest",
                                  description=f"docmine ingest run #{run_id}: {status}")

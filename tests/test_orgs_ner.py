@@ -55,3 +55,55 @@ def test_ner_fallback_adds_unknown_organisation_without_id():
     unknown = [t for t, ids in found.items() if ids == []]
     assert unknown, found
     assert all(t not in ("Parties", "ONG") for t in found)
+
+
+@pytest.fixture(scope="module")
+def blank():
+    import spacy
+    from docmine import components  # noqa: F401
+    from docmine.nlp import register_extensions
+    register_extensions()
+    return spacy.blank("fr", config={"nlp": {"tokenizer": {"@tokenizers": "docmine.tokenizer.v1",
+                                                           "patterns_path": str(S.patterns_dir)}}})
+
+
+def _run_org_ner(blank, text, kb_spans, ents):
+    from docmine.components.org_ner import OrgNer
+    from docmine.kb import load_kb
+    from spacy.tokens import Span
+    doc = blank.make_doc(text)
+    org = []
+    for t, ids in kb_spans:
+        i = text.index(t)
+        sp = doc.char_span(i, i + len(t), label="ORG")
+        sp._.ids, sp._.attrs = ids, {}
+        org.append(sp)
+    doc.spans["ORG"] = org
+    doc.ents = [Span(doc, doc.char_span(text.index(t), text.index(t) + len(t)).start,
+                     doc.char_span(text.index(t), text.index(t) + len(t)).end, label=lab) for t, lab in ents]
+    OrgNer(load_ner_patterns(S.patterns_dir), load_kb(str(S.kb_path)))(doc)
+    return [(s.text, s._.ids) for s in doc.spans["ORG"]]
+
+
+def test_ner_entity_outside_kb_is_added_without_id(blank):
+    text = "Le PNUE et la Fondation Segré ont signé."
+    assert _run_org_ner(blank, text, [("PNUE", ["unep"])], [("Fondation Segré", "ORG"), ("PNUE", "ORG")]) == \
+        [("PNUE", ["unep"]), ("Fondation Segré", [])]
+
+
+def test_ner_longer_name_around_a_kb_acronym_replaces_it(blank):
+    text = "Le Bureau régional du PNUE pour la Mongolie a aidé."
+    got = _run_org_ner(blank, text, [("PNUE", ["unep"])], [("Bureau régional du PNUE pour la Mongolie", "ORG")])
+    assert got == [("Bureau régional du PNUE pour la Mongolie", [])]
+
+
+def test_ner_does_not_override_a_full_kb_name(blank):
+    text = "Le Secrétariat de la CITES entretient des relations avec eux."
+    got = _run_org_ner(blank, text, [("Secrétariat de la CITES", ["cites-secretariat"])],
+                       [("Secrétariat de la CITES entretient des relations", "ORG")])
+    assert got == [("Secrétariat de la CITES", ["cites-secretariat"])]
+
+
+def test_ner_skips_non_org_labels_and_generic_classes(blank):
+    text = "Les ONG et Paris et la Résolution Conf. 14.2."
+    assert _run_org_ner(blank, text, [], [("ONG", "ORG"), ("Paris", "LOC")]) == []

@@ -7,6 +7,7 @@ dominant convention). Components call :func:`treaty_at`.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 
 from spacy.tokens import Doc, Span
@@ -22,7 +23,7 @@ TREATY_RE = re.compile(r"(?<![\w/-])(CMS|CEM|CITES|CBD|CDB|IPBES|Ramsar)(?![\w-]
 _SYMBOL_TREATY = [
     (re.compile(r"^UNEP/CMS/"), "CMS"),
     (re.compile(r"^(?:UNEP/)?CBD/"), "CBD"),
-    (re.compile(r"^(?:CoP|SC|AC|PC)\d+\b"), "CITES"),
+    (re.compile(r"^(?:CoP|SC|AC|PC)\d+(?=\s|Doc|Inf|Com|Sum|$)"), "CITES"),
     (re.compile(r"^IPBES/"), "IPBES"),
 ]
 
@@ -50,32 +51,60 @@ def dominant_treaty(text: str) -> str | None:
     return best
 
 
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, built once per doc (spaCy rebuilds it from the tokens on every access)."""
+    text = doc.user_data.get("docmine_text")
+    if text is None:
+        text = doc.text
+        doc.user_data["docmine_text"] = text
+    return text
+
+
 def document_treaty(doc: Doc) -> str | None:
     """Set by the ``docmine_context`` component; falls back to the text."""
     if Doc.has_extension("treaty") and doc._.treaty:
         return doc._.treaty
-    return treaty_of_symbol(doc._.symbol if Doc.has_extension("symbol") else None) or dominant_treaty(doc.text)
+    return treaty_of_symbol(doc._.symbol if Doc.has_extension("symbol") else None) or dominant_treaty(doc_text(doc))
 
 
-def sentence_of(doc: Doc, char: int) -> Span | None:
-    if not doc.has_annotation("SENT_START") or len(doc) == 0:
-        return None
-    tok = doc.char_span(char, min(char + 1, len(doc.text)), alignment_mode="expand")
-    if tok is None or len(tok) == 0:
-        return None
-    return tok[0].sent
+def sentence_range(doc: Doc, char: int) -> tuple[int, int]:
+    """[start, end) of the sentence holding ``char``; boundaries computed once per
+    doc (``Token.sent`` walks the whole doc on every call)."""
+    bounds = doc.user_data.get("docmine_sent_bounds")
+    if bounds is None:
+        if doc.has_annotation("SENT_START") and len(doc):
+            starts = [sent.start_char for sent in doc.sents]
+        else:
+            starts = [0]
+        bounds = (starts, len(doc_text(doc)))
+        doc.user_data["docmine_sent_bounds"] = bounds
+    starts, n = bounds
+    i = bisect_right(starts, char) - 1
+    lo = starts[i] if i >= 0 else 0
+    hi = starts[i + 1] if i + 1 < len(starts) else n
+    return lo, hi
+
+
+def sentence_text(doc: Doc, char: int) -> str:
+    lo, hi = sentence_range(doc, char)
+    return doc_text(doc)[lo:hi]
 
 
 def treaty_at(doc: Doc, start: int, end: int | None = None, *, mention_text: str | None = None) -> str | None:
-    """Treaty for a mention at [start, end): mention, then sentence, then document."""
-    text = mention_text if mention_text is not None else doc.text[start:end if end is not None else start]
+    """Treaty for a mention at [start, end): mention, then sentence, then document.
+
+    A sentence naming several conventions, the document's own among them, keeps
+    the document's (a footnote or list merged into the sentence must not flip it);
+    otherwise the sentence's most named convention wins.
+    """
+    text = mention_text if mention_text is not None else doc_text(doc)[start:end if end is not None else start]
     found = treaties_in(text)
     if found:
         return found[0]
-    sent = sentence_of(doc, start)
-    if sent is not None:
-        found = treaties_in(sent.text)
-        if found:
-            counts = Counter(found)
-            return counts.most_common(1)[0][0]
-    return document_treaty(doc)
+    own = document_treaty(doc)
+    named = treaties_in(sentence_text(doc, start))
+    if named:
+        if own in named:
+            return own
+        return Counter(named).most_common(1)[0][0]
+    return own

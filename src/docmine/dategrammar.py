@@ -148,10 +148,6 @@ def _iso(y: int | None, m: int | None = None, d: int | None = None) -> str:
     return f"{y:04d}-{m:02d}-{d:02d}"
 
 
-def _end_of(g: dict) -> int:
-    return 0
-
-
 def _value(m: re.Match, default_year: int | None) -> tuple[str | None, dict, int, int]:
     """(value, attrs, start, end) of a match; value None when it is no date."""
     g = m.groupdict()

@@ -30,6 +30,11 @@ PREPARED_RE = re.compile(
     r"(?:(?:Secrétariat|Secretariat|Secretaría)\s+(?:de\s+la\s+|de\s+l['’]|du\s+|of\s+the\s+|de\s+)?"
     r"(?P<t1>CMS|CEM|CITES|CBD|CDB|IPBES)|(?P<t2>CMS|CITES|CBD|IPBES)\s+Secretariat)")
 
+doc_text = ctx.doc_text
+sentence_range = ctx.sentence_range
+sentence_text = ctx.sentence_text
+treaty_for = ctx.treaty_at
+
 
 def make_span(doc: Doc, label: str, start: int, end: int, ids: list[str], attrs: dict | None = None) -> Span | None:
     """A span on exactly ``doc.text[start:end]`` (None when the tokens do not allow it)."""
@@ -51,54 +56,12 @@ def set_spans(doc: Doc, label: str, spans: list[Span]) -> None:
     doc.spans[label] = allspans
 
 
-def doc_text(doc: Doc) -> str:
-    """``doc.text``, built once per doc (spaCy rebuilds it from the tokens on every access)."""
-    text = doc.user_data.get("docmine_text")
-    if text is None:
-        text = doc.text
-        doc.user_data["docmine_text"] = text
-    return text
 
 
-def sentence_range(doc: Doc, char: int) -> tuple[int, int]:
-    """[start, end) of the sentence holding ``char`` (boundaries computed once per doc;
-    ``Token.sent`` walks the whole doc on every call)."""
-    bounds = doc.user_data.get("docmine_sent_bounds")
-    if bounds is None:
-        if doc.has_annotation("SENT_START"):
-            starts = [sent.start_char for sent in doc.sents]
-        else:
-            starts = [0]
-        bounds = (starts, len(doc_text(doc)))
-        doc.user_data["docmine_sent_bounds"] = bounds
-    starts, n = bounds
-    i = bisect_right(starts, char) - 1
-    lo = starts[i] if i >= 0 else 0
-    hi = starts[i + 1] if i + 1 < len(starts) else n
-    return lo, hi
 
 
-def sentence_text(doc: Doc, char: int) -> str:
-    lo, hi = sentence_range(doc, char)
-    return doc_text(doc)[lo:hi]
 
 
-def treaty_for(doc: Doc, start: int, end: int) -> str | None:
-    """Mention → sentence → document, as :func:`docmine.context.treaty_at`, except
-    that a sentence naming several conventions, the document's own among them,
-    keeps the document's (a footnote or a list merged into the sentence must not
-    flip it)."""
-    found = ctx.treaties_in(doc_text(doc)[start:end])
-    if found:
-        return found[0]
-    own = ctx.document_treaty(doc)
-    named = ctx.treaties_in(sentence_text(doc, start))
-    if True:
-        if named:
-            if own in named:
-                return own
-            return Counter(named).most_common(1)[0][0]
-    return own
 
 
 _CITED = re.compile(r"(?i:(?:documents?|voir|see|cf\.|dans|in|et|and|du|des|le|la|les|of|the|y|el)\s*:?\s*)$")

@@ -42,7 +42,7 @@ DEFAULTS: dict = {
 # identifiers: CBD ``DEC/XII/30``, ``XI/2``, ``14/30``; CMS/CITES ``11.10``; Ramsar ``XII.5``
 NUM = r"(?:(?:COP/)?DEC/)?(?:[IVXL]+/\d{1,3}|\d{1,2}/\d{1,3}|\d{1,2}\.\d{1,3}|[IVXL]+\.\d{1,3})(?![\w/]|\.\d)"
 REV = r"\s*\((?:Rev|rev|REV|Révision|rév)\.?\s*(?P<rev>(?:CoP|COP|CdP)\s?\d{1,2}|\d{1,2})\)"
-CONT = re.compile(rf"(?P<sep>\s*(?:,|et|and|y|ou|or|&|–|—|-|à|au|to|al|a)\s*)(?:Conf\.\s*)?(?P<n>{NUM})(?:{REV})?")
+CONT = re.compile(rf"(?P<sep>\s*(?:,|et|and|y|ou|or|&|–|—|-|à|au|to|al|a)\s*)(?:Conf\.?\s*)?(?P<n>{NUM})(?:{REV})?")
 RANGE_SEPS = {"–", "—", "-", "à", "au", "to", "al", "a"}
 
 
@@ -94,7 +94,7 @@ class RefRecognizer:
         self.treaty_words = data["treaty_words"]
         # keywords start with R/r/D/d: a literal-led alternation keeps the scan fast
         self.head = re.compile(
-            rf"(?<![\w])(?P<kw>(?i:{kw}))(?![\w])\s*(?:(?P<tw>{tw})\s+)?(?P<conf>Conf\.\s*)?(?P<n>{NUM})(?:{REV})?")
+            rf"(?<![\w])(?P<kw>(?i:{kw}))(?![\w])\s*(?:(?P<tw>{tw})\s+)?(?P<conf>Conf\.?\s*)?(?P<n>{NUM})(?:{REV})?")
         self.tail = re.compile(r"\s*" + data["treaty_tail"] + rf"(?P<t>{tw})(?![\w])")
         self.para_after = re.compile(rf"\s*,?\s*{data['paragraph_words']}\s*(?P<p>\d+(?:\s*\(?[a-z]\))?|\(?[a-z]\))", re.I)
         self.para_before = re.compile(rf"{data['paragraph_words']}\s*(?P<p>\d+(?:\s*\(?[a-z]\))?)\s+"
