@@ -203,13 +203,14 @@ def test_cli_serve_prints_schedule_and_registers_deployments(api_env, tmp_path):
         assert " 03:30 UTC" in out
         dep = None
         with get_client(sync_client=True) as client:
-            for _ in range(100):
+            for _ in range(120):  # the two deployments are registered one after the other
                 try:
                     dep = client.read_deployment_by_name("nightly-ingest/docmine-nightly")
+                    client.read_deployment_by_name("reextract/docmine-reextract")
                     if dep.schedules:
                         break
                 except Exception:
-                    pass
+                    dep = None
                 time.sleep(0.5)
             assert dep is not None and dep.schedules
             assert dep.schedules[0].schedule.cron == "30 3 * * *"

