@@ -14,6 +14,7 @@ and without action items.
 from __future__ import annotations
 
 import hashlib
+import sys
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -315,3 +316,14 @@ def extract_many(items: Iterable[str | Path], *, settings: Settings | None = Non
             yield from flush()
     if buffer:
         yield from flush()
+
+
+class _CallableModule(sys.modules[__name__].__class__):
+    """``docmine.extract`` is this module; calling it calls :func:`extract`, so
+    ``docmine.extract(text_or_path)`` works whether or not the module was imported."""
+
+    def __call__(self, text_or_path, **kwargs) -> Extraction:
+        return extract(text_or_path, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
