@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import List, Optional
@@ -28,7 +29,7 @@ from docmine.cli.common import DatabaseOption
 DEFAULT_CRON = "0 2 * * *"
 
 
-def configure_prefect(data_dir: Optional[Path] = None, *, quiet: bool = True) -> None:
+def configure_prefect(data_dir: Optional[Path] = None) -> None:
     """Environment for an embedded Prefect (no server to set up, little noise).
     Values already in the environment win. Must run before ``import prefect``."""
     from docmine.settings import get_settings
@@ -45,8 +46,6 @@ def configure_prefect(data_dir: Optional[Path] = None, *, quiet: bool = True) ->
         # the temporary API starts in a subprocess: give a loaded machine time
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
     }
-    if quiet:
-        defaults["PREFECT_LOGGING_LEVEL"] = "INFO"
     for k, v in defaults.items():
         os.environ.setdefault(k, v)
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
@@ -187,23 +186,59 @@ def serve_cmd(
     typer.echo(f"  sources      {', '.join(sources)}")
     typer.echo(f"  database     {_safe(settings.url)}")
     typer.echo(f"  also served  reextract/docmine-reextract (no schedule)")
-    typer.echo(f"  Prefect home {os.environ.get('PREFECT_HOME')}  "
-               f"(API: {os.environ.get('PREFECT_API_URL') or 'embedded, this process'})")
-    typer.echo("Leave this running; Ctrl-C stops it.")
+    typer.echo(f"  Prefect home {os.environ.get('PREFECT_HOME')}")
     sys.stdout.flush()
-    if run_now:
-        import threading
+    with embedded_api() as api_url:
+        typer.echo(f"  Prefect API  {api_url + ' (embedded, started by this process)' if api_url else os.environ.get('PREFECT_API_URL', 'configured')}")
+        typer.echo("Leave this running; Ctrl-C stops it.")
+        sys.stdout.flush()
+        if run_now:
+            _start_run_now(api_url)
+        serve(nightly, re_dep, limit=1, print_starting_message=False)
 
-        def _kick() -> None:
-            import time
-            from prefect.deployments import run_deployment
-            time.sleep(5)
+
+def _start_run_now(api_url: Optional[str]) -> None:
+    """Ask for one run of the nightly deployment as soon as ``serve`` has registered it."""
+    import threading
+
+    def _kick() -> None:
+        import time
+        from prefect.deployments import run_deployment
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+        last: Exception | None = None
+        for _ in range(60):  # the deployment is registered once serve() starts
+            time.sleep(2)
             try:
-                run_deployment("nightly-ingest/docmine-nightly", timeout=0)
-            except Exception as exc:  # pragma: no cover - best effort
-                typer.echo(f"could not start the immediate run: {exc}", err=True)
-        threading.Thread(target=_kick, daemon=True).start()
-    serve(nightly, re_dep, limit=1, print_starting_message=False)
+                with temporary_settings({PREFECT_API_URL: api_url} if api_url else {}):
+                    fr = run_deployment("nightly-ingest/docmine-nightly", timeout=0)
+                typer.echo(f"started run {fr.name!r} of nightly-ingest/docmine-nightly now")
+                return
+            except Exception as exc:  # not registered yet
+                last = exc
+        typer.echo(f"could not start the immediate run: {last}", err=True)
+    threading.Thread(target=_kick, daemon=True).start()
+
+
+@contextmanager
+def embedded_api():
+    """When no Prefect API is configured, start one local API server for this
+    process and everything it spawns (the flow runs of ``serve``), so they share
+    it instead of each starting a temporary one. Yields its URL (None when an
+    API was configured)."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    if PREFECT_API_URL.value():
+        yield None
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+    server = SubprocessASGIServer()
+    server.start(timeout=int(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")))
+    os.environ["PREFECT_API_URL"] = server.api_url
+    try:
+        with temporary_settings({PREFECT_API_URL: server.api_url}):
+            yield server.api_url
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+        server.stop()
 
 
 def _safe(url: str) -> str:

@@ -14,10 +14,9 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
-from docmine.fetch import host_of  # noqa: E402
 from docmine.models import ActionItem, Document, IngestItem, IngestRun, Mention, Page  # noqa: E402
 from test_pipeline_helpers import (CorpusServer, closed_port_url, ensure_prefect_harness,  # noqa: E402
-                                   make_pdfs, shared_pdfs)
+                                   make_pdfs)
 
 
 @pytest.fixture(scope="session")

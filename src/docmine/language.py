@@ -22,6 +22,56 @@ N_TRIAL = 3
 
 _NON_LETTERS = re.compile(r"[\W\d_]+")
 
+#: A first pass decides clear cases without langdetect: stop words of French,
+#: English and Spanish (the UN languages in Latin script) and, so that a
+#: neighbour is never mistaken for one of them, of Portuguese, Italian,
+#: German, Dutch and Catalan. Only words of one single list count. A sample
+#: is called when one of fr/en/es has at least FAST_MIN_HITS of these words
+#: and at least FAST_MIN_SHARE of them; anything else (short or mixed text,
+#: other languages and scripts) goes to langdetect as before.
+FAST_MIN_HITS = 8
+FAST_MIN_SHARE = 0.85
+_STOP_LISTS = {
+    "fr": "le les des du et est une dans pour qui au aux sur par avec ces cette sont ont été "
+          "ne pas leur leurs ainsi être il elle nous vous son ses sa ou été afin aussi présent "
+          "mais plus lors comme tout tous notamment cet celle dont où",
+    "en": "the and of to is are was were that with for by this which be have has from on its "
+          "their it as at an or not been these those will would should shall into also such",
+    "es": "el los las del y que por con para una es se al lo su sus como más este esta "
+          "sobre entre también han ha fue ser son sin hasta desde cuando muy",
+    "pt": "não uma os da dos das em com ao pelo pela são foi mais seu sua nos às",
+    "it": "della delle degli di che è sono gli nel nella non anche questo questa dei alla",
+    "de": "der die das und ist nicht mit von den dem zu für auf sich ein eine werden wird",
+    "nl": "het een van zijn niet voor met op dat wordt worden deze ook",
+    "ca": "amb els dels pel perquè però aquest aquesta són",
+}
+_STOP: dict[str, str] = {}
+_seen_in: dict[str, set] = {}
+for _lang, _words in _STOP_LISTS.items():
+    for _w in _words.split():
+        _seen_in.setdefault(_w, set()).add(_lang)
+_STOP = {w: next(iter(langs)) for w, langs in _seen_in.items() if len(langs) == 1}
+del _seen_in
+_FAST = ("fr", "en", "es")
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def fast_detect(text: str) -> str | None:
+    """fr/en/es when the stop words of ``text`` leave no doubt, else None."""
+    counts: dict[str, int] = {}
+    stop = _STOP
+    for w in _WORDS.findall(text.lower()):
+        lang = stop.get(w)
+        if lang is not None:
+            counts[lang] = counts.get(lang, 0) + 1
+    if not counts:
+        return None
+    best = max(counts, key=counts.__getitem__)
+    hits = counts[best]
+    if best in _FAST and hits >= FAST_MIN_HITS and hits >= FAST_MIN_SHARE * sum(counts.values()):
+        return best
+    return None
+
 
 def letter_count(text: str) -> int:
     return len(_NON_LETTERS.sub("", text))
@@ -35,6 +85,11 @@ def detect(text: str | None, *, seed: int = 0) -> str | None:
 
 
 def _detect(text: str, seed: int) -> str | None:
+    sample = _sample(text)
+    return fast_detect(sample) or _langdetect(sample, seed)
+
+
+def _langdetect(sample: str, seed: int) -> str | None:
     from langdetect import DetectorFactory
     from langdetect.lang_detect_exception import LangDetectException
     from langdetect import detector_factory
@@ -45,7 +100,7 @@ def _detect(text: str, seed: int) -> str | None:
     try:
         detector = detector_factory._factory.create()
         detector.n_trial = N_TRIAL
-        detector.append(_sample(text))
+        detector.append(sample)
         return detector.detect()
     except LangDetectException:
         return None

