@@ -19,7 +19,7 @@ app = typer.Typer(
         "./data/docmine.db), then  docmine actions  or  docmine search WORDS."
     ),
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
     pretty_exceptions_enable=False,
 )
 
