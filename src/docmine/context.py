@@ -19,22 +19,7 @@ TREATY_WORDS: dict[str, str] = {
 }
 TREATY_RE = re.compile(r"(?<![\w/-])(CMS|CEM|CITES|CBD|CDB|IPBES|Ramsar)(?![\w-])")
 
-#: document symbol prefixes → treaty
-_SYMBOL_TREATY = [
-    (re.compile(r"^UNEP/CMS/"), "CMS"),
-    (re.compile(r"^(?:UNEP/)?CBD/"), "CBD"),
-    (re.compile(r"^(?:CoP|SC|AC|PC)\d+(?=\s|Doc|Inf|Com|Sum|$)"), "CITES"),
-    (re.compile(r"^IPBES/"), "IPBES"),
-]
-
-
-def treaty_of_symbol(symbol: str | None) -> str | None:
-    if not symbol:
-        return None
-    for rx, treaty in _SYMBOL_TREATY:
-        if rx.search(symbol):
-            return treaty
-    return None
+from .pagemeta import treaty_of_symbol  # noqa: E402,F401  (the one symbol → treaty table)
 
 
 def treaties_in(text: str) -> list[str]:

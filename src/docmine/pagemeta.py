@@ -29,13 +29,12 @@ _SLASH_SYMBOL = r"(?<![\w/.\-@])[A-Z][A-Za-z]{0,11}(?:/[A-Za-z0-9][A-Za-z0-9.\-]
 _CITES_SYMBOL = r"(?<![\w/])(?:CoP|SC|AC|PC)\d{1,3}\s+(?:Doc|Inf|Com)\.\s*\d+(?:\.\d+)*(?:\s*\(Rev\.\s*\d+\))?"
 SYMBOL_RE = re.compile(f"(?:{_SLASH_SYMBOL})|(?:{_CITES_SYMBOL})")
 
-#: symbol prefix → treaty (mirrors docmine.context.treaty_of_symbol, plus
-#: bodies outside the three conventions); first match wins
+#: symbol prefix → treaty (the one table: docmine.context uses it too); first match wins
 SYMBOL_TREATY = [
     (re.compile(r"^UNEP/CMS/"), "CMS"),
     (re.compile(r"^UNEP/AEWA/"), "AEWA"),
     (re.compile(r"^(?:UNEP/)?CBD/"), "CBD"),
-    (re.compile(r"^(?:CoP|SC|AC|PC)\d+\b"), "CITES"),
+    (re.compile(r"^(?:CoP|SC|AC|PC)\d+(?=\s|Doc|Inf|Com|Sum|$)"), "CITES"),
     (re.compile(r"^IPBES/"), "IPBES"),
     (re.compile(r"^(?:A|E|S)/"), "UN"),
     (re.compile(r"^FCCC/"), "UNFCCC"),
