@@ -171,4 +171,7 @@ def test_with_statistical_ner():
     assert "ner" in full.pipe_names
     ex = extract_text(FRENCH, nlp=full)
     assert_offsets(ex, FRENCH)
-    assert ex.model_version.endswith("fr_core_news_sm")
+    # the model version names the NER model in force (models/ner_org_fr by default)
+    from pathlib import Path
+    assert ex.model_version.endswith("+" + Path(get_settings().model).name)
+    assert not ex.model_version.endswith("+rules")

@@ -2,7 +2,7 @@
 
 The pipeline is declared in ``models/docmine.cfg`` (components, their order and
 the paths of their patterns under ``models/patterns/``). The statistical NER
-comes from ``settings.model`` (``fr_core_news_sm`` by default) with every other
+comes from ``settings.model`` (``models/ner_org_fr`` by default, else ``fr_core_news_sm``) with every other
 component of that package excluded; the pipeline's ``ner`` component
 (``docmine_sparse_ner``) runs it only on the sentences where
 ``docmine_org_ner`` could keep an organisation.

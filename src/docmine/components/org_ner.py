@@ -245,7 +245,8 @@ class SparseNer:
         n_doc = len(doc)
         out = []
         n = 0
-        for sent in doc.sents:
+        sents = doc.sents if doc.has_annotation("SENT_START") else [doc[:]]
+        for sent in sents:
             n += 1
             last_cap = -1  # latest uncovered capitalised token of the current run
             for tok in sent:
