@@ -175,3 +175,18 @@ def test_with_statistical_ner():
     from pathlib import Path
     assert ex.model_version.endswith("+" + Path(get_settings().model).name)
     assert not ex.model_version.endswith("+rules")
+
+
+@pytest.mark.parametrize("original, normalised", [
+    ("Bureau sous\ufffer\u00e9gional pour", "Bureau sousr\u00e9gional pour"),   # PDFium line-end hyphen mark
+    ("la coop\u00e9ra\ufffe\r\ntion technique", "la coop\u00e9ration technique"),  # mark + line break
+    ("x\u00ad\u00ady  z", "xy z"),                                              # soft hyphens
+    ("a \n\n b", "a b"),
+])
+def test_normalised_text_drops_hyphen_marks_and_maps_back(original, normalised):
+    from docmine.textmap import normalise
+    n = normalise(original)
+    assert n.text == normalised
+    assert len(n.offsets) == len(n.text) + 1
+    for i, ch in enumerate(n.text):  # every kept character maps to itself in the original
+        assert ch == " " or original[n.offsets[i]] == ch

@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from array import array
 import re
 
+#: characters dropped from the normalised text: PDFium's line-end hyphen mark
+#: (U+FFFE, written where a word was hyphenated across lines) and the soft
+#: hyphen, so ``coopéra\ufffetion`` reads ``coopération`` and names match
+_DROP = "\ufffe\u00ad"
 _WS = re.compile(r"[\s\x00-\x1f\x7f\u00a0\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+")
 
 
@@ -30,7 +34,10 @@ class NormText:
 
 
 def normalise(original: str) -> NormText:
-    """Collapse every whitespace/control run to one space (a leading run too)."""
+    """Collapse every whitespace/control run to one space (a leading run too);
+    drop line-end hyphen marks (see ``_DROP``)."""
+    if any(c in original for c in _DROP):
+        return _normalise_dropping(original)
     out: list[str] = []
     offsets = array("l")
     pos = 0
@@ -46,4 +53,36 @@ def normalise(original: str) -> NormText:
         out.append(original[pos:])
         offsets.extend(range(pos, len(original)))
     offsets.append(len(original))
+    return NormText(original, "".join(out), offsets)
+
+
+def _normalise_dropping(original: str) -> NormText:
+    """Slow path of :func:`normalise` for texts holding characters to drop; a
+    line break right after a dropped hyphen mark is dropped too (the word
+    continues on the next line)."""
+    out: list[str] = []
+    offsets = array("l")
+    in_ws = False
+    i, n = 0, len(original)
+    while i < n:
+        c = original[i]
+        if c in _DROP:
+            j = i + 1
+            m = _WS.match(original, j)
+            if m and ("\n" in m.group() or "\r" in m.group()):
+                j = m.end()
+            i = j
+            continue
+        if _WS.fullmatch(c):
+            if not in_ws:
+                in_ws = True
+                out.append(" ")
+                offsets.append(i)
+            i += 1
+            continue
+        in_ws = False
+        out.append(c)
+        offsets.append(i)
+        i += 1
+    offsets.append(n)
     return NormText(original, "".join(out), offsets)
