@@ -209,7 +209,7 @@ def process_document(candidate: dict, *, run_id: int, url: str, data_dir: str, m
     rec: dict[str, Any] = {"location": candidate["location"], "source": candidate["source"],
                            "outcome": "failed", "step": None, "code": None, "reason": None,
                            "document_id": None, "pages": 0, "mentions": 0, "action_items": 0,
-                           "extracted": False, "not_modified": False}
+                           "labels": {}, "extracted": False, "not_modified": False}
     t0 = time.perf_counter()
     try:
         rec["step"] = "fetch"
@@ -237,7 +237,8 @@ def process_document(candidate: dict, *, run_id: int, url: str, data_dir: str, m
             rec["step"] = "extract"
             result = extract(existing["id"], url, data_dir)
             rec.update(extracted=True, mentions=_count(result, "mentions", "n_mentions"),
-                       action_items=_count(result, "action_items", "n_action_items", "actions"))
+                       action_items=_count(result, "action_items", "n_action_items", "actions"),
+                       labels=dict(result.get("labels") or {}) if isinstance(result, dict) else {})
         rec["step"] = None
         if candidate["kind"] == "file" and sha:
             remember_file(data_dir, Candidate(**candidate), sha)
@@ -356,11 +357,22 @@ def render_summary(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def _sum_labels(records: list[dict]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for r in records:
+        for label, n in (r.get("labels") or {}).items():
+            total[label] = total.get(label, 0) + int(n)
+    return dict(sorted(total.items()))
+
+
 def render_text(summary: dict) -> str:
     s = summary
     text = (f"{s['status']}: discovered {s['discovered']}, new {s['new']}, skipped {s['skipped']}, "
             f"needs_ocr {s['needs_ocr']}, failed {len(s['failed'])}, pages {s['pages']}, "
             f"mentions {s['mentions']}, action items {s['action_items']}, {s['duration_s']:.1f} s")
+    by_label = s.get("mentions_by_label") or {}
+    if by_label:
+        text += "\n  mentions by label: " + ", ".join(f"{k} {v}" for k, v in by_label.items())
     for f in s["failed"]:
         text += f"\n  failed: {f['location']} [{f.get('step') or 'source'}:{f.get('code')}] {f.get('reason')}"
     return text
@@ -483,6 +495,7 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
         "failed": [{k: f.get(k) for k in ("location", "step", "code", "reason")} for f in failed],
         "pages": sum(r["pages"] for r in records),
         "mentions": sum(r["mentions"] for r in records),
+        "mentions_by_label": _sum_labels(records),
         "action_items": sum(r["action_items"] for r in records),
         "duration_s": round(time.perf_counter() - t0, 2),
     }
