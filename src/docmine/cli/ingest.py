@@ -13,7 +13,7 @@ from enum import Enum
 import typer
 
 from . import app
-from .common import DatabaseOption, settings_from
+from .common import DatabaseOption, settings_from, text_table
 
 
 
@@ -75,21 +75,8 @@ def _format_rows(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str)
         w.writeheader()
         w.writerows(rows)
         return buf.getvalue().rstrip("\n")
-    limits = {"title": 48, "source": 60, "symbol": 32}
-
-    def cell(col: str, v: Any) -> str:
-        s = "" if v is None else " ".join(str(v).split())
-        lim = limits.get(col)
-        if lim and len(s) > lim:
-            s = ("…" + s[-(lim - 1):]) if col == "source" else (s[: lim - 1] + "…")
-        return s
-
-    cells = [[cell(c, r[c]) for c in columns] for r in rows]
-    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
-    lines.append(f"({len(rows)} document{'s' if len(rows) != 1 else ''})")
-    return "\n".join(lines)
+    return text_table(rows, list(columns), widths={"title": 48, "source": 60, "symbol": 32},
+                      noun="document", keep_tail=("source",))
 
 
 @app.command("documents")

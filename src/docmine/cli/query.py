@@ -13,7 +13,7 @@ from typing import Any, Optional
 import typer
 
 from . import app
-from .common import DatabaseOption, settings_from
+from .common import DatabaseOption, settings_from, text_table
 
 
 class Format(str, Enum):
@@ -88,22 +88,7 @@ def render(df, fmt: Format | str, what: str) -> str:
                         for k, v in r.items()})
         return buf.getvalue().rstrip("\n")
     cols = [c for c in TABLE_COLUMNS.get(what, list(df.columns)) if c in df.columns]
-
-    def cell(c: str, v: Any) -> str:
-        if isinstance(v, list):
-            v = "; ".join(map(str, v))
-        s = "" if v is None else " ".join(str(v).split())
-        lim = _WIDTH.get(c)
-        if lim and len(s) > lim:
-            s = s[: lim - 1] + "…"
-        return s
-
-    cells = [[cell(c, r[c]) for c in cols] for r in rows]
-    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(cols)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
-    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    return "\n".join(lines)
+    return text_table(rows, cols, widths=_WIDTH)
 
 
 def _session(database: Optional[str]):
