@@ -140,6 +140,12 @@ def _year(s: str) -> int:
     return int(s[:4])
 
 
+def _year_range(first: str, last: str) -> str | None:
+    """``2012/2015`` for a span of years; None when it runs backwards (not a period)."""
+    y1, y2 = _year(first), _year(last)
+    return f"{y1}/{y2}" if y2 > y1 else None
+
+
 def _iso(y: int | None, m: int | None = None, d: int | None = None) -> str:
     if m is None:
         return f"{y:04d}"
@@ -164,10 +170,7 @@ def _value(m: re.Match, default_year: int | None) -> tuple[str | None, dict, int
         y1 = _year(g["r2y1"]) if g["r2y1"] else y2
         return f"{_iso(y1, _month(g['r2m1']))}/{_iso(y2, m2)}", attrs, s, e
     if g["r3"]:
-        y1, y2 = _year(g["r3y1"]), _year(g["r3y2"])
-        if y2 <= y1:
-            return None, attrs, s, e
-        return f"{y1}/{y2}", attrs, s, e
+        return _year_range(g["r3y1"], g["r3y2"]), attrs, s, e
     if g["r4"]:
         y2, m2, d2 = _year(g["r4y2"]), _month(g["r4m2"]), _day(g["r4d2"])
         m1 = _month(g["r4m1"]) if g["r4m1"] else m2
@@ -201,10 +204,7 @@ def _value(m: re.Match, default_year: int | None) -> tuple[str | None, dict, int
     if g["mo"]:
         return _iso(_year(g["moy"]), _month(g["mom"])), attrs, s, e
     if g["yr"]:
-        y1, y2 = _year(g["yr1"]), _year(g["yr2"])
-        if y2 <= y1:
-            return None, attrs, s, e
-        return f"{y1}/{y2}", attrs, s, e
+        return _year_range(g["yr1"], g["yr2"]), attrs, s, e
     if g["y"]:
         return f"{_year(g['y']):04d}", attrs, s, s + 4
     if g["dn"]:
