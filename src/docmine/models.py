@@ -168,7 +168,10 @@ class EntityAlias(Base):
 class Mention(Base):
     """A labelled span of a stored page's text, made by a model or an editor."""
     __tablename__ = "mentions"
-    __table_args__ = (Index("ix_mentions_doc_label", "document_id", "label"),)
+    __table_args__ = (Index("ix_mentions_doc_label", "document_id", "label"),
+                      # one copy of a document's output (migration 0003_robust)
+                      Index("uq_mentions_span", "document_id", "doc_start", "doc_end", "label",
+                            "origin", unique=True))
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
     page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), index=True)
@@ -202,6 +205,8 @@ class MentionEntity(Base):
 class ActionItem(Base):
     """Who is asked to do what, by when (contract §2)."""
     __tablename__ = "action_items"
+    __table_args__ = (Index("uq_action_items_span", "document_id", "doc_start", "doc_end",
+                            "origin", unique=True),)  # migration 0003_robust
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
@@ -263,3 +268,23 @@ class Correction(Base):
     model_version: Mapped[Optional[str]] = mapped_column(String(128))  # what the editor saw
     supersedes_id: Mapped[Optional[int]] = mapped_column(ForeignKey("corrections.id"))
     comment: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class CorrectionCarry(Base):
+    """Whether a correction of a document's previous version was carried to a
+    new version (``status`` ``carried``: ``carried_id`` is the ledger row
+    appended for the new version) or not (``uncarried``, with ``reason``: an
+    editor reviews it). Written once per (correction, new version) by
+    :mod:`docmine.carry`; append-only like the ledger."""
+    __tablename__ = "correction_carries"
+    __table_args__ = (UniqueConstraint("correction_id", "document_id",
+                                       name="uq_correction_carries_once"),
+                      Index("ix_correction_carries_document_status", "document_id", "status"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    correction_id: Mapped[int] = mapped_column(ForeignKey("corrections.id"))
+    #: the new version the correction was carried (or not) to
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))  # carried|uncarried
+    carried_id: Mapped[Optional[int]] = mapped_column(ForeignKey("corrections.id"))
+    reason: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

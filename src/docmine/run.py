@@ -84,7 +84,7 @@ def run(paths: Sequence[str | Path] | str | Path | None = None, *, settings: Set
     extract and store every document not yet extracted with the current model
     version. One document's failure is recorded and the others go on."""
     from . import search as _search
-    from .db import make_session_factory
+    from .db import begin_write, make_session_factory
     from .entities import link_symbols, load_organisations
     from .ingest import ingest_paths
     from .nlp import load_nlp, model_version
@@ -107,6 +107,7 @@ def run(paths: Sequence[str | Path] | str | Path | None = None, *, settings: Set
                        "reason": o.reason} for o in ing.failed]
 
     with factory() as session:
+        begin_write(session)  # SQLite: read-then-write transaction takes the write lock first
         load_organisations(session, settings.kb_path)
         link_symbols(session)
         _search.catch_up(session)
@@ -128,6 +129,7 @@ def run(paths: Sequence[str | Path] | str | Path | None = None, *, settings: Set
                     if bar:
                         src = session.scalar(select(Document.source).where(Document.id == did))
                         bar.update(task, name=Path(str(src)).name)
+                        session.rollback()  # extract_and_store owns its transactions
                     extract_and_store(did, session=session, settings=settings, nlp=nlp)
                     session.commit()
                     summary.extracted += 1

@@ -35,6 +35,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from . import records
+from .db import begin_write
 from .entities import (apply_count_delta, date_first_day, document_entity_counts, guess_label,
                        kb_loaded, link_document_symbol, load_organisations, meeting_date,
                        parse_entity_id, upsert_entities)
@@ -153,6 +154,24 @@ def page_map(document_id: int, *, session: Session) -> PageMap:
 
 
 # ------------------------------------------------------------------ storing
+def lock_document(document_id: int, *, session: Session) -> None:
+    """Take the per-document write lock for the rest of the transaction, so two
+    writers replacing one document's model rows take turns (the second one
+    then deletes the first one's rows and counts from them).
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` on the ``documents`` row (READ
+    COMMITTED: every later statement of the transaction sees what the
+    previous holder committed). SQLite: nothing to do when the transaction
+    began with :func:`docmine.db.begin_write` (``BEGIN IMMEDIATE`` holds the
+    database's single write lock); inside a deferred transaction, the first
+    write takes it or fails with ``database is locked``, never interleaves.
+    Raises ValueError when there is no such document."""
+    found = session.execute(select(Document.id).where(Document.id == document_id)
+                            .with_for_update()).scalar()
+    if found is None:
+        raise ValueError(f"no document with id {document_id}")
+
+
 def get_model_version(name: str, *, session: Session, config: dict | None = None) -> ModelVersion:
     """The ModelVersion row named ``name`` (created when missing)."""
     from .entities import _insert
@@ -197,6 +216,8 @@ def store_extraction(document_id: int, extraction: records.Extraction, *, sessio
     """
     owns = not session.in_transaction()
     try:
+        if owns:
+            begin_write(session)
         result = _store(document_id, extraction, session=session, model_version=model_version)
         if owns:
             session.commit()
@@ -212,6 +233,7 @@ def store_extraction(document_id: int, extraction: records.Extraction, *, sessio
 def _store(document_id: int, extraction: records.Extraction, *, session: Session,
            model_version: str) -> dict[str, Any]:
     t0 = time.perf_counter()
+    lock_document(document_id, session=session)
     doc = session.get(Document, document_id)
     if doc is None:
         raise ValueError(f"no document with id {document_id}")
@@ -252,7 +274,11 @@ def _store(document_id: int, extraction: records.Extraction, *, session: Session
     text = pm.text
     labels: dict[str, int] = {}
     mentions = []
+    seen_m: set[tuple] = set()
     for m in extraction.mentions:
+        if (m.start, m.end, m.label) in seen_m:  # the database holds one (see uq_mentions_span)
+            continue
+        seen_m.add((m.start, m.end, m.label))
         pid, number, pstart = pm.locate(m.start)
         ids = list(dict.fromkeys(i for i in m.ids if i))
         mentions.append(Mention(
@@ -267,7 +293,11 @@ def _store(document_id: int, extraction: records.Extraction, *, session: Session
     session.add_all(mentions)
 
     items = []
+    seen_a: set[tuple] = set()
     for a in extraction.action_items:
+        if (a.start, a.end) in seen_a:  # one action item per span (uq_action_items_span)
+            continue
+        seen_a.add((a.start, a.end))
         pid, number, pstart = pm.locate(a.start)
         meeting = a.deadline.meeting if a.deadline else None
         ddate = a.deadline.date if a.deadline else None
@@ -301,18 +331,28 @@ def _store(document_id: int, extraction: records.Extraction, *, session: Session
 
 def extract_and_store(document_id: int, *, session: Session, settings=None, nlp=None) -> dict:
     """Extract one stored document (its pages joined with ``"\\f"``) with
-    :func:`docmine.extract.extract_pages` and store the result."""
+    :func:`docmine.extract.extract_pages` and store the result.
+
+    Transactions: when ``session`` has no transaction in progress, the pages
+    are read in a short read transaction, extraction runs with none open, and
+    the rows are replaced in one write transaction that this call commits
+    (:func:`store_extraction`, under :func:`lock_document`). Inside a caller's
+    transaction everything happens in it and the caller commits."""
     from . import extract as _extract
     from .nlp import model_version as _model_version
     from .settings import get_settings
 
     settings = settings or get_settings()
+    owns = not session.in_transaction()
     doc = session.get(Document, document_id)
     if doc is None:
         raise ValueError(f"no document with id {document_id}")
     texts = list(session.scalars(select(Page.text).where(Page.document_id == document_id)
                                  .order_by(Page.number)))
-    ex = _extract.extract_pages(texts, settings=settings, nlp=nlp, source=doc.source,
-                                symbol=doc.symbol, language=doc.language)
+    source, symbol, language = doc.source, doc.symbol, doc.language
+    if owns:
+        session.rollback()  # end the read transaction: no snapshot held while extracting
+    ex = _extract.extract_pages(texts, settings=settings, nlp=nlp, source=source,
+                                symbol=symbol, language=language)
     version = ex.model_version or _model_version(settings)
     return store_extraction(document_id, ex, session=session, model_version=version)
