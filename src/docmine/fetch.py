@@ -143,24 +143,53 @@ def atomic_write_bytes(target: Path, data: bytes) -> None:
 
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+#: longest sanitised basename kept in a local file name (bytes = characters: ASCII only)
+MAX_BASENAME = 80
+
+
+def _decoded(text: str, rounds: int = 4) -> str:
+    """Percent-decoding repeated until stable (``%252e`` → ``%2e`` → ``.``)."""
+    for _ in range(rounds):
+        decoded = unquote(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+def safe_basename(url: str) -> str:
+    """A file name made from the last segment of ``url``'s path, safe on every
+    file system: fully percent-decoded first, ``\\`` taken as ``/``, only
+    ``[A-Za-z0-9._-]`` kept (anything else becomes ``_``; NUL and control
+    characters too), no leading dot, at most :data:`MAX_BASENAME` characters,
+    ending in ``.pdf``; ``index.pdf`` when nothing is left."""
+    path = _decoded(urlsplit(url).path).replace("\\", "/")
+    name = path.rsplit("/", 1)[-1]
+    name = _SAFE.sub("_", name).lstrip("._-")
+    if name.lower().endswith(".pdf"):
+        name = name[:-4]
+    name = name[: MAX_BASENAME - 4].rstrip("._-") or "index"
+    return name + ".pdf"
 
 
 def download_path(downloads_dir: Path, url: str) -> Path:
-    """``downloads/<host>/<path>``; unsafe characters replaced, a query string hashed in."""
-    parts = urlsplit(url)
-    host = _SAFE.sub("_", host_of(url)) or "unknown-host"
-    segments = [_SAFE.sub("_", unquote(s)) for s in parts.path.split("/") if s not in ("", ".", "..")]
-    if not segments:
-        segments = ["index"]
-    name = segments[-1]
-    if parts.query:
-        stem, dot, ext = name.rpartition(".")
-        tag = hashlib.sha1(parts.query.encode()).hexdigest()[:10]
-        name = f"{stem}-{tag}.{ext}" if dot else f"{name}-{tag}"
-    if not name.lower().endswith(".pdf"):
-        name = name + ".pdf"
-    segments[-1] = name
-    return Path(downloads_dir, host, *segments)
+    """Where ``url`` is stored: ``<downloads_dir>/<host>/<hash>-<name>.pdf``.
+
+    ``<hash>`` is the first 16 hex digits of the sha256 of the whole URL (so
+    two URLs never share a file, query strings included); ``<name>`` is
+    :func:`safe_basename` and ``<host>`` the host (and port) with the same
+    character rule. The name is derived from the URL, never taken from it, so
+    no encoding of ``..`` (``%2e%2e``, ``%252e%252e``, ``..%2f``, ``..\\``),
+    absolute path or NUL in a link can place a file elsewhere; as a last guard
+    the resolved path must lie inside ``downloads_dir``, else
+    ``FetchError("unsafe_path")`` is raised."""
+    host = _SAFE.sub("_", host_of(url)).strip("._-") or "unknown-host"
+    digest = hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    target = Path(downloads_dir, host, f"{digest}-{safe_basename(url)}")
+    root = Path(downloads_dir).resolve()
+    if not target.resolve().is_relative_to(root) or target.resolve().parent == root:
+        raise FetchError("unsafe_path", f"refused to write outside {root}: {target}", url)
+    return target
 
 
 # --------------------------------------------------------------------------- HTTP
