@@ -278,13 +278,11 @@ def _make_task_runner(task_runner: str, concurrency: int, dask_address: Optional
 
 
 def _start_run(url: str, params: dict) -> int:
-    from docmine.db import session_scope
-    from docmine.models import IngestRun
-    with session_scope(url) as session:
-        run = IngestRun(trigger="flow", status="running", settings=params)
-        session.add(run)
-        session.flush()
-        return run.id
+    """``docmine.ingest.start_run``: runs whose process is gone become ``interrupted``."""
+    from docmine.db import make_session_factory
+    from docmine.ingest import start_run
+    with make_session_factory(url)() as session:
+        return start_run(session, trigger="flow", settings=params).id
 
 
 def _finish_run(url: str, run_id: int, status: str, summary: dict,

@@ -23,9 +23,12 @@ Every call records one :class:`~docmine.models.IngestRun` with one
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import socket
+import stat
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -42,7 +45,8 @@ from .settings import Settings
 
 __all__ = [
     "IngestOutcome", "IngestSummary", "ingest_paths", "ingest_file", "find_pdfs", "sha256_file",
-    "sha256_bytes", "document_exists", "is_pdf_file", "source_key_for",
+    "sha256_bytes", "document_exists", "is_pdf_file", "source_key_for", "display_path",
+    "absolute_path", "start_run", "mark_stale_runs",
 ]
 
 PathLike = Union[str, os.PathLike]
@@ -203,41 +207,140 @@ def is_pdf_file(path: PathLike) -> bool:
         return False
 
 
-def find_pdfs(paths: Iterable[PathLike]) -> list[Path]:
+def display_path(path: PathLike) -> str:
+    """``path`` as text any database and terminal takes: bytes of a file name
+    that are not UTF-8 (``os.fsdecode`` gives them as lone surrogates) are
+    written ``\\xNN``. The path itself is not changed: open the original."""
+    s = os.fsdecode(os.fspath(path))
+    try:
+        s.encode("utf-8")
+        return s
+    except UnicodeEncodeError:
+        return s.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def absolute_path(path: PathLike) -> Path:
+    """The absolute, resolved form of ``path`` (symlinks followed), as
+    ``documents.source`` and ``ingest_items.source`` store it whatever the
+    command (``ingest`` or ``run``); a path that cannot be resolved (a
+    symlink loop) is made absolute without resolving."""
+    p = Path(os.fsdecode(os.fspath(path)))
+    try:
+        return p.resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(p))
+
+
+def _problem(path: PathLike, code: str, reason: str) -> IngestOutcome:
+    p = Path(os.fsdecode(os.fspath(path)))  # the entry itself, not where a (bad) link points
+    return IngestOutcome(source=display_path(absolute_path(p.parent) / p.name), outcome="failed",
+                         error_code=code, reason=reason)
+
+
+def _stat_problem(path: PathLike, exc: BaseException) -> IngestOutcome:
+    if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
+        return _problem(path, "unreadable", "symlink loop: the link never reaches a file")
+    if isinstance(exc, FileNotFoundError):
+        if os.path.islink(path):
+            return _problem(path, "not_found", "broken symlink: its target does not exist")
+        return _problem(path, "not_found", "no such file or folder")
+    return _problem(path, "unreadable", f"cannot read: {getattr(exc, 'strerror', None) or exc}")
+
+
+def find_pdfs(paths: Iterable[PathLike], *,
+              problems: Optional[list[IngestOutcome]] = None) -> list[Path]:
     """The files to ingest: files as given (whatever they hold, so a bad file
     named explicitly is reported), folders searched recursively for PDFs (by
-    extension or magic bytes; hidden entries skipped). Order: as given, each
-    folder sorted; duplicates removed. A missing path raises FileNotFoundError."""
+    extension or magic bytes; hidden entries skipped; symlinked folders not
+    followed). Order: as given, each folder sorted; duplicates removed.
+
+    Only regular files are returned: a FIFO, socket or device is never
+    opened (it could block for ever). What cannot be taken (a missing path, a
+    symlink loop or broken link, a FIFO named ``*.pdf``…) is appended to
+    ``problems`` as a failed :class:`IngestOutcome` with a one-line reason,
+    and the rest goes on; without ``problems``, a missing path raises
+    FileNotFoundError (and the other problems are skipped silently)."""
     out: list[Path] = []
     seen: set[Path] = set()
 
+    def problem(o: IngestOutcome) -> None:
+        if problems is not None:
+            problems.append(o)
+
     def add(p: Path) -> None:
-        key = p.resolve()
+        key = absolute_path(p)
         if key not in seen:
             seen.add(key)
             out.append(p)
 
     for raw in paths:
         p = Path(raw)
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                rel = f.relative_to(p).parts
-                if any(part.startswith(".") for part in rel):
-                    continue
-                if f.is_file() and is_pdf_file(f):
-                    add(f)
-        elif p.exists():
+        try:
+            st = p.stat()
+        except (OSError, RuntimeError) as exc:
+            if problems is None and isinstance(exc, FileNotFoundError):
+                raise FileNotFoundError(f"no such file or folder: {display_path(p)}") from None
+            problem(_stat_problem(p, exc))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            found: list[Path] = []
+            for dirpath, dirnames, filenames in os.walk(p, followlinks=False):
+                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+                for name in filenames:
+                    if name.startswith("."):
+                        continue
+                    f = Path(dirpath, name)
+                    named_pdf = name.lower().endswith(".pdf")
+                    try:
+                        fst = f.stat()
+                    except (OSError, RuntimeError) as exc:
+                        if named_pdf:
+                            problem(_stat_problem(f, exc))
+                        continue
+                    if stat.S_ISREG(fst.st_mode):
+                        if named_pdf or is_pdf_file(f):
+                            found.append(f)
+                    elif named_pdf and not stat.S_ISDIR(fst.st_mode):
+                        problem(_problem(f, "unreadable", _NOT_REGULAR))
+            for f in sorted(found):
+                add(f)
+        elif stat.S_ISREG(st.st_mode):
             add(p)
         else:
-            raise FileNotFoundError(f"no such file or folder: {p}")
+            problem(_problem(p, "unreadable", _NOT_REGULAR))
     return out
+
+
+_NOT_REGULAR = "not a regular file (a FIFO, socket or device): not read"
 
 
 def source_key_for(path: PathLike, source: Optional[str] = None) -> str:
     """What versions of one document share: the URL, else the resolved path."""
     if source and "://" in source:
         return source
-    return str(Path(path).resolve())
+    return display_path(absolute_path(path))
+
+
+class _NotRegular(OSError):
+    pass
+
+
+def read_regular_file(path: PathLike) -> bytes:
+    """The bytes of ``path`` when it is a regular file. Opened without blocking
+    and checked with ``fstat`` before reading, so a FIFO (or a device) named
+    ``*.pdf`` raises OSError at once instead of hanging for ever."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _NotRegular(errno.EINVAL, _NOT_REGULAR)
+        if hasattr(os, "O_NONBLOCK"):
+            os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=True) as fh:
+            fd = -1
+            return fh.read()
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def document_exists(sha256: str, *, session: Session) -> Optional[int]:
@@ -300,7 +403,7 @@ def ingest_file(path: PathLike, *, session: Session, run: IngestRun, settings: S
     t0 = time.perf_counter()
     from .read import ReadError, read_bytes
 
-    src = source or str(path)
+    src = display_path(source) if source else display_path(absolute_path(path))
     run_id = run.id
     outcome = IngestOutcome(source=src, outcome="failed")
 
@@ -309,10 +412,12 @@ def ingest_file(path: PathLike, *, session: Session, run: IngestRun, settings: S
         return o
 
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        outcome.error_code = "unreadable"
-        outcome.reason = _one_line(f"cannot read the file: {exc.strerror or exc}")
+        data = read_regular_file(path)
+    except (OSError, RuntimeError) as exc:
+        failed = _stat_problem(path, exc) if not isinstance(exc, _NotRegular) \
+            else _problem(path, "unreadable", _NOT_REGULAR)
+        outcome.error_code = failed.error_code
+        outcome.reason = _one_line(f"cannot read the file: {failed.reason}")
         return done(_record(session, run_id, src, outcome))
     outcome.sha256, outcome.size = sha256_bytes(data), len(data)
 
@@ -361,7 +466,7 @@ def ingest_file(path: PathLike, *, session: Session, run: IngestRun, settings: S
             size=outcome.size, media_type="application/pdf", status="needs_ocr" if scan else "ok",
             page_count=len(doc.pages), language=doc.language, languages=dict(doc.languages or {}),
             symbol=doc.symbol, treaty=doc.treaty, doc_date=doc.date, title=doc.title,
-            backend=doc.backend, meta={"path": str(path)},
+            backend=doc.backend, meta={"path": display_path(path)},
         )
         document.pages = _page_rows(doc, scan=scan)
         session.add(document)
@@ -404,10 +509,13 @@ def ingest_paths(paths: Sequence[PathLike] | PathLike, *, settings: Settings,
     ``settings`` (or ``session_factory``); see the module doc for the rules.
     ``progress``: show a progress bar on stderr (``None``: when stderr is a
     terminal). Records one ingest run; returns its :class:`IngestSummary`.
-    A missing path raises FileNotFoundError before anything is written."""
-    if isinstance(paths, (str, os.PathLike)):
+    A path that cannot be taken (missing, a symlink loop, a FIFO…) is a
+    failed input with its reason (see :func:`find_pdfs`); the others go on.
+    Sources are stored as absolute resolved paths (:func:`absolute_path`)."""
+    if isinstance(paths, (str, os.PathLike, bytes)):
         paths = [paths]
-    files = find_pdfs(paths)
+    problems: list[IngestOutcome] = []
+    files = find_pdfs(paths, problems=problems)
     if session_factory is None:
         from .db import make_session_factory
         session_factory = make_session_factory(settings.url)
@@ -418,16 +526,18 @@ def ingest_paths(paths: Sequence[PathLike] | PathLike, *, settings: Settings,
     t0 = time.perf_counter()
     summary = IngestSummary()
     with session_factory() as session:
-        run = IngestRun(trigger=trigger, status="running",
+        run = start_run(session, trigger=trigger,
                         settings={"backend": settings.pdf_backend,
-                                  "inputs": [str(p) for p in paths], "files": len(files)})
-        session.add(run)
-        session.commit()
+                                  "inputs": [display_path(p) for p in paths], "files": len(files)})
         summary.run_id = run.id
         run_ref = IngestRun(id=run.id)  # a detached stand-in: ingest_file needs only the id
         status = "interrupted"
         bar = _progress_bar(len(files)) if progress and files else None
         try:
+            for o in problems:  # recorded like any failed input; the others go on
+                summary.outcomes.append(_record(session, run.id, o.source, o))
+                if on_outcome:
+                    on_outcome(o)
             if bar:
                 bar.start()
                 task = bar.add_task("ingest", total=len(files), name="")
@@ -441,7 +551,7 @@ def ingest_paths(paths: Sequence[PathLike] | PathLike, *, settings: Settings,
                 if bar:
                     bar.advance(task)
             status = ("ok" if not summary.failed else
-                      "failed" if len(summary.failed) == len(files) else "partial")
+                      "failed" if len(summary.failed) == len(summary.outcomes) else "partial")
         finally:
             if bar:
                 bar.stop()
@@ -457,3 +567,71 @@ def ingest_paths(paths: Sequence[PathLike] | PathLike, *, settings: Settings,
                 if status != "interrupted":
                     raise
     return summary
+
+
+# --------------------------------------------------------------------------- runs
+def _proc_start(pid: int) -> Optional[str]:
+    """The start time of process ``pid`` in clock ticks since boot (Linux
+    ``/proc/<pid>/stat`` field 22), or None where there is no /proc. With the
+    pid it names one process even after the pid is reused."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            raw = fh.read().decode("ascii", "replace")
+        return raw[raw.rindex(")") + 2:].split()[19]
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def run_owner() -> dict[str, Any]:
+    """Who runs: ``{"pid", "host", "proc_start"}`` of this process."""
+    pid = os.getpid()
+    return {"pid": pid, "host": socket.gethostname(), "proc_start": _proc_start(pid)}
+
+
+def owner_alive(owner: dict[str, Any] | None) -> Optional[bool]:
+    """Whether the process that recorded ``owner`` still runs: True/False on
+    this host, None when it cannot be told (another host, or no owner)."""
+    if not owner or owner.get("host") != socket.gethostname() or not owner.get("pid"):
+        return None
+    pid = int(owner["pid"])
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # exists, owned by someone else
+    started = owner.get("proc_start")
+    if started is not None and _proc_start(pid) not in (None, started):
+        return False  # the pid now names another process
+    return True
+
+
+def mark_stale_runs(session: Session) -> list[int]:
+    """Mark ``interrupted`` every ingest run still ``running`` whose process is
+    gone (killed, crashed, machine rebooted): its ``settings.owner`` names a
+    pid on this host that no longer runs, or a pid reused by another process.
+    A live run, and a run of another host, are left alone. Commits; returns
+    the ids marked."""
+    begin_write(session)
+    rows = session.execute(select(IngestRun.id, IngestRun.settings)
+                           .where(IngestRun.status == "running")).all()
+    stale = [rid for rid, cfg in rows if owner_alive((cfg or {}).get("owner")) is False]
+    for rid in stale:
+        row = session.get(IngestRun, rid)
+        row.status, row.finished_at = "interrupted", utcnow()
+        row.summary = dict(row.summary or {}, interrupted="its process was gone when the next "
+                                                          "run started (killed or crashed)")
+    session.commit()
+    return stale
+
+
+def start_run(session: Session, *, trigger: str, settings: dict[str, Any]) -> IngestRun:
+    """Record a new ``running`` ingest run owned by this process (pid, host and
+    process start time in ``settings["owner"]``), after marking the runs
+    whose process is gone ``interrupted`` (:func:`mark_stale_runs`). Commits."""
+    mark_stale_runs(session)
+    run = IngestRun(trigger=trigger, status="running",
+                    settings=dict(settings, owner=run_owner()))
+    session.add(run)
+    session.commit()
+    return run

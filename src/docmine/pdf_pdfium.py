@@ -45,12 +45,25 @@ def open_document(data: bytes) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
+        # FPDF_GetLastError is only set by some failures: a document PDFium
+        # refuses for another reason (e.g. no pages) leaves the previous
+        # failure's code in place. An encryption code is believed only when
+        # the file has an /Encrypt entry (every encrypted PDF's trailer does).
         err = pdfium_c.FPDF_GetLastError()
-        if err == pdfium_c.FPDF_ERR_PASSWORD:
+        encrypted = b"/Encrypt" in data
+        if err == pdfium_c.FPDF_ERR_PASSWORD and encrypted:
             raise ReadError("encrypted", "the PDF is encrypted with a password") from None
-        if err == pdfium_c.FPDF_ERR_SECURITY:
+        if err == pdfium_c.FPDF_ERR_SECURITY and encrypted:
             raise ReadError("encrypted", "the PDF uses an unsupported security (encryption) scheme") from None
-        raise ReadError("corrupt", f"PDFium cannot parse the file ({exc})") from None
+        if _NO_PAGES.search(data):
+            raise ReadError("corrupt", "the PDF has no pages") from None
+        detail = str(exc) if err not in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY) \
+            else "Failed to load document"
+        raise ReadError("corrupt", f"PDFium cannot parse the file ({detail})") from None
+
+
+#: a page tree that declares no page (``/Count 0``)
+_NO_PAGES = re.compile(rb"/Count\s*0(?![0-9.])")
 
 
 def _read_page(page: pdfium.PdfPage, number: int) -> RawPage:

@@ -14,6 +14,8 @@ map back to raw offsets. Bad input never escapes as a traceback: it is a
 """
 from __future__ import annotations
 
+import re
+
 import hashlib
 import threading
 from dataclasses import dataclass, field
@@ -157,6 +159,19 @@ def read_bytes(data: bytes, *, path: str = "", backend: str | None = None, setti
     return build_document(raw, data=data, path=path, backend=name, settings=settings)
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable_text(text: str) -> str:
+    """``text`` with every character no database column can hold (NUL, which
+    PostgreSQL refuses in ``text``; lone UTF-16 surrogates, which no UTF-8
+    encoder accepts) replaced by U+FFFD, one character for one, so every
+    offset into the page (lines, blocks, mentions) stays the same. Rule
+    applied to each page's raw text by :func:`build_document`, whatever the
+    backend (pdfplumber returns U+0000 where a font maps a glyph to it)."""
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
 def check_bytes(data: bytes) -> None:
     """Reject empty files, non-PDFs and truncated PDFs before parsing."""
     if len(data) == 0:
@@ -179,6 +194,9 @@ def build_document(raw: list[RawPage], *, data: bytes, path: str, backend: str, 
     """Assemble a :class:`ReadDocument` from a backend's pages."""
     from docmine import language, pagemeta
 
+    for r in raw:  # what every database stores: see storable_text
+        if r.text:
+            r.text = storable_text(r.text)
     blocks = classify(raw)
     pages = [PageText(r.number, r.text, b, None, r.width, r.height) for r, b in zip(raw, blocks)]
     status = "ok" if any(p.text is not None for p in pages) else "needs_ocr"

@@ -23,8 +23,10 @@ State (validators, local copies, file sizes/mtimes/sha256) lives in
 """
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from dataclasses import asdict, dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -151,24 +153,38 @@ def discover_folder(spec: str, folder: str, state: FetchState | None) -> Discove
     out = Discovery()
     root = Path(folder)
     files = None
-    if root.is_file():  # one PDF given as a path
+    if root.is_file():  # one file given as a path: a candidate whatever its name (ingest says not_pdf)
         files = [(str(root.parent), [root.name])]
     if not root.exists() or not (root.is_dir() or root.is_file()):
         code = "not_found" if not root.exists() else "not_a_folder"
-        out.failures.append(SourceFailure(spec, str(root), code, f"{root} is not a readable folder"))
+        out.failures.append(SourceFailure(spec, _shown(root), code, f"{_shown(root)} is not a readable folder"))
         out.sources[spec] = {"kind": "folder", "candidates": 0, "error": code}
         return out
     known = state.section("files") if state else {}
     walk = ((d, n) for d, _, n in _walk(root)) if files is None else iter(files)
     for dirpath, filenames in walk:
         for name in sorted(filenames):
-            if not name.lower().endswith(".pdf") or name.startswith("."):
+            if files is None and (not name.lower().endswith(".pdf") or name.startswith(".")):
                 continue
-            path = Path(dirpath, name).resolve()
+            raw = Path(dirpath, name)
             try:
+                path = raw.resolve()
                 st = path.stat()
-            except OSError as exc:
-                out.failures.append(SourceFailure(spec, str(path), "unreadable", f"cannot stat: {exc}"))
+            except (OSError, RuntimeError) as exc:  # symlink loop, broken link, vanished
+                loop = isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP
+                out.failures.append(SourceFailure(
+                    spec, _shown(raw), "unreadable",
+                    "symlink loop: the link never reaches a file" if loop
+                    else f"cannot stat: {getattr(exc, 'strerror', None) or exc}"))
+                continue
+            if not stat.S_ISREG(st.st_mode):  # a FIFO would block the reader for ever
+                out.failures.append(SourceFailure(spec, _shown(path), "unreadable",
+                                                  "not a regular file (a FIFO, socket or device): not read"))
+                continue
+            if _shown(path) != str(path):  # the name is not UTF-8: no database or JSON takes it as is
+                out.failures.append(SourceFailure(
+                    spec, _shown(path), "bad_name",
+                    "the file name is not valid UTF-8: rename the file (or use `docmine ingest`)"))
                 continue
             prev = known.get(str(path))
             unchanged = bool(prev and prev.get("size") == st.st_size
@@ -178,6 +194,12 @@ def discover_folder(spec: str, folder: str, state: FetchState | None) -> Discove
                 sha256=prev["sha256"] if unchanged else None, changed=not unchanged))
     out.sources[spec] = {"kind": "folder", "candidates": len(out.candidates)}
     return out
+
+
+def _shown(path) -> str:
+    """A path as UTF-8 text (bytes of a non-UTF-8 name written ``\\xNN``)."""
+    s = os.fsdecode(os.fspath(path))
+    return s.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _walk(root: Path):

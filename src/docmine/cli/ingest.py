@@ -31,8 +31,9 @@ class ListFormat(str, Enum):
 @app.command("ingest")
 def ingest_cmd(
     paths: List[Path] = typer.Argument(
-        ..., exists=True, readable=True, show_default=False, metavar="PATH",
-        help="PDF files, or folders searched recursively for PDFs."),
+        ..., show_default=False, metavar="PATH",
+        help="PDF files, or folders searched recursively for PDFs (a missing "
+             "one is reported and the others are still stored)."),
     database: Optional[str] = DatabaseOption,
     backend: Optional[Backend] = typer.Option(
         None, "--backend", "-b", case_sensitive=False,
@@ -52,7 +53,7 @@ def ingest_cmd(
     layer is stored and flagged "needs OCR".
 
     Exit code: 0 when every file was stored or already there, 1 when any
-    failed. Python: docmine.ingest.ingest_paths(paths, settings=...).
+    failed (a missing path included). Sources are stored as absolute paths. Python: docmine.ingest.ingest_paths(paths, settings=...).
     """
     from ..ingest import ingest_paths
 
