@@ -7,7 +7,10 @@ and stores each distinct PDF once:
   **skipped** without being parsed;
 * a changed file at a path seen before becomes a new **version** of that
   document (``source_key`` = the resolved path or the URL, ``version`` =
-  previous + 1, ``supersedes_id`` → the previous version);
+  previous + 1, ``supersedes_id`` → the previous version); the editors'
+  corrections of the previous version are carried to it where their text is
+  unchanged (:mod:`docmine.carry`; the others are listed by
+  :func:`uncarried_corrections`);
 * each document is written with all its pages in **one transaction**: an
   interrupted run leaves no half-written document, and running it again
   completes the job; the unique sha256 makes two concurrent runs unable to
@@ -39,6 +42,7 @@ from sqlalchemy import select, text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from .carry import carry_corrections, uncarried_corrections  # noqa: F401 (re-exported)
 from .db import begin_write
 from .models import Document, IngestItem, IngestRun, Page, utcnow
 from .settings import Settings
@@ -46,7 +50,7 @@ from .settings import Settings
 __all__ = [
     "IngestOutcome", "IngestSummary", "ingest_paths", "ingest_file", "find_pdfs", "sha256_file",
     "sha256_bytes", "document_exists", "is_pdf_file", "source_key_for", "display_path",
-    "absolute_path", "start_run", "mark_stale_runs",
+    "absolute_path", "start_run", "mark_stale_runs", "uncarried_corrections",
 ]
 
 PathLike = Union[str, os.PathLike]
@@ -472,6 +476,8 @@ def ingest_file(path: PathLike, *, session: Session, run: IngestRun, settings: S
         session.add(document)
         session.flush()
         outcome.document_id, outcome.version = document.id, document.version
+        if prev:  # editors' corrections follow the new version (docmine.carry)
+            carry_corrections(document.id, session=session)
         session.add(_item(run_id, src, outcome))
         session.commit()
         session.expunge(document)  # pages go with it: keep the session small
