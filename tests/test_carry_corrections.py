@@ -11,12 +11,13 @@ import sqlalchemy as sa
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from docmine import db, query
-from docmine.carry import OffsetMap
+from docmine import query
+from docmine.store import db
+from docmine.store.carry import OffsetMap
 from docmine.ingest import ingest_paths, uncarried_corrections
-from docmine.models import Correction, CorrectionCarry, Document, Page
+from docmine.store.schema import Correction, CorrectionCarry, Document, Page
 from docmine.settings import Settings
-from docmine.store import extract_and_store
+from docmine.store.write import extract_and_store
 
 FILLER = ["Le présent document est soumis au Comité permanent pour examen et décision.",
           "Les membres du Comité sont invités à examiner les informations qui y figurent.",
@@ -136,7 +137,7 @@ def test_corrections_follow_a_new_version(db_url, tmp_path):
         assert "changed or is gone" in row["reason"] and "\n" not in row["reason"]
         assert uncarried_corrections(session=s, document_id=v1_id) == []
         # carrying again adds nothing (one outcome per correction and version)
-        from docmine.carry import carry_corrections
+        from docmine.store.carry import carry_corrections
         assert carry_corrections(v2.id, session=s) == {"carried": 0, "uncarried": 0}
         assert s.scalar(sa.select(sa.func.count(CorrectionCarry.id))) == 3
         assert v1_sha != v2.sha256

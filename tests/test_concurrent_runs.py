@@ -103,7 +103,7 @@ def test_two_runs_at_once_store_the_rows_of_one(db_url, tmp_path, one_run):
 def _upgrade(url: str, revision: str) -> None:
     from alembic import command
 
-    from docmine import db
+    from docmine.store import db
     engine = db.get_engine(url)
     cfg = db.alembic_config()
     with engine.connect() as connection:
@@ -117,7 +117,7 @@ def test_migration_removes_duplicates_and_the_database_refuses_them(db_url):
     entity counts, and from then on a second copy is an IntegrityError."""
     from sqlalchemy.exc import IntegrityError
 
-    from docmine import db
+    from docmine.store import db
     _upgrade(db_url, "0002_query")
     eng = db.get_engine(db_url)
     with eng.begin() as c:

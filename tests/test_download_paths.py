@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from docmine.fetch import FetchError, download_path, host_of, safe_basename
-from docmine.sources import discover, fetch_candidate
+from docmine.reading.fetch import FetchError, download_path, host_of, safe_basename
+from docmine.reading.sources import discover, fetch_candidate
 from test_pipeline_helpers import make_pdfs
 
 #: (path part of a link, the basename it must give)

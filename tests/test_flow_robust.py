@@ -14,7 +14,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from sqlalchemy import create_engine, select  # noqa: E402
 
-from docmine.models import Document, IngestItem  # noqa: E402
+from docmine.store.schema import Document, IngestItem  # noqa: E402
 from test_pipeline_helpers import ensure_prefect_harness, make_pdfs  # noqa: E402
 
 

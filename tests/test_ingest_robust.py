@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from docmine import db
+from docmine.store import db
 from docmine.ingest import absolute_path, ingest_paths, mark_stale_runs
-from docmine.models import Document, IngestItem, IngestRun, Page
-from docmine.read import ReadError, read_bytes
+from docmine.store.schema import Document, IngestItem, IngestRun, Page
+from docmine.reading.read import ReadError, read_bytes
 from docmine.settings import Settings
-from docmine.sources import discover
+from docmine.reading.sources import discover
 
 from test_ingest_helpers import docmine_cmd, make_pdf
 
@@ -161,7 +161,7 @@ def test_nul_characters_are_stored_as_replacement_characters(db_url, tmp_path):
         text, count = session.execute(sa.select(Page.text, Page.char_count)).one()
     assert "\x00" not in text and text.count("\ufffd") == 3
     assert text.index("\ufffd") == len("Le Secretariat est prie") and count == len(text)
-    from docmine.store import extract_and_store
+    from docmine.store.write import extract_and_store
     with db.session_scope(db_url) as session:
         did = session.scalar(sa.select(Document.id))
     with db.make_session_factory(db_url)() as session:
@@ -202,7 +202,7 @@ def test_relative_and_absolute_paths_store_one_form(db_url, tmp_path, monkeypatc
 
 _START = r"""
 import os, signal, sys, time
-from docmine.db import make_session_factory
+from docmine.store.db import make_session_factory
 from docmine.ingest import start_run
 with make_session_factory(sys.argv[1])() as s:
     rid = start_run(s, trigger="cli", settings={}).id

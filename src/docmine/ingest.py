@@ -9,7 +9,7 @@ and stores each distinct PDF once:
   document (``source_key`` = the resolved path or the URL, ``version`` =
   previous + 1, ``supersedes_id`` → the previous version); the editors'
   corrections of the previous version are carried to it where their text is
-  unchanged (:mod:`docmine.carry`; the others are listed by
+  unchanged (:mod:`docmine.store.carry`; the others are listed by
   :func:`uncarried_corrections`);
 * each document is written with all its pages in **one transaction**: an
   interrupted run leaves no half-written document, and running it again
@@ -20,8 +20,8 @@ and stores each distinct PDF once:
   a scan without a text layer is stored with status ``needs_ocr`` and pages
   whose text is NULL.
 
-Every call records one :class:`~docmine.models.IngestRun` with one
-:class:`~docmine.models.IngestItem` per input, and returns an
+Every call records one :class:`~docmine.store.schema.IngestRun` with one
+:class:`~docmine.store.schema.IngestItem` per input, and returns an
 :class:`IngestSummary`.
 """
 from __future__ import annotations
@@ -42,10 +42,10 @@ from sqlalchemy import select, text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .carry import carry_corrections, uncarried_corrections  # noqa: F401 (re-exported)
-from .db import begin_write
-from .models import Document, IngestItem, IngestRun, Page, utcnow
-from .settings import Settings
+from docmine.store.carry import carry_corrections, uncarried_corrections  # noqa: F401 (re-exported)
+from docmine.store.db import begin_write
+from docmine.store.schema import Document, IngestItem, IngestRun, Page, utcnow
+from docmine.settings import Settings
 
 __all__ = [
     "IngestOutcome", "IngestSummary", "ingest_paths", "ingest_file", "find_pdfs", "sha256_file",
@@ -405,7 +405,7 @@ def ingest_file(path: PathLike, *, session: Session, run: IngestRun, settings: S
     errors never raise; the session is committed (or rolled back) on return.
     ``source`` is the path or URL to record (default: the path as given)."""
     t0 = time.perf_counter()
-    from .read import ReadError, read_bytes
+    from docmine.reading.read import ReadError, read_bytes
 
     src = display_path(source) if source else display_path(absolute_path(path))
     run_id = run.id
@@ -476,7 +476,7 @@ def ingest_file(path: PathLike, *, session: Session, run: IngestRun, settings: S
         session.add(document)
         session.flush()
         outcome.document_id, outcome.version = document.id, document.version
-        if prev:  # editors' corrections follow the new version (docmine.carry)
+        if prev:  # editors' corrections follow the new version (docmine.store.carry)
             carry_corrections(document.id, session=session)
         session.add(_item(run_id, src, outcome))
         session.commit()
@@ -523,7 +523,7 @@ def ingest_paths(paths: Sequence[PathLike] | PathLike, *, settings: Settings,
     problems: list[IngestOutcome] = []
     files = find_pdfs(paths, problems=problems)
     if session_factory is None:
-        from .db import make_session_factory
+        from docmine.store.db import make_session_factory
         session_factory = make_session_factory(settings.url)
     if progress is None:
         import sys
