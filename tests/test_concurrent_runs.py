@@ -21,7 +21,7 @@ _WORKER = r"""
 import json, os, sys, time
 from docmine.settings import Settings
 from docmine.run import run
-from docmine.nlp import load_nlp
+from docmine.extraction.nlp import load_nlp
 url, data, go = sys.argv[1:4]
 settings = Settings(data_dir=data, database_url=url, use_ner=False)
 load_nlp(settings)  # warm: both processes reach the database at the same moment
