@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from bisect import bisect_left
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -23,8 +24,12 @@ from spacy.tokens import Doc
 
 from . import records
 from .nlp import LABELS, load_nlp, model_version
+from .boundaries import Boundary, find_boundaries, paragraph_starts
 from .settings import Settings, get_settings
 from .textmap import NormText, normalise
+
+_BOUNDS_KEY = "docmine_boundaries"  # == docmine.components.boundaries.KEY
+_PARAS_KEY = "docmine_paragraphs"  # == docmine.components.boundaries.PARAGRAPHS_KEY
 
 #: components that only make sense for French text (left out for other languages)
 FRENCH_ONLY = ("docmine_orgs", "ner", "docmine_org_ner", "docmine_actions")
@@ -94,11 +99,14 @@ def _disabled_for(language: str | None, nlp: Language) -> list[str]:
     return [p for p in FRENCH_ONLY if p in nlp.pipe_names]
 
 
-def _prepare(nlp: Language, norm: NormText, symbol: str | None, language: str | None) -> Doc:
+def _prepare(nlp: Language, norm: NormText, symbol: str | None, language: str | None,
+             bounds: tuple | None = None) -> Doc:
     if len(norm.text) >= nlp.max_length:
         nlp.max_length = len(norm.text) + 1
     doc = nlp.make_doc(norm.text)
     doc.user_data["docmine_text"] = norm.text  # == doc.text, without rebuilding it from tokens
+    if bounds:  # the page's structure (docmine.components.boundaries)
+        doc.user_data[_BOUNDS_KEY], doc.user_data[_PARAS_KEY] = bounds
     if symbol:
         doc._.symbol = symbol
     doc._.language = language
@@ -147,18 +155,36 @@ def _to_extraction(doc: Doc, norm: NormText, *, source: str, sha256: str, langua
                               action_items=items, pipeline=pipeline, model_version=version)
 
 
+def _structure(text: str, norm: NormText, page_blocks=None) -> tuple[list, list[int]]:
+    """Hard boundaries and paragraph starts of ``text`` (:mod:`docmine.boundaries`),
+    mapped to offsets into the normalised text."""
+    found = find_boundaries(text, page_blocks)
+    offs = norm.offsets
+    n = len(norm.text)
+
+    def to_norm(o: int) -> int:
+        return bisect_left(offs, o, 0, n)
+
+    mapped = [Boundary(to_norm(b.offset), b.kind, b.hard) for b in found]
+    mapped = [b for b in mapped if 0 < b.offset < n]
+    paras = sorted({to_norm(o) for o in paragraph_starts(text, found)} - {0, n})
+    return mapped, paras
+
+
 def _job(text: str, *, source: str | None, sha256: str | None, symbol: str | None,
-         language: str | None, pages: int | None, treaty: str | None, settings: Settings) -> dict:
+         language: str | None, pages: int | None, treaty: str | None, settings: Settings,
+         page_blocks=None) -> dict:
     if language is None:
         language = detect_language(text, settings)
-    return {"norm": normalise(text), "source": source if source is not None else "<text>",
+    norm = normalise(text)
+    return {"norm": norm, "source": source if source is not None else "<text>",
             "sha256": sha256 or _sha256_text(text), "symbol": symbol, "language": language,
-            "pages": pages, "treaty": treaty}
+            "pages": pages, "treaty": treaty, "bounds": _structure(text, norm, page_blocks)}
 
 
 def _run_one(job: dict, nlp: Language, settings: Settings, use_ner: bool) -> records.Extraction:
     disabled = _disabled_for(job["language"], nlp)
-    doc = _prepare(nlp, job["norm"], job["symbol"], job["language"])
+    doc = _prepare(nlp, job["norm"], job["symbol"], job["language"], job.get("bounds"))
     for name, proc in nlp.pipeline:
         if name in disabled:
             continue
@@ -199,7 +225,7 @@ def _read_path(path: Path, settings: Settings) -> dict:
         text = "\f".join((p.text or "") for p in rd.pages)
         return {"text": text, "sha256": rd.sha256, "pages": len(rd.pages),
                 "symbol": getattr(rd, "symbol", None), "language": getattr(rd, "language", None),
-                "treaty": getattr(rd, "treaty", None)}
+                "treaty": getattr(rd, "treaty", None), "blocks": [p.blocks for p in rd.pages]}
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")
@@ -216,7 +242,7 @@ def _job_for(item: str | Path, settings: Settings, *, source=None, symbol=None, 
         return _job(info["text"], source=source if source is not None else str(item),
                     sha256=info["sha256"], symbol=symbol or info["symbol"],
                     language=language or info["language"], pages=info["pages"],
-                    treaty=info["treaty"], settings=settings)
+                    treaty=info["treaty"], settings=settings, page_blocks=info.get("blocks"))
     return _job(item, source=source, sha256=None, symbol=symbol, language=language,
                 pages=None, treaty=None, settings=settings)
 
@@ -235,13 +261,19 @@ def extract_text(text: str, *, settings: Settings | None = None, nlp: Language |
 
 def extract_pages(pages: Sequence[str | None], *, settings: Settings | None = None,
                   nlp: Language | None = None, source: str | None = None,
-                  symbol: str | None = None, language: str | None = None) -> records.Extraction:
-    """Extract from page texts joined with ``"\\f"`` (offsets into the joined text)."""
+                  symbol: str | None = None, language: str | None = None,
+                  blocks: Sequence | None = None) -> records.Extraction:
+    """Extract from page texts joined with ``"\\f"`` (offsets into the joined text).
+
+    ``blocks``: per page, the reader's layout blocks (``Page.blocks``: dicts
+    with kind, start, end in page offsets), so headers, footers and footnotes
+    are boundaries (:mod:`docmine.boundaries`); without them the lines' shapes
+    decide."""
     settings = settings or get_settings()
     nlp = _get_nlp(nlp, settings)
     text = "\f".join(p or "" for p in pages)
     job = _job(text, source=source, sha256=None, symbol=symbol, language=language,
-               pages=len(pages), treaty=None, settings=settings)
+               pages=len(pages), treaty=None, settings=settings, page_blocks=blocks)
     return _run_one(job, nlp, settings, _uses_ner(nlp))
 
 
@@ -299,7 +331,7 @@ def extract_many(items: Iterable[str | Path], *, settings: Settings | None = Non
             groups.setdefault(tuple(_disabled_for(j["language"], nlp)), []).append(j)
         results: dict[int, records.Extraction] = {}
         for disabled, group in groups.items():
-            docs = (_prepare(nlp, j["norm"], j["symbol"], j["language"]) for j in group)
+            docs = (_prepare(nlp, j["norm"], j["symbol"], j["language"], j.get("bounds")) for j in group)
             for j, doc in zip(group, nlp.pipe(docs, batch_size=batch_size, disable=list(disabled))):
                 results[id(j)] = _finish(doc, j, settings, use_ner, list(disabled))
         out = [results[id(j)] if isinstance(j, dict) else j for j in buffer]

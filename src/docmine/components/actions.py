@@ -36,6 +36,7 @@ from collections import Counter
 
 from ..context import document_treaty, treaties_in
 from ..records import ActionItem, Deadline
+from .boundaries import unit_start
 
 DEFAULT_PATTERNS = Path(__file__).resolve().parents[3] / "models" / "patterns"
 
@@ -415,11 +416,13 @@ class ActionFinder:
             vs = op.start("verb")
             if op.group("num") is None:
                 prev = text[max(0, vs - 2):vs].rstrip()
-                if prev and prev[-1] not in ".;:,»\"" and vs > 0:
+                if prev and prev[-1] not in ".;:,»\"" and vs > 0 and not unit_start(doc, vs):
                     continue
             else:
                 prev = text[max(0, op.start() - 2):op.start()].rstrip()
-                if prev and prev[-1] not in ".;:,»\")" and not prev[-1].isspace():
+                # after a running header, a page number or a heading (docmine_boundaries)
+                if prev and prev[-1] not in ".;:,»\")" and not prev[-1].isspace() \
+                        and not unit_start(doc, op.start()):
                     continue
             verb = self.verbs[op.group("verb")]
             pos = op.end()

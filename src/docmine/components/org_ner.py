@@ -51,6 +51,9 @@ def load_ner_patterns(patterns_path: str | Path | None) -> dict:
     return data
 
 
+_BRACKETED_TAIL = re.compile(r"\(\s*([^()\s]+)\s*\)$")
+
+
 class OrgFilter:
     """Decides whether an entity's text is an organisation name (no spaCy needed)."""
 
@@ -73,6 +76,11 @@ class OrgFilter:
         if not first[:1].isupper():
             return False
         if text in self.generic or text.lower() in self.generic_lower:
+            return False
+        # the long form of a generic class's acronym is generic too
+        # (``Organisations régionales de gestion des pêches (ORGP)``)
+        acr = _BRACKETED_TAIL.search(text)
+        if acr and acr.group(1) in self.generic:
             return False
         if len(words) == 1:
             w = first.strip("«»\"'’")
