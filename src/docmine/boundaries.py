@@ -22,8 +22,8 @@ Two sources, one result:
   bulleted item ``a) …`` (a soft boundary: no sentence start).
 
 A furniture line between two halves of one sentence (the body before it does
-not end with ``. ; : ! ?`` and the body after it goes on in lower case) cuts
-nothing: the sentence stays whole and the furniture stays glued inside it,
+not end with ``. ; : ! ?`` and the body after it goes on in lower case, or the
+line before ends with ``au``, ``de``, ``la``…) cuts nothing: the sentence stays whole and the furniture stays glued inside it,
 as before. Mentions inside furniture stay mentions: nothing is removed.
 
 Each :class:`Boundary` has an ``offset`` (original text), a ``kind``
@@ -144,7 +144,7 @@ def _line_kind(lines: list[_Line], i: int) -> str:
     if s[-1] not in _FINAL_PUNCT + "," and not _OPEN_END.search(s) and (not nxt or _starts_upper(nxt)):
         # ``II. Contexte``, ``A. Synergies``, ``3.1 Coopération`` and a short
         # numbered line whose text stops there (``1. Introduction``)
-        if (not numbered and _NUM_HEADING.match(s) and len(s) <= 80) or (numbered and len(s) <= 60):
+        if (not numbered and _NUM_HEADING.match(s) and len(s) <= 80) or (numbered and nxt and len(s) <= 60):
             return "numheading"
     if _NUMBERED.match(s):
         return "paragraph"
@@ -213,7 +213,8 @@ def find_boundaries(text: str, page_blocks: Sequence[Iterable] | None = None) ->
                 j += 1
             nxt = lines[j] if j < n else None
             continuing = (last_body is not None and last_body[-1] not in _FINAL_PUNCT
-                          and nxt is not None and kinds[j] == "text" and _starts_lower(nxt.text))
+                          and nxt is not None and kinds[j] == "text"
+                          and (_starts_lower(nxt.text) or bool(_OPEN_END.search(last_body))))
             if not continuing:
                 for t in range(i, j):
                     # each note (a line opening with its marker) and each furniture line is a unit
@@ -237,6 +238,9 @@ def find_boundaries(text: str, page_blocks: Sequence[Iterable] | None = None) ->
             last_body = lines[j - 1].text + "."  # a heading ends its unit
             i = j
             continue
+        if k in ("numheading", "paragraph") and _NUMBERED.match(ln.text) and last_body is not None \
+                and last_body[-1] not in _FINAL_PUNCT and _GLUE_BEFORE_NUMBER.search(last_body):
+            k = "text"  # ``au paragraphe`` + ``4. Le …``: the number belongs to the line before
         if k == "numheading":
             put(ln.start, "heading")
             if i + 1 < n and kinds[i + 1] not in ("furniture", "footnote"):
@@ -245,9 +249,7 @@ def find_boundaries(text: str, page_blocks: Sequence[Iterable] | None = None) ->
             i += 1
             continue
         if k == "paragraph":
-            prev = last_body
-            if prev is None or not _GLUE_BEFORE_NUMBER.search(prev) or prev[-1] in _FINAL_PUNCT:
-                put(ln.start, "paragraph")
+            put(ln.start, "paragraph")
         elif k == "item":
             put(ln.start, "item")
         last_body = ln.text
