@@ -1,6 +1,6 @@
 """Issue 8, kind 1: page furniture and headings are hard boundaries.
 
-``docmine.boundaries.find_boundaries`` (line shapes, reader blocks), the
+``docmine.reading.boundaries.find_boundaries`` (line shapes, reader blocks), the
 ``docmine_boundaries`` component (sentence starts, ``doc._.boundaries``) and
 what the extraction makes of them: an operative paragraph right after a
 running header, a page number or a heading gives its action item, in plain
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from docmine.boundaries import find_boundaries, paragraph_starts
-from docmine.extract import extract, extract_pages, extract_text
-from docmine.nlp import load_nlp
+from docmine.reading.boundaries import find_boundaries, paragraph_starts
+from docmine.extraction.extract import extract, extract_pages, extract_text
+from docmine.extraction.nlp import load_nlp
 from docmine.settings import get_settings
 from paperpdf import write_pdf
 
@@ -84,7 +84,7 @@ def test_paragraph_starts_after_blank_line_and_punctuation():
 
 
 def test_component_sets_sentence_starts_and_exposes_boundaries(nlp):
-    from docmine.extract import _job, _prepare
+    from docmine.extraction.extract import _job, _prepare
 
     text = "3. Prie le Secrétariat de compiler les rapports\nPage 2\n4. Invite les Parties à répondre."
     job = _job(text, source=None, sha256=None, symbol=None, language="fr", pages=None,
@@ -163,7 +163,7 @@ def test_extract_pages_takes_stored_blocks(nlp):
               [{"kind": "header", "start": 0, "end": 23}, {"kind": "body", "start": 23, "end": len(pages[1])}]]
     ex = extract_pages(pages, nlp=nlp, language="fr", blocks=blocks)
     assert [it.text.split()[0] for it in ex.action_items] == ["Invite"]
-    from docmine.extract import _job
+    from docmine.extraction.extract import _job
 
     text = "\f".join(pages)
     kw = dict(source=None, sha256=None, symbol=None, language="fr", pages=2, treaty=None,
