@@ -6,6 +6,14 @@ font size per *line*, not per character: a few sampled characters per line
 (first and last non-space) are mapped from text index to PDFium's char
 index and asked for their box and font size. That keeps the reader at
 hundreds of pages per second.
+
+Two things PDFium reports are written as the page shows them (issue 8, kind
+9): a hyphen it saw at a line end (U+FFFE or U+0002, with the line break
+dropped) is stored as ``-`` followed by ``\r\n`` (:func:`_hyphens`), and
+digits that end a word or number and are set smaller and raised (a footnote
+call: ``Conf. 14.3`` + ``1``) are stored as superscript digits, one character
+for one (:func:`_superscripts`), so no later step reads them as part of the
+number.
 """
 from __future__ import annotations
 
