@@ -202,19 +202,27 @@ def _lingua_detector():
         return _lingua
 
 
-def segment_language(text: str) -> str | None:
-    """fr/en/es of a paragraph: its stop words when they leave no doubt
-    (:func:`fast_detect`), else lingua (:func:`_lingua_detector`); None when
-    neither is confident."""
+def _stop_word_language(text: str) -> str | None:
+    """fr/en/es when the stop words leave no doubt (:func:`fast_detect`, or a
+    short paragraph whose few stop words are all of one language), else None."""
     lang = fast_detect(text)
     if lang:
         return lang
-    # a short paragraph whose few stop words are all of one language
     counts: Counter = Counter(_STOP[w] for w in _WORDS.findall(text.lower()) if w in _STOP)
     if len(counts) == 1:
         (only, hits), = counts.items()
         if only in PART_LANGUAGES and hits >= SHORT_MIN_HITS:
             return only
+    return None
+
+
+def segment_language(text: str) -> str | None:
+    """fr/en/es of a paragraph: its stop words when they leave no doubt
+    (:func:`_stop_word_language`), else lingua (:func:`_lingua_detector`);
+    None when neither is confident."""
+    lang = _stop_word_language(text)
+    if lang:
+        return lang
     detector, codes = _lingua_detector()
     values = detector.compute_language_confidence_values(text)
     if not values or values[0].value < MIN_CONFIDENCE:
@@ -238,12 +246,26 @@ def language_parts(text: str, starts: list[int] | tuple = ()) -> list[tuple[int,
     units = [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
     if not units:
         return [(0, len(text), None)]
-    langs: list[str | None] = []
-    letters: list[int] = []
-    for a, b in units:
-        n = letter_count(text[a:b])
-        letters.append(n)
-        langs.append(segment_language(text[a:b]) if n >= MIN_UNIT_LETTERS else None)
+    letters = [letter_count(text[a:b]) for a, b in units]
+    # 1. stop words (cheap); 2. lingua only where it can change the parts: when the
+    # stop words found several languages, or where undecided paragraphs follow each
+    # other over enough letters to make a part of their own
+    langs: list[str | None] = [_stop_word_language(text[a:b]) if n >= MIN_UNIT_LETTERS else None
+                               for (a, b), n in zip(units, letters)]
+    mixed = len({lang for lang in langs if lang}) > 1
+    i = 0
+    while i < len(units):
+        if langs[i] is not None or letters[i] < MIN_UNIT_LETTERS:
+            i += 1
+            continue
+        j = i
+        while j < len(units) and langs[j] is None:
+            j += 1
+        if mixed or sum(letters[i:j]) >= MIN_PART_LETTERS:
+            for k in range(i, j):
+                if letters[k] >= MIN_UNIT_LETTERS:
+                    langs[k] = segment_language(text[units[k][0]:units[k][1]])
+        i = j
     # short or undecided paragraphs: the language of what follows, else of what precedes
     nxt = None
     for i in range(len(units) - 1, -1, -1):
