@@ -107,17 +107,31 @@ def test_french_note_with_english_annex(nlp):
     text = FR_NOTE + EN_ANNEX
     ex = extract_text(text, nlp=nlp)
     assert ex.document.language == "en"  # most of the text
-    assert ex.pipeline == "fr+rules"
-    assert [(p.language, p.pipeline) for p in ex.parts] == [("fr", "fr"), ("en", "rules")]
+    assert ex.pipeline == "fr+kb+rules"
+    assert [(p.language, p.pipeline) for p in ex.parts] == [("fr", "fr"), ("en", "kb+rules")]
     annex = ex.parts[1].start
     items = ex.action_items
     assert [(it.verb, it.actor) for it in items] == [("prendre note", "cms-standing-committee"),
                                                      ("demander", "cms-standing-committee")]
     assert items[1].deadline.meeting == "CMS StC53"
-    orgs = [m for m in ex.mentions if m.label == "ORG"]
-    assert orgs and all(m.start < annex for m in orgs)  # no French ORG rules on the English annex
+    # the annex keeps the knowledge base's English names, with their ids
+    annex_orgs = [(m.text, m.ids) for m in ex.mentions if m.label == "ORG" and m.start >= annex]
+    assert annex_orgs == [("Standing Committee", ["cms-standing-committee"])]
     refs = [m.text for m in ex.mentions if m.label == "REF"]
     assert refs == ["Résolution 12.26", "RESOLUTION 12.26"]  # the rules run on both parts
+
+
+def test_english_annex_of_draft_decisions_gives_its_items(nlp):
+    annex = ("ANNEX\n\nDRAFT DECISIONS\n\nDirected to the Secretariat\n\n"
+             "15.AA The Secretariat is requested to:\n"
+             "a) review the findings of the assessment and identify their implications for migratory species;\n"
+             "b) report on its findings to the Standing Committee at its 55th meeting.\n")
+    ex = extract_text(FR_NOTE + annex + EN_ANNEX.replace("ANNEX", "APPENDIX"), nlp=nlp)
+    assert [p.language for p in ex.parts] == ["fr", "en"]
+    start = ex.parts[1].start
+    en_items = [it for it in ex.action_items if it.start >= start]
+    assert [(it.actor, it.text.split()[1]) for it in en_items] == [("cms-secretariat", "review"),
+                                                                  ("cms-secretariat", "report")]
 
 
 def test_french_note_with_spanish_annex(nlp):
@@ -127,13 +141,14 @@ def test_french_note_with_spanish_annex(nlp):
     assert len(ex.action_items) == 2
     annex = ex.parts[1].start
     assert any(m.label == "REF" and m.start >= annex for m in ex.mentions)
-    assert not any(m.label == "ORG" and m.start >= annex for m in ex.mentions)
+    # the French statistical NER gives nothing there: ORGs only with a knowledge-base id
+    assert all(m.ids for m in ex.mentions if m.label == "ORG" and m.start >= annex)
 
 
 def test_english_cover_over_french_text(nlp):
     ex = extract_text(EN_COVER + FR_BODY, nlp=nlp)
     assert ex.document.language == "fr"
-    assert [(p.language, p.pipeline) for p in ex.parts] == [("en", "rules"), ("fr", "fr")]
+    assert [(p.language, p.pipeline) for p in ex.parts] == [("en", "kb+rules"), ("fr", "fr")]
     assert [it.verb for it in ex.action_items] == ["prier", "inviter"]
     assert any(m.label == "DOC" and m.text == "UNEP/CMS/StC53/Doc.9" for m in ex.mentions)
 
@@ -156,7 +171,7 @@ def test_pdf_french_pages_with_english_annex(tmp_path, nlp):
     wrap = lambda lines: [chunk for line in lines for chunk in _wrap(line)]  # noqa: E731
     pdf = write_pdf(tmp_path / "mixed.pdf", [wrap(fr), wrap(en)])
     ex = extract(pdf, nlp=nlp)
-    assert ex.pipeline == "fr+rules"
+    assert ex.pipeline == "fr+kb+rules"
     assert [p.language for p in ex.parts] == ["fr", "en"]
     assert [it.verb for it in ex.action_items] == ["prendre note", "demander"]
 

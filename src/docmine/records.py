@@ -69,8 +69,11 @@ class DocumentInfo:
 @dataclass
 class LanguagePart:
     """A stretch ``[start, end)`` of the original text in one ``language``, and
-    the ``pipeline`` that read it: ``fr`` (the French pipeline) or ``rules``
-    (the language-independent rules: REF, DOC, MEETING, DATE)."""
+    the ``pipeline`` that read it: ``fr`` (the French pipeline), ``rules`` (the
+    language-independent rules: REF, DOC, MEETING, DATE) or, for a non-French
+    part of a document that also has French parts, ``kb+rules`` (those rules,
+    the knowledge base's organisation names and the action rules, without the
+    French statistical NER)."""
 
     start: int
     end: int
@@ -88,7 +91,7 @@ class Extraction:
     mentions: list[Mention] = field(default_factory=list)
     action_items: list[ActionItem] = field(default_factory=list)
     #: which pipeline ran: "fr" (full French pipeline), "rules" (language-neutral
-    #: rules only) or "fr+rules" (a document in several languages, read part by part)
+    #: rules only) or "fr+kb+rules" (a document in several languages, read part by part)
     pipeline: str = "fr"
     model_version: str | None = None
     #: the document's parts by language and the pipeline of each (one part for

@@ -14,11 +14,12 @@ and without action items.
 A document in several languages (a French note with an English annex, an
 English cover block over French text) is read part by part (issue 8, kind 8):
 :func:`docmine.reading.language.language_parts` splits it at paragraph starts
-(:mod:`docmine.reading.boundaries`); the French parts get the French pipeline's ORG
-mentions and action items, the others the language-neutral rules only
-(``pipeline == "fr+rules"``, ``Extraction.parts`` says which part got which);
-``document.language`` is the language of most of the text. A language given
-by the caller is the whole document's.
+(:mod:`docmine.reading.boundaries`); the French parts get the whole French
+pipeline, the others (``kb+rules``) the language-independent rules, the
+knowledge base's names and the action rules, but not the French statistical
+NER's organisations (``pipeline == "fr+kb+rules"``; ``Extraction.parts`` says
+which part got which); ``document.language`` is the language of most of the
+text. A language given by the caller is the whole document's.
 
 The page's structure (running headers, page numbers, footnotes, headings) is
 found once per document (:func:`docmine.reading.boundaries.find_boundaries`, from the
@@ -48,6 +49,10 @@ _PARAS_KEY = "docmine_paragraphs"  # == docmine.extraction.components.boundaries
 FRENCH_ONLY = ("docmine_orgs", "ner", "docmine_org_ner", "docmine_actions")
 #: the mention labels that only those components give
 FRENCH_ONLY_LABELS = ("ORG",)
+#: what reads a non-French part of a document that also has French parts: the
+#: language-independent rules, the knowledge base's names (fr/en/es) and the
+#: action rules (fr/en), without the French statistical NER
+MIXED_PART_PIPELINE = "kb+rules"
 #: language detection looks at this many characters at most (spread over the text)
 _LANG_SAMPLE = 4000
 
@@ -239,31 +244,40 @@ def _run_one(job: dict, nlp: Language, settings: Settings, use_ner: bool) -> rec
 
 
 def _finish(doc: Doc, job: dict, settings: Settings, use_ner: bool, disabled: list[str]) -> records.Extraction:
-    parts = [records.LanguagePart(a, b, lang, "fr" if _is_french(lang) and not disabled else "rules")
+    parts = [records.LanguagePart(a, b, lang, "fr" if _is_french(lang) and not disabled
+                                  else ("rules" if disabled else MIXED_PART_PIPELINE))
              for a, b, lang in job.get("parts") or [(0, len(job["norm"].original), job["language"])]]
     kinds = {p.pipeline for p in parts}
-    pipeline = "fr+rules" if len(kinds) > 1 else kinds.pop()
+    pipeline = "fr+" + MIXED_PART_PIPELINE if len(kinds) > 1 else kinds.pop()
     version = model_version(settings, use_ner=use_ner and not disabled)
     ex = _to_extraction(doc, job["norm"], source=job["source"], sha256=job["sha256"],
                         language=job["language"], symbol=job["symbol"], pages=job["pages"],
                         pipeline=pipeline, version=version, treaty=job["treaty"])
     ex.parts = parts
-    if pipeline == "fr+rules":
+    if len(kinds) > 1:
         _keep_french_output_in_french_parts(ex, parts)
     return ex
 
 
 def _keep_french_output_in_french_parts(ex: records.Extraction, parts: list) -> None:
-    """A part read with the language-independent rules has no French-only output:
-    its ORG mentions and action items are dropped (the pipeline ran once over the
-    whole document, so the document's context stays whole)."""
-    rules = [(p.start, p.end) for p in parts if p.pipeline == "rules"]
+    """A part in another language keeps what rules written for its language give:
+    REF, DOC, MEETING, DATE, the knowledge base's organisation names (French,
+    English and Spanish) and the action items (the operative verbs and passives
+    of ``actions.json`` are French and English); the French statistical NER's
+    organisations (those without a knowledge-base id) are dropped there. The
+    pipeline ran once over the whole document, so its context stays whole.
 
-    def in_rules(pos: int) -> bool:
-        return any(a <= pos < b for a, b in rules)
+    Measured on the French dev gold (``corpus/dev/fr``, a note with an English
+    annex of draft decisions among them): dropping the annex's ORG mentions
+    and action items too gave micro strict F1 0.900 and action-item F1 0.703;
+    keeping them 0.924 and 0.785."""
+    other = [(p.start, p.end) for p in parts if p.pipeline != "fr"]
 
-    ex.mentions = [m for m in ex.mentions if m.label not in FRENCH_ONLY_LABELS or not in_rules(m.start)]
-    ex.action_items = [it for it in ex.action_items if not in_rules(it.start)]
+    def in_other(pos: int) -> bool:
+        return any(a <= pos < b for a, b in other)
+
+    ex.mentions = [m for m in ex.mentions
+                   if m.label not in FRENCH_ONLY_LABELS or m.ids or not in_other(m.start)]
 
 
 def _uses_ner(nlp: Language) -> bool:
