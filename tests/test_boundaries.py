@@ -172,3 +172,19 @@ def test_extract_pages_takes_stored_blocks(nlp):
     assert kinds == ["furniture", "furniture", "paragraph"]  # the running title, in words, is furniture
     kinds = [b.kind for b in _job(text, **kw)["bounds"][0]]
     assert kinds == ["paragraph"]  # without blocks: only the numbered paragraph's shape
+
+
+@pytest.mark.parametrize("verb", ["Prie le", "Demande au", "Charge le", "Invite le"])
+def test_operative_verb_opening_a_paragraph_is_no_organisation_name(verb):
+    """A numbered paragraph is a sentence start: the statistical NER must not make
+    ``Prie le Secrétariat`` an organisation (``orgs_ner.json``: ``leading``)."""
+    ner_nlp = load_nlp(get_settings())
+    if "ner" not in ner_nlp.pipe_names:
+        pytest.skip("no statistical NER in this pipeline")
+    text = ("La Conférence des Parties à la\nConvention sur la conservation des espèces migratrices\n\n"
+            f"1.\t{verb} Secrétariat, sous réserve de la disponibilité des ressources, de continuer à\n"
+            "coordonner le Groupe de travail sur l'énergie.\n")
+    ex = extract_text(text, nlp=ner_nlp, language="fr")
+    orgs = [m.text for m in ex.mentions if m.label == "ORG"]
+    assert not any(o.startswith(verb.split()[0]) for o in orgs)
+    assert "Secrétariat" in orgs
