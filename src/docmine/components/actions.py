@@ -37,7 +37,9 @@ from collections import Counter
 from ..context import document_treaty, treaties_in
 from ..records import ActionItem, Deadline
 
-DEFAULT_PATTERNS = Path(__file__).resolve().parents[3] / "models" / "patterns"
+from docmine.settings import PATTERNS_DIR  # installed: docmine/_data/models/patterns; checkout: models/patterns
+
+DEFAULT_PATTERNS = PATTERNS_DIR
 
 _ARTICLE = r"(?:Le|La|Les|L['’]|Au|Aux|The)"
 _CLOSE = re.compile(r"[.;!?](?=\s|$)")

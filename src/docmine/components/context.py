@@ -81,7 +81,8 @@ def _load_treaty_names() -> list[tuple[re.Pattern, str]]:
     """Full convention names (``CONVENTION SUR LES ESPÈCES MIGRATRICES``) from meetings.json."""
     import json
     from pathlib import Path
-    p = Path(__file__).resolve().parents[3] / "models" / "patterns" / "meetings.json"
+    from docmine.settings import PATTERNS_DIR
+    p = PATTERNS_DIR / "meetings.json"
     try:
         names = json.loads(p.read_text(encoding="utf-8"))["treaty_names"]
     except (OSError, KeyError, ValueError):

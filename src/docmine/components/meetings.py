@@ -28,7 +28,9 @@ from .. import context as ctx
 from ..ordinals import parse_ordinal
 from .context import doc_text, make_span, sentence_range, set_spans, treaty_for
 
-_PATTERNS = Path(__file__).resolve().parents[3] / "models" / "patterns"
+from docmine.settings import PATTERNS_DIR  # installed: docmine/_data/models/patterns; checkout: models/patterns
+
+_PATTERNS = PATTERNS_DIR
 
 
 class MeetingRecognizer:

@@ -27,7 +27,9 @@ from spacy.tokens import Doc, Span
 
 from ..kb import load_kb
 
-DEFAULT_PATTERNS = Path(__file__).resolve().parents[3] / "models" / "patterns" / "orgs_ner.json"
+from docmine.settings import PATTERNS_DIR  # installed: docmine/_data/models/patterns; checkout: models/patterns
+
+DEFAULT_PATTERNS = PATTERNS_DIR / "orgs_ner.json"
 ROMAN = re.compile(r"^[IVXLCDM]+$")
 BLOCKING = ("ORG", "REF", "DOC", "MEETING", "DATE")
 

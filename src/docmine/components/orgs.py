@@ -45,7 +45,9 @@ from spacy.tokens import Doc
 from ..context import document_treaty
 from ..kb import KnowledgeBase, load_kb, name_key
 
-DEFAULT_PATTERNS = Path(__file__).resolve().parents[3] / "models" / "patterns" / "orgs.json"
+from docmine.settings import PATTERNS_DIR  # installed: docmine/_data/models/patterns; checkout: models/patterns
+
+DEFAULT_PATTERNS = PATTERNS_DIR / "orgs.json"
 INSIDE_LABELS = ("REF", "DOC", "MEETING")
 
 
