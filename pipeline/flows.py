@@ -8,8 +8,8 @@ function:
 task                wraps                                              retried (back-off) on
 ==================  =================================================  ===========================
 prepare-database    ``docmine.run.prepare`` (migrate, KB, links)       database connection errors
-discover-source     ``docmine.sources.discover``                       source down / timeout / 5xx
-fetch-document      ``docmine.sources.fetch_candidate``                network errors, 5xx, truncated
+discover-source     ``docmine.reading.sources.discover``               source down / timeout / 5xx
+fetch-document      ``docmine.reading.sources.fetch_candidate``        network errors, 5xx, truncated
 store-document      ``docmine.run.process_document``                   database connection errors
                     (read → store → extract → store)
 extract-document    ``docmine.run.extract_stored`` (``reextract``)     database connection errors
@@ -42,7 +42,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.states import Completed, Failed
 from prefect.tasks import exponential_backoff
 
-from docmine.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError
+from docmine.reading.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError
 from docmine.run import current_versions  # noqa: F401  (re-exported: the versions a run treats as done)
 from docmine.settings import Settings, get_settings
 
@@ -105,7 +105,7 @@ def discover_source(spec: str, data_dir: str, timeout: float, max_bytes: int,
                     allowed_hosts: list[str]) -> dict:
     """Candidates of one configured source; raises when the source itself is
     unreachable in a way worth retrying (after the retries the flow records it)."""
-    from docmine.sources import discover
+    from docmine.reading.sources import discover
     found = discover([spec], data_dir=data_dir, timeout=timeout, max_bytes=max_bytes,
                      allowed_hosts=allowed_hosts)
     for f in found.failures:
@@ -118,7 +118,7 @@ def discover_source(spec: str, data_dir: str, timeout: float, max_bytes: int,
 
 
 def found_target(spec: str) -> str:
-    from docmine.sources import parse_source
+    from docmine.reading.sources import parse_source
     return parse_source(spec)[1]
 
 
@@ -126,7 +126,7 @@ def found_target(spec: str) -> str:
 def fetch_document(candidate: dict, data_dir: str, allowed_hosts: list[str], timeout: float,
                    max_bytes: int) -> dict:
     """A local file for the candidate (download, conditional and atomic, for URLs)."""
-    from docmine.sources import Candidate, fetch_candidate
+    from docmine.reading.sources import Candidate, fetch_candidate
     local = fetch_candidate(Candidate(**candidate), data_dir=data_dir, allowed_hosts=allowed_hosts,
                             timeout=timeout, max_bytes=max_bytes)
     return asdict(local)
@@ -181,7 +181,7 @@ def process_candidate(candidate: dict, *, run_id: int, url: str, data_dir: str, 
     """fetch-document, then store-document (``docmine.run.process_document``)
     for one candidate; never raises: a failure is returned with its step, code
     and reason. ``model``: the current model versions (for the record)."""
-    from docmine.sources import Candidate, remember_file
+    from docmine.reading.sources import Candidate, remember_file
     delays = exponential_backoff(backoff_factor=io_backoff)
     fetch = fetch_document.with_options(retry_delay_seconds=delays)
     store = store_document.with_options(retry_delay_seconds=delays)
@@ -239,8 +239,8 @@ def _make_task_runner(task_runner: str, concurrency: int, dask_address: Optional
 
 
 def _start_run(url: str, params: dict) -> int:
-    from docmine.db import session_scope
-    from docmine.models import IngestRun
+    from docmine.store.db import session_scope
+    from docmine.store.schema import IngestRun
     with session_scope(url) as session:
         run = IngestRun(trigger="flow", status="running", settings=params)
         session.add(run)
@@ -252,8 +252,8 @@ def _finish_run(url: str, run_id: int, status: str, summary: dict,
                 source_failures: list[dict], records: list[dict] = ()) -> None:
     """Close the ingest run; record the failures ``ingest_file`` did not record
     itself (sources and links, downloads, extraction) as ``ingest_items``."""
-    from docmine.db import session_scope
-    from docmine.models import IngestItem, IngestRun, utcnow
+    from docmine.store.db import session_scope
+    from docmine.store.schema import IngestItem, IngestRun, utcnow
     failures = [dict(f, step="discover") for f in source_failures]
     failures += [r for r in records if r["outcome"] == "failed" and r.get("step") != "read"]
     with session_scope(url) as session:
@@ -273,8 +273,8 @@ def _unchanged(url: str, candidates: list[dict], model: list[str]) -> set[str]:
     nothing to do for them (no task run, no parsing)."""
     from sqlalchemy import select
 
-    from docmine.db import session_scope
-    from docmine.models import Document
+    from docmine.store.db import session_scope
+    from docmine.store.schema import Document
     shas: dict[str, list[str]] = {}
     for c in candidates:
         if c.get("sha256") and not c.get("changed"):
@@ -373,8 +373,8 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
     data_dir = str(Path(settings.data_dir).resolve())
     url = settings.url
     specs = list(sources) if sources else default_sources(settings)
-    from docmine.nlp import model_version
-    from docmine.sources import allowed_hosts_for
+    from docmine.extraction.nlp import model_version
+    from docmine.reading.sources import allowed_hosts_for
     model = current_versions(settings)
     hosts = sorted(allowed_hosts_for(specs, allowed_hosts or []))
     delays = exponential_backoff(backoff_factor=io_backoff)
@@ -506,13 +506,13 @@ def reextract(database_url: Optional[str] = None, only_outdated: bool = True,
               data_dir: Optional[str] = None):
     """Re-run extraction over stored documents for the model version in force:
     every document, or (default) those whose ``extracted_version`` differs from
-    ``docmine.nlp.model_version()``. One transaction per document, so an
+    ``docmine.extraction.nlp.model_version()``. One transaction per document, so an
     interrupted re-extraction resumes where it stopped."""
     from sqlalchemy import or_, select
 
-    from docmine.db import session_scope
-    from docmine.models import Document
-    from docmine.nlp import model_version
+    from docmine.store.db import session_scope
+    from docmine.store.schema import Document
+    from docmine.extraction.nlp import model_version
     t0 = time.perf_counter()
     log = get_run_logger()
     settings = _settings(database_url, data_dir)

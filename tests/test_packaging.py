@@ -74,13 +74,13 @@ def test_wheel_carries_the_data_files(installed):
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
     expected = ["docmine/_data/models/docmine.cfg", "docmine/_data/models/eval_floor.json",
                 "docmine/_data/models/ner_org_fr/meta.json", "docmine/_data/models/ner_org_fr/ner/model",
-                "docmine/_data/corpus/kb/organisations.tsv", "docmine/migrations/env.py",
-                "docmine/migrations/alembic.ini", "docmine/migrations/script.py.mako"]
+                "docmine/_data/corpus/kb/organisations.tsv", "docmine/store/migrations/env.py",
+                "docmine/store/migrations/alembic.ini", "docmine/store/migrations/script.py.mako"]
     expected += [f"docmine/_data/models/patterns/{p.relative_to(REPO / 'models' / 'patterns')}"
                  for p in (REPO / "models" / "patterns").rglob("*") if p.is_file()]
     expected += [f"docmine/_data/corpus/samples/{p.name}" for p in (REPO / "corpus" / "samples").glob("*.pdf")]
     assert [e for e in expected if e not in names] == []
-    assert any(n.startswith("docmine/migrations/versions/") and n.endswith(".py") for n in names)
+    assert any(n.startswith("docmine/store/migrations/versions/") and n.endswith(".py") for n in names)
     # the training project and its corpora stay out of the product
     assert not [n for n in names if n.startswith("docmine/_data/models/training")]
 

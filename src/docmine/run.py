@@ -20,8 +20,8 @@ from typing import Any, Callable, Optional, Sequence
 
 from sqlalchemy import func, or_, select
 
-from .models import ActionItem, Document, IngestItem, IngestRun, Mention, Page
-from .settings import Settings, get_settings
+from docmine.store.schema import ActionItem, Document, IngestItem, IngestRun, Mention, Page
+from docmine.settings import Settings, get_settings
 
 
 @dataclass
@@ -77,7 +77,7 @@ def current_versions(settings: Settings) -> list[str]:
     """Model versions that are current for these settings: the configured one
     and its rules-only variant, which extraction records for documents the
     statistical model does not cover (e.g. non-French ones)."""
-    from .nlp import model_version
+    from docmine.extraction.nlp import model_version
     return sorted({model_version(settings), model_version(settings, use_ner=False)})
 
 
@@ -95,9 +95,9 @@ def prepare(settings: Settings, session_factory=None) -> None:
     """Ready the database for a run: migrate the schema, load the knowledge
     base's organisations, link DOC entities to stored documents, index pages
     not yet in the full-text index. Idempotent; one transaction."""
-    from . import search as _search
-    from .db import make_session_factory
-    from .entities import link_symbols, load_organisations
+    from docmine.store import search as _search
+    from docmine.store.db import make_session_factory
+    from docmine.store.entities import link_symbols, load_organisations
     factory = session_factory or make_session_factory(settings.url)
     with factory() as session:
         load_organisations(session, settings.kb_path)
@@ -138,8 +138,8 @@ def extract_stored(document_id: int, *, settings: Settings, session_factory=None
     version (default :func:`current_versions`) and ``force`` is false.
     Returns :func:`docmine.store.extract_and_store`'s dict, or None when it
     was up to date."""
-    from .db import make_session_factory
-    from .store import extract_and_store
+    from docmine.store.db import make_session_factory
+    from docmine.store.write import extract_and_store
     factory = session_factory or make_session_factory(settings.url)
     current = list(current) if current is not None else current_versions(settings)
     with factory() as session:
@@ -166,8 +166,8 @@ def process_document(path: str | Path, *, run_id: int, settings: Settings, sessi
     ``reraise(exc)`` is true (the flow passes its transient-I/O test so that
     Prefect retries the call). A retried call resumes: a source this run
     already stored is not read again, only extracted if it still needs it."""
-    from .db import make_session_factory
-    from .ingest import ingest_file
+    from docmine.store.db import make_session_factory
+    from docmine.ingest import ingest_file
     t0 = time.perf_counter()
     factory = session_factory or make_session_factory(settings.url)
     src = source or str(path)
@@ -221,10 +221,10 @@ def run(paths: Sequence[str | Path] | str | Path | None = None, *, settings: Set
     output is not from a current model version (an interrupted run, a new
     model). One document's failure is recorded and the others go on. A
     missing path raises FileNotFoundError before anything is written."""
-    from .db import make_session_factory
-    from .ingest import find_pdfs
-    from .models import utcnow
-    from .nlp import model_version
+    from docmine.store.db import make_session_factory
+    from docmine.ingest import find_pdfs
+    from docmine.store.schema import utcnow
+    from docmine.extraction.nlp import model_version
 
     settings = settings or get_settings()
     t0 = time.perf_counter()
