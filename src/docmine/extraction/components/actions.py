@@ -29,7 +29,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 
-from docmine.settings import PROJECT_ROOT
+from docmine.settings import PATTERNS_DIR  # installed: docmine/_data/models/patterns; checkout: models/patterns
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -39,7 +39,7 @@ from ..treaty import document_treaty, treaties_in
 from docmine.records import ActionItem, Deadline
 from .boundaries import unit_start
 
-DEFAULT_PATTERNS = PROJECT_ROOT / "models" / "patterns"
+DEFAULT_PATTERNS = PATTERNS_DIR
 
 _ARTICLE = r"(?:Le|La|Les|L['’]|Au|Aux|The)"
 _CLOSE = re.compile(r"[.;!?](?=\s|$)")

@@ -22,13 +22,13 @@ import json
 import re
 from pathlib import Path
 
-from docmine.settings import PROJECT_ROOT
+from docmine.settings import PATTERNS_DIR  # installed: docmine/_data/models/patterns; checkout: models/patterns
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from ..kb import load_kb
 
-DEFAULT_PATTERNS = PROJECT_ROOT / "models" / "patterns" / "orgs_ner.json"
+DEFAULT_PATTERNS = PATTERNS_DIR / "orgs_ner.json"
 ROMAN = re.compile(r"^[IVXLCDM]+$")
 BLOCKING = ("ORG", "REF", "DOC", "MEETING", "DATE")
 
