@@ -347,12 +347,14 @@ def extract_and_store(document_id: int, *, session: Session, settings=None, nlp=
     doc = session.get(Document, document_id)
     if doc is None:
         raise ValueError(f"no document with id {document_id}")
-    texts = list(session.scalars(select(Page.text).where(Page.document_id == document_id)
-                                 .order_by(Page.number)))
-    source, symbol, language = doc.source, doc.symbol, doc.language
+    rows = session.execute(select(Page.text, Page.blocks).where(Page.document_id == document_id)
+                           .order_by(Page.number)).all()
+    source, symbol = doc.source, doc.symbol
     if owns:
         session.rollback()  # end the read transaction: no snapshot held while extracting
-    ex = _extract.extract_pages(texts, settings=settings, nlp=nlp, source=source,
-                                symbol=symbol, language=language)
+    # the stored blocks give the page's structure (headers, footers, footnotes
+    # as sentence boundaries); the language is found part by part, not forced
+    ex = _extract.extract_pages([r.text for r in rows], settings=settings, nlp=nlp, source=source,
+                                symbol=symbol, blocks=[r.blocks or [] for r in rows])
     version = ex.model_version or _model_version(settings)
     return store_extraction(document_id, ex, session=session, model_version=version)
