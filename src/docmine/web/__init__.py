@@ -1,0 +1,12 @@
+"""docmine in the browser: the researchers' web app (FastAPI + Jinja2).
+
+``create_app(settings, read="public")`` builds the app; ``docmine web`` serves
+it with uvicorn. Pages and the JSON API are thin layers over
+:mod:`docmine.query` and :mod:`docmine.documents` (the same functions, hence
+the same rows, as the CLI). Nothing here writes to the database.
+"""
+from __future__ import annotations
+
+from .app import create_app
+
+__all__ = ["create_app"]
