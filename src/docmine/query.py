@@ -816,3 +816,15 @@ def action_facets(*, session: Session, top: int = 300) -> dict[str, list[tuple[s
             select(col, func.count()).where(col.is_not(None)).group_by(col)
             .order_by(func.count().desc(), col).limit(top))]
     return out
+
+
+def store_version(*, session: Session) -> tuple:
+    """A cheap fingerprint of what the store holds: the highest row ids of
+    documents, mentions, action items, corrections and ingest runs, and how
+    many runs have finished. It changes whenever an ingest, an extraction or
+    a correction lands, so derived summaries (:func:`overview`, facets) can be
+    cached under it. Index look-ups only."""
+    from .models import IngestRun
+    top = lambda col: session.scalar(select(func.max(col)))  # noqa: E731
+    return (top(Document.id), top(Mention.id), top(ActionItem.id), top(Correction.id),
+            top(IngestRun.id), top(IngestRun.finished_at))

@@ -60,6 +60,7 @@ def create_app(settings: Optional[Settings] = None,
     app.state.read = read
     app.state.session_factory = make_session_factory(settings.url)
     app.state.cache_dir = Path(settings.data_dir) / "cache" / "pages"
+    app.state.summary_cache = {}
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.autoescape = True  # every template, whatever its extension
     templates.env.globals["LABELS"] = ("ORG", "REF", "DOC", "MEETING", "DATE")

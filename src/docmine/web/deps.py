@@ -58,3 +58,18 @@ def require_reader(request: Request, user: Optional[Any] = Depends(current_user)
 def get_lang(request: Request) -> str:
     """The interface language (``fr``/``en``) for this request."""
     return i18n.choose(request.query_params.get("lang"), request.headers.get("accept-language"))
+
+
+def cached(request: Request, session: Session, name: str, compute):
+    """``compute()`` for summaries that only change with the store (overview,
+    facets), kept per app under :func:`docmine.query.store_version` (a few
+    index look-ups), so they are recomputed only after new data lands."""
+    from ..query import store_version
+
+    key = (name, store_version(session=session))
+    cache = request.app.state.summary_cache
+    if key not in cache:
+        if len(cache) > 64:
+            cache.clear()
+        cache[key] = compute()
+    return cache[key]

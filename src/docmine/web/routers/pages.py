@@ -16,7 +16,7 @@ from ... import query
 from ...documents import SORT_KEYS, document_facets
 from ...models import Document, Entity
 from ..app import page_context
-from ..deps import WebError, get_lang, get_session, require_reader
+from ..deps import WebError, cached, get_lang, get_session, require_reader
 from ..export import frame_records
 from ..pdfimage import page_png, pdf_path
 from ..render import page_blocks, snippet_html
@@ -25,6 +25,8 @@ from .common import (Label, actions_fetch, call, documents_fetch, entities_fetch
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_reader)])
 
+#: rows of each table an entity page shows (the rest: the linked listing or export)
+SHOWN = 100
 PageQ = Query(1, ge=1, le=100_000, description="result page, from 1")
 PerPageQ = Query(50, ge=1, le=500, description="rows per page")
 
@@ -71,7 +73,7 @@ def export_urls(api_path: str, filters: dict) -> dict:
 @router.get("/")
 def overview(request: Request, session: Session = Depends(get_session),
              lang: str = Depends(get_lang)):
-    ov = query.overview(session=session)
+    ov = cached(request, session, "overview", lambda: query.overview(session=session))
     return render(request, "overview.html", lang, totals=ov["totals"],
                   by_treaty=frame_records(ov["treaty"]), by_language=frame_records(ov["language"]),
                   by_year=frame_records(ov["year"]), runs=frame_records(ov["runs"]),
@@ -88,7 +90,8 @@ def documents(request: Request, treaty: Optional[str] = None, year: Optional[str
                       sort=sort or "id")
     rows, has_next = page_of(session, documents_fetch(f), per_page, page)
     return render(request, "documents.html", lang, rows=rows, filters=f,
-                  facets=document_facets(session=session), sort=f.get("sort", "id"),
+                  facets=cached(request, session, "document_facets",
+                                lambda: document_facets(session=session)), sort=f.get("sort", "id"),
                   sort_keys=SORT_KEYS, pager=pager(request, page, has_next, len(rows), per_page),
                   export=export_urls("/api/documents", {k: v for k, v in f.items()}))
 
@@ -165,7 +168,8 @@ def actions(request: Request, actor: Optional[str] = None, treaty: Optional[str]
                       due_before=due_before, document=document, text=text, ref=ref)
     rows, has_next = page_of(session, actions_fetch(f), per_page, page)
     return render(request, "actions.html", lang, rows=rows, filters=f,
-                  facets=query.action_facets(session=session),
+                  facets=cached(request, session, "action_facets",
+                                lambda: query.action_facets(session=session)),
                   pager=pager(request, page, has_next, len(rows), per_page),
                   export=export_urls("/api/actions", f))
 
@@ -189,9 +193,9 @@ def entity(request: Request, entity_id: str, session: Session = Depends(get_sess
     e = frame_records(parts["entity"])[0]
     return render(request, "entity.html", lang, e=e, aliases=frame_records(parts["aliases"]),
                   documents=frame_records(parts["documents"]),
-                  mentions=frame_records(parts["mentions"].head(500)),
+                  mentions=frame_records(parts["mentions"].head(SHOWN)),
                   n_mentions=len(parts["mentions"]),
-                  actions=frame_records(parts["actions"].head(500)),
+                  actions=frame_records(parts["actions"].head(SHOWN)), shown=SHOWN,
                   n_actions=len(parts["actions"]),
                   export_mentions="/api/cites/" + quote(eid, safe="") + "?format=csv")
 
