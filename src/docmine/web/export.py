@@ -16,23 +16,20 @@ from typing import Any, Callable, Iterable, Iterator
 
 from fastapi.responses import StreamingResponse
 
-CHUNK = 2000
+CHUNK = 5000
 
 
 def plain(v: Any) -> Any:
     """A JSON-able Python value: no numpy/pandas scalars, ``None`` for missing."""
-    if v is None:
-        return None
+    if v is None or isinstance(v, (str, int, bool)):
+        return v
     if isinstance(v, (list, tuple)):
         return [plain(x) for x in v]
     if isinstance(v, dict):
         return {k: plain(x) for k, x in v.items()}
-    try:
-        import pandas as pd
-        if v is pd.NA or v is pd.NaT:
-            return None
-    except Exception:  # pragma: no cover
-        pass
+    import pandas as pd
+    if v is pd.NA or v is pd.NaT:
+        return None
     if hasattr(v, "item") and not isinstance(v, (str, bytes)):
         v = v.item()
     if isinstance(v, float) and math.isnan(v):
@@ -43,9 +40,25 @@ def plain(v: Any) -> Any:
 
 
 def frame_records(df) -> list[dict[str, Any]]:
-    """A DataFrame's rows as plain dicts."""
+    """A DataFrame's rows as plain dicts (Python scalars, ``None`` for missing;
+    the values :func:`plain` gives), converted column by column."""
+    import pandas as pd
+
     cols = list(df.columns)
-    return [{c: plain(v) for c, v in zip(cols, row)} for row in df.itertuples(index=False)]
+    if not len(df):
+        return []
+    values = []
+    for c in cols:
+        col = df[c]
+        if pd.api.types.is_bool_dtype(col.dtype) or pd.api.types.is_integer_dtype(col.dtype) \
+                or pd.api.types.is_float_dtype(col.dtype):
+            obj = col.astype(object)
+            values.append([None if (v is pd.NA or (isinstance(v, float) and math.isnan(v)))
+                           else v for v in obj.tolist()])
+        else:
+            values.append([v if v is None or type(v) is str else plain(v)
+                           for v in col.tolist()])
+    return [dict(zip(cols, row)) for row in zip(*values)]
 
 
 def chunks(fetch: Callable[[int, int], list[dict]], chunk: int = CHUNK) -> Iterator[list[dict]]:
