@@ -51,10 +51,13 @@ def test_highlight_escapes_and_links():
          {"start": TEXT.index("CMS"), "end": TEXT.index("CMS") + 3, "label": "<x>", "ids": []}]
     html = highlight(TEXT, 0, len(TEXT), m, lambda e: "/entities/" + e)
     assert isinstance(html, Markup)
-    assert ('<a class="m m-ORG" id="m-%d" href="/entities/cms-secretariat" '
-            'title="ORG: cms-secretariat">&lt;b&gt;Secrétariat&lt;/b&gt;</a>' % start) in html
+    end = start + len("<b>Secrétariat</b>")
+    assert ('<a class="m m-ORG" id="m-%d" data-start="%d" data-end="%d" data-label="ORG" '
+            'href="/entities/cms-secretariat" title="ORG: cms-secretariat">'
+            '&lt;b&gt;Secrétariat&lt;/b&gt;</a>' % (start, start, end)) in html
     assert "&amp; la" in html and "<b>" not in html
     assert '<mark class="m m-X"' in html and 'title="&lt;x&gt;"' in html
+    assert 'data-label="&lt;x&gt;"' in html
 
 
 def test_actions_go_beside_their_paragraph():

@@ -61,6 +61,8 @@ def highlight(text: str, start: int, end: int, mentions: list[dict],
         ids = [i for i in (m.get("ids") or []) if i]
         title = escape(f"{m['label']}: {', '.join(ids)}" if ids else m["label"])
         anchor = f' id="m-{m["start"]}"' if a == m["start"] else ""
+        # coordinates for the editors' toolbar (corrections are keyed by page offsets)
+        anchor += f' data-start="{int(m["start"])}" data-end="{int(m["end"])}" data-label="{escape(m["label"])}"'
         inner = escape(text[a:b])
         if ids:
             out.append(f'<a class="m m-{label}"{anchor} href="{escape(entity_url(ids[0]))}" '
