@@ -190,6 +190,12 @@ def test_cites_cited_by_entities_search_give_the_cli_rows(client, session):
     assert client.get("/api/cited-by/" + XSS_SYMBOL).json()[0]["cited_document_id"] == 5
 
 
+def test_entities_page_lists_aliases(client, session):
+    html = client.get("/entities?label=ORG").text
+    names = query.entity_aliases(["cms-secretariat"], session=session)["cms-secretariat"]
+    assert names and names[0] in html
+
+
 def test_entity_endpoint(client, session):
     r = client.get("/api/entities/cms-secretariat")
     assert r.status_code == 200

@@ -828,3 +828,19 @@ def store_version(*, session: Session) -> tuple:
     top = lambda col: session.scalar(select(func.max(col)))  # noqa: E731
     return (top(Document.id), top(Mention.id), top(ActionItem.id), top(Correction.id),
             top(IngestRun.id), top(IngestRun.finished_at))
+
+
+def entity_aliases(ids: Iterable[str], *, session: Session) -> dict[str, list[str]]:
+    """The names (aliases, from the knowledge base) of each entity in ``ids``:
+    ``{id: [alias, …]}`` sorted, acronyms first; ids without aliases are left out."""
+    ids = list(dict.fromkeys(ids))
+    out: dict[str, list[str]] = {}
+    for i in range(0, len(ids), 500):
+        q = (select(EntityAlias.entity_id, EntityAlias.alias)
+             .where(EntityAlias.entity_id.in_(ids[i:i + 500]))
+             .order_by(EntityAlias.entity_id, EntityAlias.is_acronym.desc(), EntityAlias.alias))
+        for eid, alias in session.execute(q):
+            names = out.setdefault(eid, [])
+            if alias not in names:
+                names.append(alias)
+    return out

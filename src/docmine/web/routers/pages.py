@@ -180,7 +180,8 @@ def entities(request: Request, label: Optional[Label] = None, page: int = PageQ,
              lang: str = Depends(get_lang)):
     lab = label.value if label else None
     rows, has_next = page_of(session, entities_fetch(lab), per_page, page)
-    return render(request, "entities.html", lang, rows=rows, label=lab,
+    aliases = query.entity_aliases([r["id"] for r in rows], session=session)
+    return render(request, "entities.html", lang, rows=rows, label=lab, aliases=aliases,
                   pager=pager(request, page, has_next, len(rows), per_page),
                   export=export_urls("/api/entities", {"label": lab}))
 
