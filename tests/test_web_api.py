@@ -377,3 +377,17 @@ def test_read_login_answers_401(store):
         assert c.get("/static/style.css").status_code == 200
     with pytest.raises(ValueError):
         create_app(get_settings(database_url=url, data_dir=data), read="everyone")
+
+
+def test_openapi_and_offline_reference(client):
+    spec = client.get("/openapi.json").json()
+    paths = set(spec["paths"])
+    assert {"/api/documents", "/api/documents/{key}", "/api/actions", "/api/cites/{entity_id}",
+            "/api/cited-by/{document}", "/api/entities", "/api/entities/{entity_id}",
+            "/api/search"} <= paths
+    assert all(p.startswith("/api/") for p in paths)  # pages are not API
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "<script" not in docs.text  # no CDN, no script
+    for p in paths:
+        assert p in docs.text
+    assert "json | csv" in docs.text and "HTTP 200, 401, 404, 422" in docs.text

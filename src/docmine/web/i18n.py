@@ -98,6 +98,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "login_required": {"en": "Reading requires an account", "fr": "La lecture demande un compte"},
     "error": {"en": "Error", "fr": "Erreur"},
     "kind": {"en": "Kind", "fr": "Type"},
+    "description": {"en": "Description", "fr": "Description"},
     "api_docs": {"en": "JSON API reference", "fr": "Référence de l’API JSON"},
     "legend": {"en": "Highlighted mentions", "fr": "Mentions surlignées"},
     "page_nav": {"en": "Pages of the document", "fr": "Pages du document"},

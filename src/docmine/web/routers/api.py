@@ -21,7 +21,13 @@ from .common import (Fmt, Label, MAX_LIMIT, actions_fetch, cited_by_fetch, cites
                      documents_fetch, entities_fetch, lookup_document, lookup_entity,
                      plain_filters, search_fetch, streamed)
 
-router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(require_reader)])
+_ERROR = {"content": {"application/json": {"example": {"error": "a one-line reason",
+                                                       "status": 404}}}}
+router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(require_reader)],
+                   responses={401: {"description": "reading requires an account (--read login)",
+                                    **_ERROR},
+                              404: {"description": "unknown id", **_ERROR},
+                              422: {"description": "bad parameter, with the reason", **_ERROR}})
 
 FormatQ = Query(Fmt.json, alias="format", description="json (array) or csv (attachment)")
 LimitQ = Query(None, ge=0, le=MAX_LIMIT, description="at most this many rows (default: all)")
