@@ -150,7 +150,7 @@ def main(argv=None) -> int:
         info = bench_query.build(f"sqlite:///{path}", args.documents)
         info.pop("symbols")
         console.print(f"store: {info}")
-        from docmine import db
+        from docmine.store import db
         db.dispose_engines()
     url = f"sqlite:///{path}"
     proc, base = start(url, Path(tmp.name) / "data")

@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from conftest import drop_pg_schema, new_pg_url, pg_problem
 from web_helpers import XSS_SYMBOL, build_store
 
-from docmine import db, query
+from docmine import query
+from docmine.store import db
 from docmine.cli.query import render
 from docmine.documents import LIST_COLUMNS, list_documents
 from docmine.settings import get_settings

@@ -149,7 +149,8 @@ def test_follow_a_citation(page, tmp_path):
 def test_export_csv_reads_back_with_pandas(page, server, tmp_path):
     import pandas as pd
 
-    from docmine import db, query
+    from docmine import query
+    from docmine.store import db
     from docmine.cli.query import render
     page.goto(page.base + "/actions?treaty=CMS")
     with page.expect_download() as dl:

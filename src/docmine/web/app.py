@@ -45,7 +45,7 @@ def create_app(settings: Optional[Settings] = None,
     on start, as every docmine command does). ``read="public"``: anyone
     reads; ``read="login"``: reading needs an account — none exist yet, so
     every page and API call answers 401 with a message saying so."""
-    from ..db import make_session_factory
+    from docmine.store.db import make_session_factory
 
     if read not in ("public", "login"):
         raise ValueError(f"read must be 'public' or 'login', not {read!r}")

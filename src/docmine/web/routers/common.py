@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ... import query
 from ...documents import (LIST_COLUMNS, AmbiguousDocument, DocumentNotFound, get_document,
                           list_documents)
-from ...models import Document, Entity
+from docmine.store.schema import Document, Entity
 from ..deps import WebError
 from ..export import CHUNK, frame_records, stream
 

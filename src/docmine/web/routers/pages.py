@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ... import query
 from ...documents import SORT_KEYS, document_facets
-from ...models import Document, Entity
+from docmine.store.schema import Document, Entity
 from ..app import page_context
 from ..deps import WebError, cached, get_lang, get_session, require_reader
 from ..export import frame_records
