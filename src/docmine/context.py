@@ -75,6 +75,57 @@ def sentence_text(doc: Doc, char: int) -> str:
     return doc_text(doc)[lo:hi]
 
 
+#: a heading in capitals: three or more upper-case words in a row (``RAPPORT DU
+#: SECRÉTARIAT SUR LA COOPÉRATION AVEC LA CITES``); digits and ordinals may sit inside
+HEADING_RE = re.compile(
+    r"(?:(?<=\s)|^)(?:[^\s\w]*(?:\d+\w{0,3}|[^\W\d_a-zß-ÿ]+(?:['’\-][^\W\d_a-zß-ÿ]+)*)[^\s\w]*\s+){2,}"
+    r"[^\s\w]*(?:\d+\w{0,3}|[^\W\d_a-zß-ÿ]+(?:['’\-][^\W\d_a-zß-ÿ]+)*)[^\s\w]*(?=\s|$)")
+
+
+def heading_runs(text: str) -> list[tuple[int, int]]:
+    """[start, end) of every run of upper-case words that reads as a heading (at
+    least two words with letters). A treaty named in a heading is no context for
+    a mention outside it (issue 8, O6)."""
+    out = []
+    for m in HEADING_RE.finditer(text):
+        words = [w for w in m.group().split() if any(c.isalpha() for c in w)]
+        if len([w for w in words if sum(c.isalpha() for c in w) >= 2]) >= 2 and not all(
+                TREATY_RE.fullmatch(w.strip(",;:()")) for w in words):
+            out.append((m.start(), m.end()))
+    return out
+
+
+def doc_headings(doc: Doc) -> list[tuple[int, int]]:
+    """:func:`heading_runs` of ``doc``'s text, computed once per doc."""
+    runs = doc.user_data.get("docmine_headings")
+    if runs is None:
+        runs = heading_runs(doc_text(doc))
+        doc.user_data["docmine_headings"] = runs
+    return runs
+
+
+def in_heading(runs: list[tuple[int, int]], start: int, end: int) -> tuple[int, int] | None:
+    """The heading run holding [start, end), if any."""
+    i = bisect_right(runs, (start, float("inf"))) - 1
+    if i >= 0 and runs[i][0] <= start and end <= runs[i][1]:
+        return runs[i]
+    return None
+
+
+def context_text(doc: Doc, start: int, end: int) -> str:
+    """The sentence around [start, end) without the headings in capitals that do
+    not hold the mention (they are blanked, offsets kept)."""
+    lo, hi = sentence_range(doc, start)
+    text = doc_text(doc)[lo:hi]
+    own = in_heading(doc_headings(doc), start, end)
+    for a, b in doc_headings(doc):
+        if b <= lo or a >= hi or (a, b) == own:
+            continue
+        a2, b2 = max(a, lo) - lo, min(b, hi) - lo
+        text = text[:a2] + " " * (b2 - a2) + text[b2:]
+    return text
+
+
 def treaty_at(doc: Doc, start: int, end: int | None = None, *, mention_text: str | None = None) -> str | None:
     """Treaty for a mention at [start, end): mention, then sentence, then document.
 
@@ -87,7 +138,7 @@ def treaty_at(doc: Doc, start: int, end: int | None = None, *, mention_text: str
     if found:
         return found[0]
     own = document_treaty(doc)
-    named = treaties_in(sentence_text(doc, start))
+    named = treaties_in(context_text(doc, start, end if end is not None else start))
     if named:
         if own in named:
             return own

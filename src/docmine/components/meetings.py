@@ -69,6 +69,7 @@ class MeetingRecognizer:
         self.cop_mop = [(re.compile(rx, re.I), t) for rx, t in d.get("cop_serving_as_mop", [])]
         self.generic_cont = re.compile(rf"\s+{d['generic_continuations']}")
         self.skip_before = re.compile(d["skip_before"])
+        self.fronted_re = re.compile(r"(?:\s+[^\s,;()]+){0,3}\s*,\s*(?:le|la|les|l['’]|the|el|los)\s*")
         self.bracket_re = re.compile(r"\s*\((?P<a>[A-Za-z][A-Za-z\-]*?)[\s\-]?(?P<n>\d{1,2})\)")
 
     # ------------------------------------------------------------------ helpers
@@ -162,17 +163,52 @@ class MeetingRecognizer:
                     best = (m.start(), b)
         return best[1] if best else None
 
+    @staticmethod
+    def _brackets(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+        """[start, end) of the parentheses (outermost) between lo and hi."""
+        out, depth, start = [], 0, None
+        for i in range(lo, hi):
+            ch = text[i]
+            if ch == "(":
+                if depth == 0:
+                    start = i
+                depth += 1
+            elif ch == ")" and depth:
+                depth -= 1
+                if depth == 0:
+                    out.append((start, i + 1))
+        if depth:
+            out.append((start, hi))
+        return out
+
     def _clause_body(self, doc: Doc, s: int, e: int):
-        """The body named in the clause around a possessive meeting: (body, treaty)."""
+        """The body a possessive meeting (``sa 32e session``) belongs to: (body, treaty).
+
+        The subject of its clause (spec §5): the nearest body named before it in
+        the sentence, else the nearest after it; never a body inside a parenthesis
+        that does not hold the meeting (``(tenue conjointement avec la 25e session
+        du Comité pour les plantes)``) nor one in a heading in capitals."""
         text = doc_text(doc)
         lo, hi = sentence_range(doc, s)
+        parens = [(a, b) for a, b in self._brackets(text, lo, hi) if not (a <= s < b)]
+        heads = ctx.doc_headings(doc)
+        own_head = ctx.in_heading(heads, s, e)
         best = None
         for m in self.any_body_re.finditer(text, lo, hi):
             if s <= m.start() < e:
                 continue
-            dist = s - m.end() if m.end() <= s else m.start() - e
-            if best is None or dist < best[0]:
-                best = (dist, m)
+            if any(a <= m.start() < b for a, b in parens):
+                continue
+            if ctx.in_heading(heads, m.start(), m.end()) not in (None, own_head):
+                continue
+            before = m.end() <= s
+            dist = s - m.end() if before else m.start() - e
+            # a fronted phrase (``Lors de sa 31e session, le Comité …``) belongs to the
+            # subject that follows it
+            fronted = not before and self.fronted_re.fullmatch(text, e, m.start()) is not None
+            key = (-1 if fronted else 0 if before else 1, dist)
+            if best is None or key < best[0]:
+                best = (key, m)
         if best is None:
             return None
         m = best[1]

@@ -42,7 +42,7 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..context import document_treaty
+from ..context import document_treaty, heading_runs, in_heading
 from ..kb import KnowledgeBase, load_kb, name_key
 
 DEFAULT_PATTERNS = Path(__file__).resolve().parents[3] / "models" / "patterns" / "orgs.json"
@@ -188,9 +188,10 @@ class OrgRules:
         self._coordinate(text, kept)
         # bare bodies from context
         out = []
+        headings = heading_runs(text) if any(c.kind == "bare" for c in kept) else []
         for c in kept:
             if c.kind == "bare":
-                c.id = self._resolve_bare(text, c, kept, sent_starts or [0], doc_treaty)
+                c.id = self._resolve_bare(text, c, kept, sent_starts or [0], doc_treaty, headings)
                 if c.id is None and not c.core:
                     continue
             out.append(c)
@@ -285,10 +286,13 @@ class OrgRules:
         return s0, False
 
     def _resolve_bare(self, text: str, c: Cand, kept: list[Cand], sent_starts: list[int],
-                      doc_treaty: str | None) -> str | None:
+                      doc_treaty: str | None, headings: list[tuple[int, int]] = ()) -> str | None:
         kb = self.kb
         s0, paren = self.context_start(text, c.start, sent_starts)
-        before = [k for k in kept if k is not c and k.kind != "bare" and k.id and k.start >= s0 and k.end <= c.start]
+        # a heading in capitals is no context for a body outside it (issue 8, O6)
+        own = in_heading(headings, c.start, c.end)
+        before = [k for k in kept if k is not c and k.kind != "bare" and k.id and k.start >= s0 and k.end <= c.start
+                  and in_heading(headings, k.start, k.end) in (None, own)]
         for k in reversed(before):
             if c.core:
                 if kb.treaty_of(k.id) is None:
@@ -303,6 +307,8 @@ class OrgRules:
             s_end = sent_starts[k_next] if k_next < len(sent_starts) else len(text)
             for k in kept:
                 if k is c or k.kind == "bare" or not k.id or k.start < c.end or k.start >= s_end:
+                    continue
+                if in_heading(headings, k.start, k.end) not in (None, own):
                     continue
                 bid = kb.body(k.id, c.suffix) or kb.body(kb.root_of(k.id), c.suffix)
                 if bid:
