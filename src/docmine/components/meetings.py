@@ -25,6 +25,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .. import context as ctx
+from ..kb import fold_regex
 from ..ordinals import parse_ordinal
 from .context import doc_text, make_span, sentence_range, set_spans, treaty_for
 
@@ -32,45 +33,60 @@ _PATTERNS = Path(__file__).resolve().parents[3] / "models" / "patterns"
 
 
 class MeetingRecognizer:
-    def __init__(self, nlp: Language, name: str, patterns_path: str | None = None):
+    def __init__(self, nlp: Language, name: str, patterns_path: str | None = None, *, fold: bool = False):
         self.name = name
         p = Path(patterns_path or _PATTERNS) / "meetings.json"
         if not p.exists():
             p = _PATTERNS / "meetings.json"
         d = json.loads(p.read_text(encoding="utf-8"))
         self.data = d
-        self.noun_re = re.compile(rf"(?<![\w]){d['nouns']}(?![\w])")
-        self.adj_re = re.compile(rf"\s+{d['adjectives']}(?![\w])", re.I)
-        self.adj_word = re.compile(rf"^{d['adjectives']}$", re.I)
-        self.conn_re = re.compile(rf"\s+{d['connectors']}")
-        self.poss_re = re.compile(rf"(?<![\w]){d['possessives']}\s+$", re.I)
+        #: headings mode: phrase regexes ignore case and accents (``12ème SESSION DE LA
+        #: CONFERENCE DES PARTIES``); used only on the headings in capitals
+        self.fold = fold
+
+        def rx_(pattern: str, flags: int = 0) -> re.Pattern:
+            return re.compile(fold_regex(pattern), flags | re.I) if fold else re.compile(pattern, flags)
+
+        self.noun_re = rx_(rf"(?<![\w]){d['nouns']}(?![\w])")
+        self.adj_re = rx_(rf"\s+{d['adjectives']}(?![\w])", re.I)
+        self.adj_word = rx_(rf"^{d['adjectives']}$", re.I)
+        self.conn_re = rx_(rf"\s+{d['connectors']}")
+        self.poss_re = rx_(rf"(?<![\w]){d['possessives']}\s+$", re.I)
         self.tconn = d["treaty_connectors"]
-        self.treaty_names = [(re.compile(rx), t) for rx, t in d["treaty_names"]]
+        self.treaty_names = [(rx_(rx), t) for rx, t in d["treaty_names"]]
         tn = "|".join(f"(?:{rx})" for rx, _ in d["treaty_names"])
-        self.tail_re = re.compile(rf"\s+{self.tconn}(?P<t>{tn})(?![\w])")
-        self.treaty_at_re = re.compile(rf"(?P<t>{tn})(?![\w])")
+        self.tail_re = rx_(rf"\s+{self.tconn}(?P<t>{tn})(?![\w])")
+        self.treaty_at_re = rx_(rf"(?P<t>{tn})(?![\w])")
         self.bodies = []
         for b in d["bodies"]:
-            rx = re.compile("(?:" + "|".join(b["names"]) + r")(?![\w])")
+            rx = rx_("(?:" + "|".join(b["names"]) + r")(?![\w])")
             self.bodies.append((b, rx))
         allb = "|".join(f"(?:{n})" for b in d["bodies"] for n in b["names"] if b["key"] not in ("MOS", "MOP", "plenary"))
-        self.any_body_re = re.compile(rf"(?<![\w])(?:{allb})(?![\w])")
+        self.any_body_re = rx_(rf"(?<![\w])(?:{allb})(?![\w])")
+        # a title block names the body on the line above the meeting: ``COMITÉ PERMANENT
+        # QUARANTE-CINQUIÈME RÉUNION``
+        self.body_before_re = rx_(rf"(?<![\w])(?:{allb})\s+$")
+        #: bodies a bare ordinal numbers without ``réunion``/``session`` (``la 18e
+        #: Conférence des Parties``): a numbered Conference of the Parties is a meeting
+        direct = "|".join(f"(?:{n})" for b in d["bodies"] if b.get("ordinal_direct") for n in b["names"])
+        self.direct_re = rx_(rf"(?<![\w])(?:{direct})(?![\w])") if direct else None
         self.by_key = {b["key"]: b for b in d["bodies"]}
-        self.instruments = [(name, re.compile(rf"(?i:(?<![\w])(?:{rx}))")) for name, rx in d["instruments"]]
+        self.instruments = [(name, rx_(rf"(?i:(?<![\w])(?:{rx}))")) for name, rx in d["instruments"]]
         self.agreement_re = re.compile(rf"(?P<a>{d['agreements']})")
         acr = "|".join(sorted(d["acronyms"], key=len, reverse=True))
         spaced = "|".join(d["acronyms_spaced"])
         tw = "CMS|CEM|CDB|CBD|CITES"
         self.acr_re = re.compile(
             rf"(?<![\w/.\-])(?:(?P<tw>{tw})\s+)?(?:(?P<acr>{acr})-?|(?P<acrs>{spaced})\s)(?P<n>\d{{1,2}})(?![\w/]|\.\d)")
-        self.generic_body_re = re.compile(rf"(?<![\w]){d['generic_bodies']}")
-        self.mos_tail = re.compile(d["mos_instrument_tail"]) if d.get("mos_instrument_tail") else None
+        self.generic_body_re = rx_(rf"(?<![\w]){d['generic_bodies']}")
+        self.mos_tail = rx_(d["mos_instrument_tail"]) if d.get("mos_instrument_tail") else None
         self.indef_re = re.compile(r"(?<![\w])(?:une?|an?|otra|another)\s+$", re.I)
-        self.cop_mop = [(re.compile(rx, re.I), t) for rx, t in d.get("cop_serving_as_mop", [])]
-        self.generic_cont = re.compile(rf"\s+{d['generic_continuations']}")
+        self.cop_mop = [(rx_(rx, re.I), t) for rx, t in d.get("cop_serving_as_mop", [])]
+        self.generic_cont = rx_(rf"\s+{d['generic_continuations']}")
         self.skip_before = re.compile(d["skip_before"])
         self.fronted_re = re.compile(r"(?:\s+[^\s,;()]+){0,3}\s*,\s*(?:le|la|les|l['’]|the|el|los)\s*")
         self.bracket_re = re.compile(r"\s*\((?P<a>[A-Za-z][A-Za-z\-]*?)[\s\-]?(?P<n>\d{1,2})\)")
+        self.headings = None if fold else MeetingRecognizer(nlp, name, patterns_path, fold=True)
 
     # ------------------------------------------------------------------ helpers
     def _treaty_of_name(self, name: str) -> str | None:
@@ -221,9 +237,23 @@ class MeetingRecognizer:
     # ------------------------------------------------------------------ main
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
-        spans = []
+        spans: list = []
         taken: list[tuple[int, int]] = []
-        for nm in self.noun_re.finditer(text):
+        self._phrases(doc, text, 0, len(text), spans, taken)
+        # headings in capitals, with or without accents (spec §1: title blocks)
+        if self.headings is not None:
+            for lo, hi in ctx.doc_headings(doc):
+                self.headings._phrases(doc, text, lo, hi, spans, taken)
+        self._acronyms(doc, text, spans, taken)
+        set_spans(doc, "MEETING", spans)
+        return doc
+
+    def _phrases(self, doc: Doc, text: str, lo: int, hi: int, spans: list, taken: list) -> None:
+        """Meetings written as phrases in text[lo:hi] (appended to ``spans``/``taken``)."""
+        for nm in self._heads(text, lo, hi):
+            if any(ts < nm.end() and nm.start() < te for ts, te in taken):
+                continue
+            direct = nm.re is self.direct_re
             ordinal = self._ordinal_before(text, nm.start())
             if not ordinal:
                 continue
@@ -231,7 +261,7 @@ class MeetingRecognizer:
             if self.indef_re.search(text, max(0, s - 6), s):  # ``une seconde réunion``: not numbered
                 continue
             e = nm.end()
-            adj = self.adj_re.match(text, e)
+            adj = None if direct else self.adj_re.match(text, e)
             plenary = extraordinary = False
             if adj:
                 e = adj.end()
@@ -240,8 +270,15 @@ class MeetingRecognizer:
             ids = None
             body = None
             treaty = None
-            c = self.conn_re.match(text, e)
-            if c:
+            c = None if direct else self.conn_re.match(text, e)
+            if direct:
+                # ``18e Conférence des Parties [à la CITES]``: the head is the body itself
+                found = self._body_at(text, nm.start())
+                body = found[0] if found else None
+                tail_t, tail_end = self._tail(text, e)
+                if tail_t:
+                    treaty, e = tail_t, tail_end
+            elif c:
                 found = self._body_at(text, c.end())
                 if found:
                     body, bend, _ = found
@@ -280,6 +317,14 @@ class MeetingRecognizer:
             elif plenary:
                 if ctx.document_treaty(doc) == "IPBES":
                     body = self.by_key["plenary"]
+            if body is None and self.fold:
+                # title block: the body heads the lines above (``COMITÉ PERMANENT
+                # QUARANTE-CINQUIÈME RÉUNION``)
+                pre = self.body_before_re.search(text, max(lo, s - 120), s)
+                if pre:
+                    found = self._body_at(text, pre.start())
+                    if found:
+                        body = found[0]
             if body is None:
                 poss = self.poss_re.search(text, max(0, s - 8), s)
                 if not poss:
@@ -300,9 +345,21 @@ class MeetingRecognizer:
                 ids = self._id(body, treaty, n, doc, s, e) if body else []
                 if extraordinary:
                     ids = [re.sub(r"^(\S+ )?(\S+?)(\d+)$", r"\1Ex\2\3", i) for i in ids]
+            if any(ts < e and s < te for ts, te in taken):
+                continue
             spans.append(make_span(doc, "MEETING", s, e, ids))
             taken.append((s, e))
-        # acronyms
+
+    def _heads(self, text: str, lo: int, hi: int):
+        """Meeting nouns (``réunion``, ``session``) and directly numbered bodies in
+        text[lo:hi], in order."""
+        heads = list(self.noun_re.finditer(text, lo, hi))
+        if self.direct_re is not None:
+            heads += list(self.direct_re.finditer(text, lo, hi))
+        return sorted(heads, key=lambda m: m.start())
+
+    def _acronyms(self, doc: Doc, text: str, spans: list, taken: list) -> None:
+        """Meetings written as acronyms with a number (``COP12``, ``SBI48``)."""
         blocked = [(sp.start_char, sp.end_char) for lab in ("DOC", "REF") if lab in doc.spans for sp in doc.spans[lab]]
         for m in self.acr_re.finditer(text):
             s, e = m.span()
@@ -328,8 +385,6 @@ class MeetingRecognizer:
             body = self.by_key[key]
             spans.append(make_span(doc, "MEETING", s, e, self._id(body, treaty, n, doc, s)))
             taken.append((s, e))
-        set_spans(doc, "MEETING", spans)
-        return doc
 
     @staticmethod
     def data_treaty(word: str | None) -> str | None:

@@ -43,7 +43,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..context import document_treaty, heading_runs, in_heading
-from ..kb import KnowledgeBase, load_kb, name_key
+from ..kb import FOLD, KnowledgeBase, fold_regex, load_kb, name_key, unaccent
 
 DEFAULT_PATTERNS = Path(__file__).resolve().parents[3] / "models" / "patterns" / "orgs.json"
 INSIDE_LABELS = ("REF", "DOC", "MEETING")
@@ -76,12 +76,15 @@ class OrgRules:
         self.bodies = list(patterns["bodies"])
         alts = []
         for k, b in enumerate(self.bodies):
-            alts += [f"(?P<sg{k}>{b['singular']})", f"(?P<pl{k}>{b['plural']})"]
+            # accents present or missing: ``COMITE PERMANENT`` (spec §1)
+            alts += [f"(?P<sg{k}>{fold_regex(b['singular'])})", f"(?P<pl{k}>{fold_regex(b['plural'])})"]
             if b.get("acronyms"):
                 alts.append(f"(?P<ac{k}>(?-i:{b['acronyms']}))")
         pieces = [p for b in self.bodies for key in ("singular", "plural", "acronyms")
                   for p in (b.get(key) or "").split("|")]
-        firsts = "".join(sorted({c for p in pieces if p for c in (p[0].lower(), p[0].upper())}))
+        firsts = "".join(sorted({c for p in pieces if p for f in (p[0], unaccent(p[0]))
+                                 for c in (f.lower(), f.upper()) + tuple(FOLD.get(f.lower(), ""))
+                                 + tuple(FOLD.get(f.lower(), "").upper())}))
         self.body_re = re.compile(r"(?<!\w)(?=[" + re.escape(firsts) + r"])(?:" + "|".join(alts) + r")(?!\w)",
                                   re.IGNORECASE)
         self.suffixes = sorted((b["suffix"] for b in patterns["bodies"]), key=len, reverse=True)
