@@ -16,8 +16,10 @@ from spacy.tokens import Doc, Span
 TREATY_WORDS: dict[str, str] = {
     "CMS": "CMS", "CEM": "CMS", "CITES": "CITES", "CBD": "CBD", "CDB": "CBD",
     "IPBES": "IPBES", "Ramsar": "RAMSAR",
+    "UNFCCC": "UNFCCC", "CCNUCC": "UNFCCC", "CMNUCC": "UNFCCC",
+    "UNCCD": "UNCCD", "CNULCD": "UNCCD", "CNULD": "UNCCD",
 }
-TREATY_RE = re.compile(r"(?<![\w/-])(CMS|CEM|CITES|CBD|CDB|IPBES|Ramsar)(?![\w-])")
+TREATY_RE = re.compile(r"(?<![\w/-])(CMS|CEM|CITES|CBD|CDB|IPBES|Ramsar|UNFCCC|CCNUCC|CMNUCC|UNCCD|CNULCD|CNULD)(?![\w-])")
 
 from .pagemeta import treaty_of_symbol  # noqa: E402,F401  (the one symbol → treaty table)
 

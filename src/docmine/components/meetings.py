@@ -87,6 +87,7 @@ class MeetingRecognizer:
         self.fronted_re = re.compile(r"(?:\s+[^\s,;()]+){0,3}\s*,\s*(?:le|la|les|l['’]|the|el|los)\s*")
         self.bracket_re = re.compile(r"\s*\((?P<a>[A-Za-z][A-Za-z\-]*?)[\s\-]?(?P<n>\d{1,2})\)")
         self.headings = None if fold else MeetingRecognizer(nlp, name, patterns_path, fold=True)
+        self._mop_template: str | None = None
 
     # ------------------------------------------------------------------ helpers
     def _treaty_of_name(self, name: str) -> str | None:
@@ -108,7 +109,8 @@ class MeetingRecognizer:
             if "{agreement}" in tmpl:
                 return []
             return [tmpl.format(n=n)]
-        treaty = body.get("treaty") or treaty
+        if not (treaty and treaty in body.get("other_treaties", ())):
+            treaty = body.get("treaty") or treaty
         if not treaty:
             return []
         return [f"{treaty} {self._code(body, treaty)}{n}"]
@@ -229,6 +231,13 @@ class MeetingRecognizer:
             return None
         m = best[1]
         body, bend, _ = self._body_at(text, m.start())
+        if body["key"] == "COP":
+            # ``la Conférence des Parties siégeant en tant que réunion des Parties au
+            # Protocole de Kyoto, à sa dix-huitième session``: the body is the CMP
+            for rx, tmpl in self.cop_mop:
+                if rx.match(text, bend):
+                    self._mop_template = tmpl
+                    return body, None
         treaty, _ = self._tail(text, bend)
         if treaty is None:
             treaty = treaty_for(doc, m.start(), bend)
@@ -329,7 +338,10 @@ class MeetingRecognizer:
                 poss = self.poss_re.search(text, max(0, s - 8), s)
                 if not poss:
                     continue
+                self._mop_template = None
                 found = self._clause_body(doc, s, e)
+                if found and self._mop_template:
+                    ids = [self._mop_template.format(n=n)]
                 if not found:
                     lo, hi = sentence_range(doc, s)
                     if not self.generic_body_re.search(text, lo, hi):
