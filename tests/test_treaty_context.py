@@ -70,3 +70,104 @@ OTHER_BODY_REFS = [
 @pytest.mark.parametrize("treaty,text,expected", OTHER_BODY_REFS)
 def test_other_bodies_instruments(nlp, treaty, text, expected):
     assert refs(run(nlp, text, treaty=treaty)) == expected
+
+
+# ----------------------------------------------------------------------------- document treaty
+# When no header says it, the document's treaty is voted from what it cites and
+# names, weighted by kind (models/patterns/treaty.json). (text, expected treaty)
+DOCUMENT_TREATY_CASES = [
+    ("Rappelant la décision II/1 et la recommandation II/11 de l’Organe subsidiaire chargé de fournir des "
+     "avis scientifiques, techniques et technologiques,\n1. Invite la troisième réunion de la Conférence des Parties.",
+     "CBD"),
+    ("Notant les progrès accomplis vers les Objectifs d’Aichi et la décision 14/5,\nLe Secrétaire exécutif a fait rapport.",
+     "CBD"),
+    ("Conformément à la Résolution Conf. 12.8 (Rev. CoP18), le Comité pour les animaux a examiné le commerce important.",
+     "CITES"),
+    ("Le Groupe d’évaluation scientifique et technique (GEST) a examiné les zones humides d’importance internationale.",
+     "RAMSAR"),
+    ("Rappelant la décision 1/CP.21 et l’Accord de Paris, l’Organe subsidiaire a pris note.", "UNFCCC"),
+    ("Le Conseil scientifique a examiné les listes. Le Conseil scientifique fera rapport.", "CMS"),
+    # another body's instrument does not vote: the CMS body decides
+    ("Rappelant la résolution 73/284 de l’Assemblée générale, le Conseil scientifique a examiné la question.", "CMS"),
+    # one CITES word against two CBD instrument forms and the SBSTTA
+    ("La CITES est mentionnée. Rappelant les décisions XIII/3 et 14/30 du SBSTTA,", "CBD"),
+    ("Le présent rapport ne cite aucune convention.", None),
+]
+
+
+@pytest.fixture(scope="module")
+def context_nlp():
+    import spacy
+    from docmine import components  # noqa: F401  (registers factories)
+    from docmine.nlp import register_extensions
+    from docmine.settings import get_settings
+    register_extensions()
+    s = get_settings()
+    nlp = spacy.blank("fr", config={"nlp": {"tokenizer": {"@tokenizers": "docmine.tokenizer.v1",
+                                                          "patterns_path": str(s.patterns_dir)}}})
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("docmine_context", config={"patterns_path": str(s.patterns_dir)})
+    nlp.add_pipe("docmine_meetings", config={"patterns_path": str(s.patterns_dir)})
+    nlp.add_pipe("docmine_orgs", config={"kb_path": str(s.kb_path), "patterns_path": str(s.patterns_dir)})
+    return nlp
+
+
+@pytest.mark.parametrize("text,expected", DOCUMENT_TREATY_CASES)
+def test_document_treaty_vote(context_nlp, text, expected):
+    assert context_nlp(text)._.treaty == expected
+
+
+# ----------------------------------------------------------------------------- bare bodies
+# A bare body takes the treaty of its clause, never that of a heading in capitals
+# above it or of a body named later. (text, [(ORG text, id)])
+BARE_BODY_CASES = [
+    ("CONVENTION SUR LES ESPÈCES MIGRATRICES RAPPORT DU SECRÉTARIAT SUR LA COOPÉRATION AVEC LA CITES "
+     "ACTION REQUISE : Le Comité permanent est invité à : a. prendre note du présent rapport.",
+     ("Comité permanent", "cms-standing-committee")),
+    ("CONVENTION SUR LA DIVERSITÉ BIOLOGIQUE NOTE SUR LA COOPÉRATION AVEC LA CMS ET LA CITES "
+     "Le Secrétaire exécutif a préparé la présente note.",
+     ("Secrétaire exécutif", "cbd-executive-secretary")),
+    ("CONVENTION SUR LES ESPECES MIGRATRICES COOPERATION AVEC LA CDB Le Secrétariat a mis en place des plans "
+     "avec les secrétariats de la CDB.",
+     ("Secrétariat", "cms-secretariat")),
+    # a body named in the clause before the bare body still gives its treaty
+    ("CONVENTION SUR LES ESPÈCES MIGRATRICES Le Comité permanent de la CITES et le Secrétariat ont coopéré.",
+     ("Secrétariat", "cites-secretariat")),
+    # inside the heading, the heading is the context
+    ("CONVENTION SUR LES ESPÈCES MIGRATRICES RAPPORT DU SECRÉTARIAT Le texte suit.",
+     ("SECRÉTARIAT", "cms-secretariat")),
+]
+
+
+@pytest.mark.parametrize("text,expected", BARE_BODY_CASES)
+def test_bare_body_treaty_from_clause_not_heading(context_nlp, text, expected):
+    doc = context_nlp(text)
+    got = [(s.text, (s._.ids or [None])[0]) for s in doc.spans["ORG"]]
+    assert expected in got, got
+
+
+# ----------------------------------------------------------------------------- possessive meetings
+# ``sa 32e session`` belongs to the subject of its clause (spec §5). (treaty, text, [(MEETING, id)])
+POSSESSIVE_CASES = [
+    ("CITES", "Le Comité pour les animaux de la CITES s’est réuni deux fois : lors de sa 31e session (tenue "
+     "conjointement avec la 25e session du Comité pour les plantes) et lors de sa 32e session à Genève.",
+     [("31e session", "CITES AC31"), ("25e session du Comité pour les plantes", "CITES PC25"),
+      ("32e session", "CITES AC32")]),
+    ("CITES", "Le Comité pour les plantes (qui a siégé avec le Comité pour les animaux) a adopté, à sa 26e session, "
+     "ses recommandations.",
+     [("26e session", "CITES PC26")]),
+    ("CMS", "Lors de sa 45e réunion, le Comité permanent a examiné le budget.", [("45e réunion", "CMS StC45")]),
+    ("CMS", "Le Comité permanent a rappelé que, lors de sa 5e réunion, le Conseil scientifique avait adopté la liste.",
+     [("5e réunion", "CMS ScC5")]),
+    ("CMS", "Le Conseil scientifique fera rapport au Comité permanent à sa 53e réunion.",
+     [("53e réunion", "CMS StC53")]),
+    ("CBD", "La Conférence des Parties siégeant en tant que réunion des Parties au Protocole de Kyoto, à sa "
+     "dix-huitième session, a adopté ses conclusions.",
+     [("dix-huitième session", "UNFCCC CMP18")]),
+]
+
+
+@pytest.mark.parametrize("treaty,text,expected", POSSESSIVE_CASES)
+def test_possessive_meeting_takes_the_clause_subject(nlp, treaty, text, expected):
+    doc = run(nlp, text, treaty=treaty)
+    assert [(s.text, (s._.ids or [None])[0]) for s in doc.spans["MEETING"]] == expected

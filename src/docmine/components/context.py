@@ -157,7 +157,11 @@ def document_treaty_of_text(text: str, symbol: str | None, vote: TreatyVote | No
     if m:
         return ctx.TREATY_WORDS.get(m.group("t1") or m.group("t2"))
     head = text[:300]
-    hits = [(m.start(), ctx.TREATY_WORDS[m.group(1)]) for m in ctx.TREATY_RE.finditer(text[:200])]
+    # title lines: a treaty word in a heading in capitals near the top (``COOPERATION
+    # ENTRE LA CMS ET CITES``); in running text it only votes
+    heads = [(a, b) for a, b in ctx.heading_runs(head) if a < 200]
+    hits = [(m.start(), ctx.TREATY_WORDS[m.group(1)]) for a, b in heads
+            for m in ctx.TREATY_RE.finditer(text, a, b)]
     # a convention's full name as an upper-case title line (``CONVENTION SUR LES ESPÈCES MIGRATRICES``)
     hits += [(m.start(), t) for rx, t in _TREATY_NAMES for m in [rx.search(head)] if m and m.group(0).isupper()]
     if hits:
