@@ -131,16 +131,20 @@ def context_text(doc: Doc, start: int, end: int) -> str:
 def treaty_at(doc: Doc, start: int, end: int | None = None, *, mention_text: str | None = None) -> str | None:
     """Treaty for a mention at [start, end): mention, then sentence, then document.
 
-    A sentence naming several conventions, the document's own among them, keeps
-    the document's (a footnote or list merged into the sentence must not flip it);
-    otherwise the sentence's most named convention wins.
+    Only what the sentence names before the mention counts, headings in capitals
+    that do not hold the mention left out. A sentence naming several conventions
+    there, the document's own among them, keeps the document's (a footnote or list
+    merged into the sentence must not flip it); otherwise the most named wins.
     """
     text = mention_text if mention_text is not None else doc_text(doc)[start:end if end is not None else start]
     found = treaties_in(text)
     if found:
         return found[0]
     own = document_treaty(doc)
-    named = treaties_in(context_text(doc, start, end if end is not None else start))
+    # what the sentence names before the mention (a treaty named later is another
+    # clause's: issue 8, O6), headings in capitals left out
+    lo, _ = sentence_range(doc, start)
+    named = treaties_in(context_text(doc, start, end if end is not None else start)[:start - lo])
     if named:
         if own in named:
             return own
