@@ -89,6 +89,7 @@ class OrgRules:
                                   re.IGNORECASE)
         self.suffixes = sorted((b["suffix"] for b in patterns["bodies"]), key=len, reverse=True)
         self.core = {b["suffix"]: b.get("core", False) for b in patterns["bodies"]}
+        self.fallback = {b["suffix"]: b["fallback"] for b in patterns["bodies"] if b.get("fallback")}
         self.qualifier = re.compile(patterns["qualifier"], re.IGNORECASE)
         self.coordination = re.compile(patterns["coordination"], re.IGNORECASE)
         self.abbrev = re.compile(patterns["abbreviations_before_split"])
@@ -318,9 +319,9 @@ class OrgRules:
                     return bid
         if doc_treaty:
             root = kb.treaty_root.get(doc_treaty.upper())
-            if root:
+            if root and kb.body(root, c.suffix):
                 return kb.body(root, c.suffix)
-        return None
+        return self.fallback.get(c.suffix)
 
 
 def load_patterns(patterns_path: str | Path | None) -> dict:
