@@ -81,7 +81,8 @@ def unaccent(text: str) -> str:
 def fold_regex(pattern: str) -> str:
     """``pattern`` with every letter of :data:`FOLD` (accented or not) matching its
     accented and unaccented forms: ``Conf[ée]rence`` also matches ``CONFERENCE``
-    (compile with ``re.IGNORECASE``). Escapes, classes and group syntax are kept."""
+    (compile with ``re.IGNORECASE``), and every literal space matching any run of
+    whitespace (a name broken across lines). Escapes, classes and group syntax are kept."""
     out, i, n, in_class = [], 0, len(pattern), False
     while i < n:
         ch = pattern[i]
@@ -115,6 +116,10 @@ def fold_regex(pattern: str) -> str:
                 out.append(m.group())
                 i += m.end()
                 continue
+        if ch == " ":  # a name broken across lines matches
+            out.append(r"\s+")
+            i += 1
+            continue
         base = _UNACCENT.get(ch, ch).lower()
         if base in FOLD and ch.isalpha():
             out.append("[" + FOLD[base] + FOLD[base].upper() + "]")
@@ -161,10 +166,10 @@ def _trie_regex(strings: list[str], unit) -> str:
         return body + "?" if optional else body
 
     def u_to_re(u: str) -> str:
-        if u == " ":
-            return r"[ \u00a0\u202f\-‐‑]?"
+        if u == " ":  # a space, a line break, a hyphen, or nothing (``commerceet``)
+            return r"(?:[\s\u00a0\u202f]+|[\-‐‑])?"
         if u == "'":
-            return r"['’‘ʼ][ \u00a0]?"
+            return r"['’‘ʼ][\s\u00a0]*"
         if u == "oe":
             return "(?:œ|oe)"
         if u in FOLD:  # accents present or missing (``ESPECES``, ``espèces``)
