@@ -69,7 +69,7 @@ def _norm(s: str) -> str:
 ])
 @pytest.mark.parametrize("kind", ["pdf", "txt"])
 def test_context_meetings_orgs_in_pdf_and_text(tmp_path, lines, treaty, expected, kind):
-    from docmine.extract import extract
+    from docmine.extraction.extract import extract
     if kind == "pdf":
         path = render_pdf(tmp_path / "paper.pdf", lines)
     else:

@@ -15,7 +15,7 @@ RULES = ("sentencizer", "docmine_context", "docmine_symbols", "docmine_refs", "d
 
 @pytest.fixture(scope="module")
 def nlp():
-    from docmine.nlp import build_nlp
+    from docmine.extraction.nlp import build_nlp
     return build_nlp(use_ner=False)
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 import spacy
 
-from docmine.kb import fold_regex, load_kb, name_key, unaccent
-from docmine.nlp import register_extensions
+from docmine.extraction.kb import fold_regex, load_kb, name_key, unaccent
+from docmine.extraction.nlp import register_extensions
 from docmine.settings import get_settings
 
 register_extensions()
@@ -20,7 +20,7 @@ S = get_settings()
 
 @pytest.fixture(scope="module")
 def nlp():
-    from docmine import components  # noqa: F401  (registers factories)
+    from docmine.extraction import components  # noqa: F401  (registers factories)
     nlp = spacy.blank("fr", config={"nlp": {"tokenizer": {"@tokenizers": "docmine.tokenizer.v1",
                                                           "patterns_path": str(S.patterns_dir)}}})
     nlp.add_pipe("sentencizer")

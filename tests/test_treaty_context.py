@@ -13,7 +13,7 @@ RULES = ("sentencizer", "docmine_context", "docmine_symbols", "docmine_refs", "d
 
 @pytest.fixture(scope="module")
 def nlp():
-    from docmine.nlp import build_nlp
+    from docmine.extraction.nlp import build_nlp
     return build_nlp(use_ner=False)
 
 
@@ -98,8 +98,8 @@ DOCUMENT_TREATY_CASES = [
 @pytest.fixture(scope="module")
 def context_nlp():
     import spacy
-    from docmine import components  # noqa: F401  (registers factories)
-    from docmine.nlp import register_extensions
+    from docmine.extraction import components  # noqa: F401  (registers factories)
+    from docmine.extraction.nlp import register_extensions
     from docmine.settings import get_settings
     register_extensions()
     s = get_settings()
