@@ -133,6 +133,13 @@ BARE_BODY_CASES = [
     # a body named in the clause before the bare body still gives its treaty
     ("CONVENTION SUR LES ESPÈCES MIGRATRICES Le Comité permanent de la CITES et le Secrétariat ont coopéré.",
      ("Secrétariat", "cites-secretariat")),
+    # nor a parenthesis closed before it
+    ("CONVENTION SUR LES ESPÈCES MIGRATRICES Le Comité permanent (en coopération avec le Secrétariat de la CITES) "
+     "et le Secrétariat ont préparé le rapport.",
+     ("Secrétariat", "cms-secretariat")),
+    # inside the parenthesis, the parenthesis is the context
+    ("CONVENTION SUR LES ESPÈCES MIGRATRICES Le Comité permanent (avec la CITES et son Secrétariat) a noté.",
+     ("Secrétariat", "cites-secretariat")),
     # inside the heading, the heading is the context
     ("CONVENTION SUR LES ESPÈCES MIGRATRICES RAPPORT DU SECRÉTARIAT Le texte suit.",
      ("SECRÉTARIAT", "cms-secretariat")),

@@ -290,14 +290,31 @@ class OrgRules:
             return po + 1, True
         return s0, False
 
+    @staticmethod
+    def _closed_parens(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+        """[start, end) of the parentheses opened and closed between lo and hi."""
+        out, stack = [], []
+        for i in range(lo, hi):
+            if text[i] == "(":
+                stack.append(i)
+            elif text[i] == ")" and stack:
+                a = stack.pop()
+                if not stack:
+                    out.append((a, i + 1))
+        return out
+
     def _resolve_bare(self, text: str, c: Cand, kept: list[Cand], sent_starts: list[int],
                       doc_treaty: str | None, headings: list[tuple[int, int]] = ()) -> str | None:
         kb = self.kb
         s0, paren = self.context_start(text, c.start, sent_starts)
         # a heading in capitals is no context for a body outside it (issue 8, O6)
         own = in_heading(headings, c.start, c.end)
+        # nor is a parenthesis closed before it (``Le Comité permanent (avec le
+        # Secrétariat de la CITES) et le Secrétariat``)
+        closed = self._closed_parens(text, s0, c.start)
         before = [k for k in kept if k is not c and k.kind != "bare" and k.id and k.start >= s0 and k.end <= c.start
-                  and in_heading(headings, k.start, k.end) in (None, own)]
+                  and in_heading(headings, k.start, k.end) in (None, own)
+                  and not any(a <= k.start < b for a, b in closed)]
         for k in reversed(before):
             if c.core:
                 if kb.treaty_of(k.id) is None:
