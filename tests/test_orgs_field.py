@@ -95,6 +95,9 @@ CAPITALS_CASES = [
     ("CBD", "ORGANISATION DES NATIONS UNIES POUR L'ALIMENTATION ET L'AGRICULTURE", [("ORGANISATION DES NATIONS UNIES POUR L'ALIMENTATION ET L'AGRICULTURE", "fao")]),
     ("CBD", "le Consortium international de lutte contre la\ncriminalité liée aux espèces sauvages (ICCWC)",
      [("Consortium international de lutte contre la\ncriminalité liée aux espèces sauvages (ICCWC)", "iccwc")]),
+    # an acronym glued to the next word by PDF extraction
+    ("CITES", "L’ICCWCest une action menée avec l’ONUDCet la CITES.", [("ICCWC", "iccwc"), ("ONUDC", "unodc"), ("CITES", "cites")]),
+    ("CITES", "Les ABCdef et CITESxyz ne sont pas des acronymes collés.", []),
     ("CBD", "le Groupe de travail spécial à composition non limitée sur\n   l'examen de l'application de la Convention",
      [("Groupe de travail spécial à composition non limitée sur\n   l'examen de l'application de la Convention", "cbd-wgri")]),
 ]

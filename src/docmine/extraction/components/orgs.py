@@ -98,6 +98,11 @@ class OrgRules:
         self.unknown_acronym = re.compile(patterns["unknown_acronym"])
         self.not_acronyms = set(patterns.get("not_acronyms", []))
         self.heading_ambiguous = set(patterns.get("heading_ambiguous", []))
+        # a KB acronym glued to the next word by PDF extraction (``L'ICCWCest``)
+        glued = sorted((a for a in kb.acronyms if len(a) >= 3 and a.isalpha() and a.isupper()), key=len, reverse=True)
+        words = patterns.get("glued_words", [])
+        self.glued = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, glued)) + r")(?=(?:"
+                                + "|".join(map(re.escape, words)) + r")(?!\w))") if glued and words else None
         # compile the alias regexes now, not on the first document
         kb.name_regex, kb.acronym_regex  # noqa: B018
 
@@ -133,6 +138,11 @@ class OrgRules:
             i = kb.acronyms.get(m.group())
             if i and not (m.group() in self.heading_ambiguous and self._in_heading(text, m.start(), m.end())):
                 out.append(Cand(m.start(), m.end(), i, "acr"))
+        if self.glued is not None:
+            for m in self.glued.finditer(text):
+                i = kb.acronyms.get(m.group(1))
+                if i:
+                    out.append(Cand(m.start(1), m.end(1), i, "acr"))
         return out
 
     @staticmethod
