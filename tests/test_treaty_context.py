@@ -137,6 +137,12 @@ BARE_BODY_CASES = [
     ("CONVENTION SUR LES ESPÈCES MIGRATRICES Le Comité permanent (en coopération avec le Secrétariat de la CITES) "
      "et le Secrétariat ont préparé le rapport.",
      ("Secrétariat", "cms-secretariat")),
+    # nor a sibling item before its own; the lead clause before ':' still is
+    ("Le Secrétariat est prié : a) de mettre à jour, avec le Secrétariat de la CMS, la boîte à outils ; et "
+     "b) de faire rapport au Comité permanent à sa 77e session.",
+     ("Comité permanent", "cites-standing-committee")),
+    ("Le Secrétariat de la CMS est prié : a) de compiler les rapports ; b) de faire rapport au Comité permanent.",
+     ("Comité permanent", "cms-standing-committee")),
     # inside the parenthesis, the parenthesis is the context
     ("CONVENTION SUR LES ESPÈCES MIGRATRICES Le Comité permanent (avec la CITES et son Secrétariat) a noté.",
      ("Secrétariat", "cites-secretariat")),
@@ -148,7 +154,10 @@ BARE_BODY_CASES = [
 
 @pytest.mark.parametrize("text,expected", BARE_BODY_CASES)
 def test_bare_body_treaty_from_clause_not_heading(context_nlp, text, expected):
-    doc = context_nlp(text)
+    doc = context_nlp.make_doc(text)
+    doc._.treaty = "CITES" if "77e" in text else None
+    for _, proc in context_nlp.pipeline:
+        doc = proc(doc)
     got = [(s.text, (s._.ids or [None])[0]) for s in doc.spans["ORG"]]
     assert expected in got, got
 
@@ -168,6 +177,10 @@ POSSESSIVE_CASES = [
      [("5e réunion", "CMS ScC5")]),
     ("CMS", "Le Conseil scientifique fera rapport au Comité permanent à sa 53e réunion.",
      [("53e réunion", "CMS StC53")]),
+    ("CITES", "Le Secrétariat est prié : a) de mettre à jour, avec le Secrétariat de la CMS, la boîte à outils ; et "
+     "b) de faire rapport au Comité permanent à sa 77e session.", [("77e session", "CITES SC77")]),
+    ("CMS", "The Scientific Council is requested to: a) review the IPBES nexus assessment; and b) report to the "
+     "Standing Committee at its 56th meeting.", [("56th meeting", "CMS StC56")]),
     ("CBD", "La Conférence des Parties siégeant en tant que réunion des Parties au Protocole de Kyoto, à sa "
      "dix-huitième session, a adopté ses conclusions.",
      [("dix-huitième session", "UNFCCC CMP18")]),

@@ -114,15 +114,38 @@ def in_heading(runs: list[tuple[int, int]], start: int, end: int) -> tuple[int, 
     return None
 
 
+#: what separates the clauses of one sentence: a ``;`` or a list item's marker
+#: (``a)``, ``b.``, ``iv)``) after whitespace
+CLAUSE_SEP_RE = re.compile(r";|(?<=\s)(?:[a-z]|[ivx]{1,4})[).](?=\s)")
+
+
+def sibling_clauses(text: str, lo: int, pos: int) -> tuple[int, int] | None:
+    """[start, end) of the earlier clauses of the sentence text[lo:…] that are no
+    context for a mention at ``pos``: the sibling items or ``;`` clauses before the
+    one holding ``pos``. A lead clause ending with ``:`` stays context (``Le
+    Secrétariat de la CMS est prié de : a) … b) …``: its subject is every item's)."""
+    seps = list(CLAUSE_SEP_RE.finditer(text, lo, pos))
+    if not seps:
+        return None
+    first, last = seps[0], seps[-1]
+    lead_ends_colon = text[lo:first.start()].rstrip().endswith(":")
+    a = first.start() if lead_ends_colon else lo
+    return (a, last.start()) if last.start() > a else None
+
+
 def context_text(doc: Doc, start: int, end: int) -> str:
     """The sentence around [start, end) without the headings in capitals that do
-    not hold the mention (they are blanked, offsets kept)."""
+    not hold the mention and without the sibling clauses before its own
+    (:func:`sibling_clauses`); both are blanked, offsets kept."""
     lo, hi = sentence_range(doc, start)
-    text = doc_text(doc)[lo:hi]
+    full = doc_text(doc)
+    text = full[lo:hi]
     own = in_heading(doc_headings(doc), start, end)
-    for a, b in doc_headings(doc):
-        if b <= lo or a >= hi or (a, b) == own:
-            continue
+    blanks = [(a, b) for a, b in doc_headings(doc) if not (b <= lo or a >= hi or (a, b) == own)]
+    sib = sibling_clauses(full, lo, start)
+    if sib:
+        blanks.append(sib)
+    for a, b in blanks:
         a2, b2 = max(a, lo) - lo, min(b, hi) - lo
         text = text[:a2] + " " * (b2 - a2) + text[b2:]
     return text

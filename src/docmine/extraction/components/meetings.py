@@ -210,6 +210,9 @@ class MeetingRecognizer:
         text = doc_text(doc)
         lo, hi = sentence_range(doc, s)
         parens = [(a, b) for a, b in self._brackets(text, lo, hi) if not (a <= s < b)]
+        sib = ctx.sibling_clauses(text, lo, s)
+        if sib:
+            parens.append(sib)
         heads = ctx.doc_headings(doc)
         own_head = ctx.in_heading(heads, s, e)
         best = None

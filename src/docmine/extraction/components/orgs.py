@@ -44,7 +44,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..kb import FOLD, KnowledgeBase, fold_regex, load_kb, name_key, unaccent
-from ..treaty import document_treaty, heading_runs, in_heading
+from ..treaty import document_treaty, heading_runs, in_heading, sibling_clauses
 
 DEFAULT_PATTERNS = PROJECT_ROOT / "models" / "patterns" / "orgs.json"
 INSIDE_LABELS = ("REF", "DOC", "MEETING")
@@ -322,6 +322,11 @@ class OrgRules:
         # nor is a parenthesis closed before it (``Le Comité permanent (avec le
         # Secrétariat de la CITES) et le Secrétariat``)
         closed = self._closed_parens(text, s0, c.start)
+        # nor are the sibling clauses before its own (``a) … avec le Secrétariat de la
+        # CMS ; et b) de faire rapport au Comité permanent``)
+        sib = sibling_clauses(text, s0, c.start)
+        if sib:
+            closed.append(sib)
         before = [k for k in kept if k is not c and k.kind != "bare" and k.id and k.start >= s0 and k.end <= c.start
                   and in_heading(headings, k.start, k.end) in (None, own)
                   and not any(a <= k.start < b for a, b in closed)]
