@@ -149,3 +149,28 @@ NER_BOUNDARY_CASES = [
 @pytest.mark.parametrize("text,kb_spans,ents,expected", NER_BOUNDARY_CASES)
 def test_ner_entity_cut_at_clause_boundaries(blank, text, kb_spans, ents, expected):
     assert _run_org_ner(blank, text, kb_spans, ents) == expected
+
+
+@pytest.mark.parametrize("text,bare,ent,expected", [
+    # a bare body's name is whole, even when the entity adds a capitalised word
+    ("Prie le Conseil scientifique de recenser les besoins de la Convention en matière d'évaluation.",
+     "Conseil scientifique", "Conseil scientifique de recenser les besoins de la Convention",
+     [("Conseil scientifique", ["cms-scientific-council"])]),
+    ("Le Secrétariat du Réseau Ouest-Africain a écrit.", "Secrétariat", "Secrétariat du Réseau Ouest-Africain",
+     [("Secrétariat", ["cms-secretariat"])]),
+])
+def test_ner_never_extends_a_bare_body(blank, text, bare, ent, expected):
+    from docmine.extraction.components.org_ner import OrgNer
+    from docmine.extraction.kb import load_kb
+    from spacy.tokens import Span
+    doc = blank.make_doc(text)
+    i = text.index(bare)
+    sp = doc.char_span(i, i + len(bare), label="ORG")
+    sp._.ids, sp._.attrs = expected[0][1], {}
+    doc.spans["ORG"] = [sp]
+    doc.user_data["docmine_bare_orgs"] = {(i, i + len(bare))}
+    j = text.index(ent)
+    e = doc.char_span(j, j + len(ent))
+    doc.ents = [Span(doc, e.start, e.end, label="ORG")]
+    OrgNer(load_ner_patterns(S.patterns_dir), load_kb(str(S.kb_path)))(doc)
+    assert [(s.text, s._.ids) for s in doc.spans["ORG"]] == expected

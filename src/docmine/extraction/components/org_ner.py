@@ -175,6 +175,10 @@ class OrgNer:
                 s0, e0 = inside[0]
                 if not (span.start_char <= s0 and e0 <= span.end_char and e0 - s0 < len(span.text)):
                     return None
+                if s0 == span.start_char and (s0, e0) in doc.user_data.get("docmine_bare_orgs", ()):
+                    # a bare body's name is whole: what follows is its clause
+                    # (``Conseil scientifique de recenser les besoins de la Convention``)
+                    return None
                 if len(doc.text[s0:e0].split()) > self.max_kb_words_inside:
                     return None  # a full name of the KB is not overridden
                 if len(span) < 3:

@@ -381,6 +381,8 @@ class OrgsComponent:
         cands = self.rules.find(text, sent_starts=sent_starts, doc_treaty=document_treaty(doc),
                                 blocked=blocked)
         spans = []
+        # bare bodies (``le Conseil scientifique``): docmine_org_ner never extends them
+        doc.user_data["docmine_bare_orgs"] = {(c.start, c.end) for c in cands if c.kind == "bare"}
         for c in cands:
             span = doc.char_span(c.start, c.end, label="ORG")
             if span is None:
