@@ -47,6 +47,9 @@ TITLE_BLOCK_CASES = [
      [("VINGT-QUATRIÈME RÉUNION", "CBD SBSTTA24")]),
     ("CMS", "PREMIÈRE RÉUNION DU COMITÉ DE SESSION DU CONSEIL SCIENTIFIQUE\nBonn",
      [("PREMIÈRE RÉUNION DU COMITÉ DE SESSION DU CONSEIL SCIENTIFIQUE", "CMS ScC-SC1")]),
+    # a title block in mixed case: the body's name, then the meeting line
+    ("CBD", "Organe subsidiaire chargé de fournir des avis\nscientifiques, techniques et technologiques\nVingt-sixième réunion\nNairobi, 13-18 mai 2024",
+     [("Vingt-sixième réunion", "CBD SBSTTA26")]),
     # capitals that name no numbered meeting
     ("CMS", "RAPPORT DU SECRÉTARIAT SUR LA COOPÉRATION AVEC LA CONFÉRENCE DES PARTIES", []),
 ]
@@ -88,6 +91,14 @@ UNFCCC_CITES_IDS = [
      [("cinquième session de la Conférence des Parties agissant comme réunion des Parties à l’Accord de Paris", "UNFCCC CMA5")]),
     ("UNFCCC", "the eighteenth session of the Conference of the Parties serving as the meeting of the Parties to the Kyoto Protocol",
      [("eighteenth session of the Conference of the Parties serving as the meeting of the Parties to the Kyoto Protocol", "UNFCCC CMP18")]),
+    ("CMS", "L'IPBES a tenu sa onzième session plénière (IPBES-11) à Windhoek.",
+     [("onzième session plénière (IPBES-11)", "IPBES-11")]),
+    ("CMS", "la Plénière de l’IPBES, à sa cinquième session (IPBES-5), tenue à Bonn,",
+     [("cinquième session (IPBES-5)", "IPBES-5")]),
+    ("CMS", "approuvé par la Plénière de la Plateforme intergouvernementale scientifique et politique sur la biodiversité "
+     "et les services écosystémiques à sa dixième session, tenue à Bonn",
+     [("dixième session", "IPBES-10")]),
+    ("CMS", "including at the twelfth session of the IPBES Plenary;", [("twelfth session of the IPBES Plenary", "IPBES-12")]),
     ("CITES", "Le Comité pour les animaux (AC31) et le Comité pour les plantes (PC25) ont fait rapport au SC65.",
      [("AC31", "CITES AC31"), ("PC25", "CITES PC25"), ("SC65", "CITES SC65")]),
     ("CITES", "la 31e session du Comité pour les animaux et la 25e session du Comité pour les plantes",

@@ -62,7 +62,9 @@ class MeetingRecognizer:
         for b in d["bodies"]:
             rx = rx_("(?:" + "|".join(b["names"]) + r")(?![\w])")
             self.bodies.append((b, rx))
-        allb = "|".join(f"(?:{n})" for b in d["bodies"] for n in b["names"] if b["key"] not in ("MOS", "MOP", "plenary"))
+        allb = "|".join(f"(?:{n})" for b in d["bodies"] for n in b["names"]
+                        if b["key"] not in ("MOS", "MOP") and not (fold and b["key"] == "plenary"))
+        self.plenary_after_re = rx_(r"\s+(?:Plenary|Pl[ée]ni[èe]re|Plenario)(?![\w])")
         self.any_body_re = rx_(rf"(?<![\w])(?:{allb})(?![\w])")
         # a title block names the body on the line above the meeting: ``COMITÉ PERMANENT
         # QUARANTE-CINQUIÈME RÉUNION``
@@ -327,13 +329,19 @@ class MeetingRecognizer:
                             key = self.data["treaty_default_body"].get(tail_t, key)
                         body = self.by_key.get(key)
                     e = tail_end
+                    if tail_t == "IPBES":  # ``twelfth session of the IPBES Plenary``
+                        pl = self.plenary_after_re.match(text, e)
+                        if pl:
+                            e = pl.end()
             elif plenary:
-                if ctx.document_treaty(doc) == "IPBES":
+                # ``L'IPBES a tenu sa onzième session plénière``
+                if ctx.document_treaty(doc) == "IPBES" or treaty_for(doc, s, e) == "IPBES":
                     body = self.by_key["plenary"]
-            if body is None and self.fold:
+            if body is None and (self.fold or text[s].isupper()):
                 # title block: the body heads the lines above (``COMITÉ PERMANENT
-                # QUARANTE-CINQUIÈME RÉUNION``)
-                pre = self.body_before_re.search(text, max(lo, s - 120), s)
+                # QUARANTE-CINQUIÈME RÉUNION``; ``Organe subsidiaire chargé de fournir des
+                # avis … technologiques Vingt-sixième réunion``)
+                pre = self.body_before_re.search(text, max(lo, s - 200), s)
                 if pre:
                     found = self._body_at(text, pre.start())
                     if found:
