@@ -134,6 +134,9 @@ NER_BOUNDARY_CASES = [
     ("Le Forum des pêches Dr Ana Silva a ouvert la séance.",
      [], [("Forum des pêches Dr Ana Silva a ouvert", "ORG")],
      [("Forum des pêches", [])]),
+    ("TRAFFIC et le Groupe de travail sur le bois d'agar établi par le Comité pour les plantes ont fait rapport.",
+     [], [("Groupe de travail sur le bois d'agar établi par le Comité pour les plantes", "ORG")],
+     [("Groupe de travail sur le bois d'agar", []), ("Comité pour les plantes", ["cites-plants-committee"])]),
     # O4: the rejected entity 'Comité permanent)' does not remove the KB mention inside it
     ("(Préparé par le Secrétariat au nom du Comité permanent) Le Réseau pour les voies de migration examinera.",
      [("Secrétariat", []), ("Comité permanent", [])],

@@ -101,6 +101,8 @@ class OrgNer:
         self.boundary_tokens = set(patterns.get("boundary_tokens", []))
         self.boundary_words = {w.lower() for w in patterns.get("boundary_words", [])}
         self.person_titles = set(patterns.get("person_titles", []))
+        self.agent_words = {w.lower() for w in patterns.get("agent_words", [])}
+        self.participle_endings = tuple(patterns.get("participle_endings", []))
 
     def pieces(self, ent: Span) -> list[Span]:
         """``ent`` cut at clause boundaries: a name never spans a ``;``/``:``, a
@@ -117,7 +119,10 @@ class OrgNer:
         while i < ent.end:
             t = doc[i]
             cut = (t.text in self.boundary_tokens or t.lower_ in self.boundary_words
-                   or t.text in self.person_titles or per[i])
+                   or t.text in self.person_titles or per[i]
+                   # an agent phrase: ``établi par le Comité``
+                   or (t.text.islower() and len(t.text) > 3 and t.text.endswith(self.participle_endings)
+                       and i + 1 < len(doc) and doc[i + 1].lower_ in self.agent_words))
             if cut:
                 if i > s:
                     out.append(doc[s:i])
