@@ -21,7 +21,7 @@ import json
 import re
 from pathlib import Path
 
-from docmine.settings import PROJECT_ROOT
+from docmine.settings import PATTERNS_DIR  # installed: docmine/_data/models/patterns; checkout: models/patterns
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -30,7 +30,7 @@ from ..grammars.ordinals import parse_ordinal
 from ..kb import fold_regex
 from .context import doc_text, make_span, sentence_range, set_spans, treaty_for
 
-_PATTERNS = PROJECT_ROOT / "models" / "patterns"
+_PATTERNS = PATTERNS_DIR
 
 
 class MeetingRecognizer:

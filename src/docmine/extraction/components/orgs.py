@@ -39,14 +39,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from docmine.settings import PROJECT_ROOT
+from docmine.settings import PATTERNS_DIR  # installed: docmine/_data/models/patterns; checkout: models/patterns
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..kb import FOLD, KnowledgeBase, fold_regex, load_kb, name_key, unaccent
 from ..treaty import document_treaty, heading_runs, in_heading, sibling_clauses
 
-DEFAULT_PATTERNS = PROJECT_ROOT / "models" / "patterns" / "orgs.json"
+DEFAULT_PATTERNS = PATTERNS_DIR / "orgs.json"
 INSIDE_LABELS = ("REF", "DOC", "MEETING")
 
 
