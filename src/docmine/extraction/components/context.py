@@ -28,7 +28,7 @@ from ..grammars.dates import find_dates
 from ..grammars.symbols import SYMBOL_RE
 
 HEADER_CHARS = 400
-DEFAULT_PATTERNS = PROJECT_ROOT / "models" / "patterns"
+DEFAULT_PATTERNS = PATTERNS_DIR
 PREPARED_RE = re.compile(
     r"(?:Préparé|Prepared|Preparado|préparé)\s+(?:par|by|por)\s+(?:le|the|la|el)\s+"
     r"(?:(?:Secrétariat|Secretariat|Secretaría)\s+(?:de\s+la\s+|de\s+l['’]|du\s+|of\s+the\s+|de\s+)?"
