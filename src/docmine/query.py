@@ -51,8 +51,8 @@ CITED_BY_COLUMNS = ["symbol", "page", "paragraph", "label", "text", "cited", "ci
                     "origin"]
 ENTITY_COLUMNS = ["id", "label", "kind", "name", "treaty", "mentions", "documents",
                   "document_id"]
-SEARCH_COLUMNS = ["symbol", "page", "paragraph", "snippet", "terms", "hits", "title",
-                  "document_id", "rank"]
+SEARCH_COLUMNS = ["symbol", "page", "paragraph", "snippet", "highlights", "terms", "hits",
+                  "title", "document_id", "rank"]
 _ISO = re.compile(r"^\d{4}(-\d{2}(-\d{2})?|-Q[1-4])?$")
 _SHA = re.compile(r"^[0-9a-fA-F]{6,64}$")
 
@@ -653,13 +653,22 @@ def entity(entity_id: str, *, session: Session) -> dict[str, pd.DataFrame]:
 
 # ------------------------------------------------------------------ search
 def search(words: str, *, session: Session, limit: int = 20) -> pd.DataFrame:
-    """Pages whose text has any of ``words`` (French stemming, accents and case
-    ignored; ``"a phrase"`` is one term, ``-word`` excludes), best first: most
-    query terms on the page, then most hits, then document and page; with a
-    snippet of the raw text around the hits (``**hit**``). Columns: symbol,
-    page, paragraph, snippet, terms (query terms on the page), hits, title,
-    document_id, rank (the engine's own score, differs between SQLite and
-    PostgreSQL)."""
+    """Pages whose text has any of ``words``, best first: most query terms on
+    the page, then most hits, then document and page — the same pages in the
+    same order on SQLite and PostgreSQL. Query syntax (:mod:`docmine.search`):
+    French stemming, accents and case ignored, function words (``le``, ``de``)
+    left out; ``"a phrase"`` and a document symbol (``UNEP/CMS/StC52/11``) are
+    one term; ``coop*`` is a prefix; ``-word`` excludes.
+
+    Columns: symbol, page, paragraph, snippet (plain raw text around the
+    hits, whitespace collapsed), highlights (list of ``[start, end]`` offsets
+    of the hits in the snippet), terms (query terms on the page), hits, title,
+    document_id, rank (the engine's own score: differs between SQLite and
+    PostgreSQL, not used for the order).
+
+    Raises :class:`docmine.search.SearchQueryError` (a ``ValueError``) for an
+    empty query, one made only of function words, or only of exclusions.
+    """
     hits = _search.search_pages(words, session=session, limit=limit)
     if not hits:
         return _frame([], SEARCH_COLUMNS)
@@ -672,7 +681,8 @@ def search(words: str, *, session: Session, limit: int = 20) -> pd.DataFrame:
         out.append({"symbol": d.symbol if d else None, "page": h["page"],
                     "paragraph": paragraph_at(h["text"] or "", h["start"])
                     if h["start"] is not None else None,
-                    "snippet": h["snippet"], "terms": h["terms"], "hits": h["hits"],
+                    "snippet": h["snippet"], "highlights": h["highlights"],
+                    "terms": h["terms"], "hits": h["hits"],
                     "title": d.title if d else None,
                     "document_id": h["document_id"], "rank": h["rank"]})
     return _frame(out, SEARCH_COLUMNS)
