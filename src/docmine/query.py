@@ -35,6 +35,7 @@ from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from . import search as _search
+from .documents import as_row_id
 from .entities import (date_first_day, meeting_date, meetings_before, normalise_symbol,
                        parse_entity_id)
 from .models import (ActionItem, ActionItemRef, Correction, Document, Entity, EntityAlias,
@@ -43,7 +44,7 @@ from .store import paragraph_at, sentence_at
 
 ACTION_COLUMNS = ["symbol", "page", "paragraph", "actor", "actor_text", "verb",
                   "deadline_meeting", "deadline_date", "refs", "text", "treaty",
-                  "deadline_sort", "document_id", "start", "end", "origin"]
+                  "deadline_sort", "deadline_start", "document_id", "start", "end", "origin"]
 CITES_COLUMNS = ["symbol", "page", "paragraph", "label", "text", "sentence", "cited", "actor",
                  "verb", "action", "document_id", "start", "end", "origin"]
 CITED_BY_COLUMNS = ["symbol", "page", "paragraph", "label", "text", "cited", "cited_document_id",
@@ -93,6 +94,9 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     for c in _INT_COLUMNS:  # nullable integers: no float NaN for a missing id
         if c in df.columns:
             df[c] = df[c].astype("Int64")
+    if "deadline_start" in df.columns:  # datetime64: the first day of deadline_date's grain
+        df["deadline_start"] = pd.to_datetime(df["deadline_date"].map(date_first_day),
+                                              errors="coerce", format="%Y-%m-%d")
     return df.reset_index(drop=True)
 
 
@@ -121,10 +125,9 @@ def resolve_documents(doc: Any, *, session: Session) -> list[int]:
     symbol (whitespace ignored). Empty when nothing matches."""
     if doc is None:
         return []
-    if isinstance(doc, int) or (isinstance(doc, str) and doc.strip().isdigit()):
-        did = int(doc)
-        if session.get(Document, did) is not None:
-            return [did]
+    did = as_row_id(doc)
+    if did is not None and session.get(Document, did) is not None:
+        return [did]
     s = str(doc).strip()
     sym = normalise_symbol(s)
     ids = list(session.scalars(select(Document.id).where(
@@ -299,8 +302,11 @@ def actions(*, session: Session, actor: str | None = None, treaty: str | None = 
     * ``ref``: an instrument or symbol the item refers to (``CMS Res 11.10``).
 
     Columns: symbol, page, paragraph, actor, actor_text, verb, deadline_meeting,
-    deadline_date, refs (list of ids), text, treaty, deadline_sort,
-    document_id, start, end (page offsets), origin.
+    deadline_date (ISO 8601 string at its own grain: ``2016``, ``2016-Q4``,
+    ``2016-03``, ``2016-03-31``), refs (list of ids), text, treaty,
+    deadline_sort, deadline_start (``datetime64``: the first day of
+    deadline_date's grain, ``NaT`` when there is no date), document_id, start,
+    end (page offsets), origin.
     """
     f = _ActionFilter()
     q = (select(ActionItem.id, Document.symbol, Document.sha256, ActionItem.document_id,
