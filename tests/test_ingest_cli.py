@@ -119,10 +119,12 @@ def test_documents_cli_matches_list_documents(db_url, folder):
     as_csv = invoke("documents", "--database", db_url, "--format", "csv")
     parsed = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert [{k: str(v) if v is not None else "" for k, v in r.items()} for r in rows] == parsed
-    table = invoke("documents", "--database", db_url).stdout
+    # wide enough for no cell to wrap: a header, a rule, a line per document, the count
+    table = runner.invoke(app, ["documents", "--database", db_url],
+                          env={"COLUMNS": "400"}).stdout
     lines = table.splitlines()
     assert lines[0].split() == ["id", "symbol", "title", "pages", "language", "status", "source", "version"]
-    assert len(lines) == 1 + 3 + 1 and "(3 documents)" in lines[-1]
+    assert len(lines) == 1 + 1 + 3 + 1 and "(3 documents)" in lines[-1]
     assert all(r["symbol"] in table for r in rows)
 
 
