@@ -53,7 +53,7 @@ def _extraction_table(ex) -> None:
 
 @app.command("extract")
 def extract_cmd(
-    files: List[Path] = typer.Argument(..., metavar="FILE...", help="Text (.txt, UTF-8) or PDF files."),
+    files: List[Path] = typer.Argument(..., metavar="FILE", help="Text (.txt, UTF-8) or PDF files."),
     format: OutputFormat = typer.Option(
         OutputFormat.json, "--format", "-f", case_sensitive=False,
         help="json or jsonl: one object per file and per line (the contract's JSON, "

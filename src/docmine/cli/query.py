@@ -200,7 +200,7 @@ def entity_cmd(
 @app.command("search", cls=WordsCommand)
 def search_cmd(
     words: List[str] = typer.Argument(
-        ..., metavar="WORDS...",
+        ..., metavar="WORDS",
         help='Words to find: pages with any of them, those with the most first; "a phrase" '
              "in quotes, or a document symbol such as UNEP/CMS/StC52/11, is one term; "
              "coop* is a prefix; -word excludes (no quotes or -- needed)."),
