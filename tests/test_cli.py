@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from docmine import db, query
+from docmine import query
+from docmine.store import db
 from docmine.cli import app
 
 from test_query_fixtures import build_store
@@ -315,7 +316,7 @@ def test_readme_usage_lists_existing_functions_and_every_command():
 
 # ------------------------------------------------------------------ dates in DataFrames
 def test_actions_deadline_start_is_datetime64(store_url):
-    from docmine.models import Correction, Document
+    from docmine.store.schema import Correction, Document
     with db.session_scope(store_url) as s:
         sha = s.query(Document.sha256).filter(Document.symbol == "CBD/COP/12/5").scalar()
         s.add(Correction(editor="ed", target="action_item", op="add", document_sha256=sha,

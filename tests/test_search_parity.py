@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from docmine import db, query
-from docmine.search import SearchQueryError
+from docmine import query
+from docmine.store import db
+from docmine.store.search import SearchQueryError
 
 from test_query_fixtures import build_store, make_document
 

@@ -34,13 +34,13 @@ import pandas as pd
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from . import search as _search
-from .documents import as_row_id
-from .entities import (date_first_day, meeting_date, meetings_before, normalise_symbol,
+from docmine.store import search as _search
+from docmine.documents import as_row_id
+from docmine.store.entities import (date_first_day, meeting_date, meetings_before, normalise_symbol,
                        parse_entity_id)
-from .models import (ActionItem, ActionItemRef, Correction, Document, Entity, EntityAlias,
+from docmine.store.schema import (ActionItem, ActionItemRef, Correction, Document, Entity, EntityAlias,
                      Mention, MentionEntity, Page)
-from .store import paragraph_at, sentence_at
+from docmine.store.write import paragraph_at, sentence_at
 
 ACTION_COLUMNS = ["symbol", "page", "paragraph", "actor", "actor_text", "verb",
                   "deadline_meeting", "deadline_date", "refs", "text", "treaty",
@@ -209,7 +209,7 @@ def _contains_all_sql(session: Session, column, words: list[str]):
 
 
 def _folded_sql(session: Session, column):
-    """``column`` folded like :func:`docmine.search.fold` (lower case, no accents),
+    """``column`` folded like :func:`docmine.store.search.fold` (lower case, no accents),
     in SQL: ``docmine_unaccent`` on PostgreSQL, a Python function registered
     on the SQLite connection."""
     if session.get_bind().dialect.name == "postgresql":
@@ -661,7 +661,7 @@ def entity(entity_id: str, *, session: Session) -> dict[str, pd.DataFrame]:
 def search(words: str, *, session: Session, limit: int = 20) -> pd.DataFrame:
     """Pages whose text has any of ``words``, best first: most query terms on
     the page, then most hits, then document and page — the same pages in the
-    same order on SQLite and PostgreSQL. Query syntax (:mod:`docmine.search`):
+    same order on SQLite and PostgreSQL. Query syntax (:mod:`docmine.store.search`):
     French stemming, accents and case ignored, function words (``le``, ``de``)
     left out; ``"a phrase"`` and a document symbol (``UNEP/CMS/StC52/11``) are
     one term; ``coop*`` is a prefix; ``-word`` excludes.
@@ -672,7 +672,7 @@ def search(words: str, *, session: Session, limit: int = 20) -> pd.DataFrame:
     document_id, rank (the engine's own score: differs between SQLite and
     PostgreSQL, not used for the order).
 
-    Raises :class:`docmine.search.SearchQueryError` (a ``ValueError``) for an
+    Raises :class:`docmine.store.search.SearchQueryError` (a ``ValueError``) for an
     empty query, one made only of function words, or only of exclusions.
     """
     hits = _search.search_pages(words, session=session, limit=limit)

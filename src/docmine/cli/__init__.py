@@ -35,7 +35,7 @@ def _version(value: bool) -> None:
     if value:
         from importlib.metadata import PackageNotFoundError, version
 
-        from .. import __version__
+        from docmine import __version__
         try:
             v = version("docmine")
         except PackageNotFoundError:  # pragma: no cover - run from a bare checkout

@@ -38,7 +38,7 @@ import typer
 from typer import _click as click  # typer ships its own copy of click: its exceptions
 from typer.core import TyperCommand, TyperGroup
 
-from ..settings import Settings, get_settings
+from docmine.settings import Settings, get_settings
 
 DatabaseOption = typer.Option(
     None, "--database", "-d", envvar="DOCMINE_DATABASE_URL",
@@ -268,7 +268,7 @@ def check_database(settings: Settings, *, must_exist: bool) -> str:
     from sqlalchemy import exc as sa_exc
     from sqlalchemy.engine import make_url
 
-    from ..db import normalise_url
+    from docmine.store.db import normalise_url
 
     url = normalise_url(settings.url)
     try:
@@ -323,7 +323,7 @@ def check_database(settings: Settings, *, must_exist: bool) -> str:
 def open_store(database: Optional[str]) -> Iterator:
     """A session on an existing docmine database, for commands that only read
     (:func:`check_database` with ``must_exist``); commits at the end."""
-    from ..db import session_scope
+    from docmine.store.db import session_scope
 
     settings = settings_from(database)
     check_database(settings, must_exist=True)

@@ -1,8 +1,8 @@
 """``docmine extract`` and ``docmine evaluate``: the extraction API on the command line.
 
-``docmine extract FILE...`` mirrors :func:`docmine.extract.extract` (one JSON
+``docmine extract FILE...`` mirrors :func:`docmine.extraction.extract.extract` (one JSON
 object per line, exactly ``Extraction.to_dict()``); ``docmine evaluate``
-mirrors :func:`docmine.evaluate.evaluate`.
+mirrors :func:`docmine.extraction.evaluate.evaluate`.
 """
 from __future__ import annotations
 
@@ -71,13 +71,13 @@ def extract_cmd(
 
     Example: `docmine extract paper.pdf --format table`
 
-    Python: `docmine.extract.extract(path)` (one file) and
-    `docmine.extract.extract_many(paths)`.
+    Python: `docmine.extraction.extract.extract(path)` (one file) and
+    `docmine.extraction.extract.extract_many(paths)`.
     """
     import csv
 
-    from ..extract import ExtractError, extract_many
-    from ..nlp import load_nlp
+    from docmine.extraction.extract import ExtractError, extract_many
+    from docmine.extraction.nlp import load_nlp
 
     settings = settings_from(use_ner=False if no_ner else None)
     nlp = load_nlp(settings)
@@ -113,7 +113,7 @@ EVAL_COLUMNS = ["label", "gold", "pred", "matched", "p", "r", "f1", "lenient_p",
 
 
 def eval_rows(scores: dict) -> list[dict]:
-    """The scores of :func:`docmine.evaluate.evaluate` as one table: a row per
+    """The scores of :func:`docmine.extraction.evaluate.evaluate` as one table: a row per
     label, ``micro``, and ``action items``."""
     rows = []
     for label, f in list(scores["labels"].items()) + [("micro", scores["micro"])]:
@@ -154,9 +154,9 @@ def evaluate_cmd(
 
     Example: `docmine evaluate --check-floors`
 
-    Python: `docmine.evaluate.evaluate(gold_dir, settings=...)`.
+    Python: `docmine.extraction.evaluate.evaluate(gold_dir, settings=...)`.
     """
-    from ..evaluate import DEFAULT_GOLD_DIR, check_floors as _check, evaluate, load_floors
+    from docmine.extraction.evaluate import DEFAULT_GOLD_DIR, check_floors as _check, evaluate, load_floors
 
     gdir = gold_dir or DEFAULT_GOLD_DIR
     if not gdir.is_dir():

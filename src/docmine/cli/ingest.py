@@ -47,7 +47,7 @@ def ingest_cmd(
 
     Python: `docmine.ingest.ingest_paths(paths, settings=...)`.
     """
-    from ..ingest import ingest_paths
+    from docmine.ingest import ingest_paths
 
     settings = settings_from(database, pdf_backend=backend.value if backend else None)
     check_database(settings, must_exist=False)
@@ -73,7 +73,7 @@ def documents_cmd(
 
     Python: `docmine.documents.list_documents(session=...)`.
     """
-    from ..documents import LIST_COLUMNS, list_documents
+    from docmine.documents import LIST_COLUMNS, list_documents
 
     with open_store(database) as session:
         rows = list_documents(session=session)
@@ -109,7 +109,7 @@ def show_cmd(
     Python: `docmine.documents.get_document(key, session=...)` and
     `docmine.documents.document_view(doc, page=..., body=...)`.
     """
-    from ..documents import document_view, get_document
+    from docmine.documents import document_view, get_document
 
     with open_store(database) as session:
         try:

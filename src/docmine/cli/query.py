@@ -83,7 +83,7 @@ def actions_cmd(
     Python: `docmine.query.actions(session=..., actor=..., treaty=..., verb=...,
     meeting=..., due_before=..., document=..., text=..., ref=...)`.
     """
-    from .. import query
+    from docmine import query
     with open_store(database) as session:
         try:
             df = query.actions(session=session, actor=actor, treaty=treaty, verb=verb,
@@ -110,7 +110,7 @@ def cites_cmd(
 
     Python: `docmine.query.cites(entity_id, session=...)`.
     """
-    from .. import query
+    from docmine import query
     with open_store(database) as session:
         df = query.cites(entity_id, session=session)
     _write(df, fmt, "cites", noun="citation")
@@ -132,7 +132,7 @@ def cited_by_cmd(
 
     Python: `docmine.query.cited_by(doc, session=...)`.
     """
-    from .. import query
+    from docmine import query
     with open_store(database) as session:
         df = query.cited_by(doc, session=session)
     _write(df, fmt, "cited_by", noun="citation")
@@ -152,7 +152,7 @@ def entities_cmd(
 
     Python: `docmine.query.entities(session=..., label=...)`.
     """
-    from .. import query
+    from docmine import query
     with open_store(database) as session:
         df = query.entities(session=session, label=label.value if label else None)
     _write(df, fmt, "entities", noun="entity", plural="entities")
@@ -177,7 +177,7 @@ def entity_cmd(
 
     Python: `docmine.query.entity(entity_id, session=...)` (a dict of DataFrames).
     """
-    from .. import query
+    from docmine import query
     with open_store(database) as session:
         parts = query.entity(entity_id, session=session)
     if parts["entity"].empty:
@@ -219,8 +219,8 @@ def search_cmd(
 
     Python: `docmine.query.search(words, session=..., limit=...)`.
     """
-    from .. import query
-    from ..search import SearchQueryError
+    from docmine import query
+    from docmine.store.search import SearchQueryError
     with open_store(database) as session:
         try:
             df = query.search(" ".join(words), session=session, limit=limit)
