@@ -161,6 +161,10 @@ def test_end_to_end_dev_pdfs(db_url, shared_dir, tmp_path):
                           .drop(columns=["document_id"]).to_dict("records"),
             "search": query.search("coopération technique", session=s)
                            .drop(columns=["rank", "document_id"]).to_dict("records"),
+            # a symbol is one term; a prefix; an exclusion: the same pages on both engines
+            **{f"search {w}": query.search(w, session=s, limit=50)
+               .drop(columns=["rank", "document_id"]).to_dict("records")
+               for w in ("UNEP/CMS/StC44/17", "coop*", "Comité -permanent", "11.10")},
             "entities": query.entities(session=s).drop(columns=["document_id"])
                              .to_dict("records"),
         }
