@@ -172,7 +172,7 @@ def test_cli_evaluate_mirrors_evaluate(runner, tmp_path):
     res = runner.invoke(app, ["evaluate", str(d), "--format", "json", "--no-ner"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout) == evaluate(d, settings=get_settings(use_ner=False))
-    table = runner.invoke(app, ["evaluate", str(d), "--no-ner"])
+    table = runner.invoke(app, ["evaluate", str(d), "--no-ner"], env={"COLUMNS": "250"})
     assert table.exit_code == 0 and "action items" in table.stdout
     assert runner.invoke(app, ["evaluate", str(tmp_path / "nope")]).exit_code == 2
 
