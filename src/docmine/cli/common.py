@@ -23,13 +23,10 @@ or a database that cannot be opened or does not exist.
 from __future__ import annotations
 
 import csv
-import io
 import json
-import math
 import os
 import sys
 from contextlib import contextmanager
-from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Sequence
@@ -38,6 +35,7 @@ import typer
 from typer import _click as click  # typer ships its own copy of click: its exceptions
 from typer.core import TyperCommand, TyperGroup
 
+from docmine.records import csv_value, json_value
 from docmine.settings import Settings, get_settings
 
 DatabaseOption = typer.Option(
@@ -77,36 +75,9 @@ def settings_from(database: Optional[str] = None, **overrides) -> Settings:
 
 
 # ------------------------------------------------------------------ values
-def plain(v: Any) -> Any:
-    """A JSON-able Python value: no numpy/pandas scalars, None for missing,
-    dates and timestamps as ISO 8601 strings (a date when there is no time)."""
-    if v is None:
-        return None
-    if isinstance(v, (list, tuple)):
-        return [plain(x) for x in v]
-    if isinstance(v, dict):
-        return {k: plain(x) for k, x in v.items()}
-    if isinstance(v, (str, bool, int)):
-        return v
-    try:
-        import pandas as pd
-        if v is pd.NA or v is pd.NaT:
-            return None
-        if isinstance(v, pd.Timestamp):
-            v = v.to_pydatetime()
-    except ImportError:  # pragma: no cover
-        pass
-    if isinstance(v, datetime):
-        return v.date().isoformat() if v.time() == datetime.min.time() and v.tzinfo is None \
-            else v.isoformat()
-    if isinstance(v, date):
-        return v.isoformat()
-    if hasattr(v, "tolist") and not isinstance(v, (float,)):  # numpy scalar or array
-        v = v.tolist()
-        return plain(v) if isinstance(v, list) else v
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    return v
+#: a JSON-able value (dates as ISO 8601); one CSV cell: shared with the web API's exports
+plain = json_value
+csv_cell = csv_value
 
 
 def records(data) -> list[dict[str, Any]]:
@@ -116,16 +87,6 @@ def records(data) -> list[dict[str, Any]]:
         return [{c: plain(v) for c, v in zip(cols, row)}
                 for row in data.itertuples(index=False, name=None)]
     return [{k: plain(v) for k, v in r.items()} for r in data]
-
-
-def csv_cell(v: Any) -> Any:
-    if isinstance(v, list):
-        if all(not isinstance(x, (list, dict)) for x in v):
-            return "; ".join("" if x is None else str(x) for x in v)
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, dict):
-        return json.dumps(v, ensure_ascii=False)
-    return v
 
 
 # ------------------------------------------------------------------ the one writer

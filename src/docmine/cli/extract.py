@@ -44,6 +44,9 @@ def _extraction_table(ex) -> None:
     d = ex.document
     title = (f"{d.source}  [{d.language or '?'} · {d.treaty or '?'} · {ex.pipeline} · "
              f"{len(ex.mentions)} mentions · {len(ex.action_items)} action items]")
+    if len(getattr(ex, "parts", []) or []) > 1:  # read part by part: say which part got which rules
+        title += "\nparts: " + "; ".join(f"{p.start}–{p.end} {p.language or '?'} ({p.pipeline})"
+                                         for p in ex.parts)
     write_rows(_mention_rows(ex), OutputFormat.table, title=title, noun="mention",
                table_columns=["label", "start", "end", "text", "ids"])
     if ex.action_items:

@@ -64,20 +64,34 @@ def ingest_cmd(
 def documents_cmd(
     database: Optional[str] = DatabaseOption,
     fmt: OutputFormat = FormatOption,
+    treaty: Optional[str] = typer.Option(None, "--treaty", "-t", help="CMS, CBD, CITES…"),
+    year: Optional[str] = typer.Option(None, "--year", help="Year of the document's date."),
+    language: Optional[str] = typer.Option(None, "--language", help="fr, en, es…"),
+    status: Optional[str] = typer.Option(None, "--status", help="ok or needs_ocr."),
+    body: Optional[str] = typer.Option(None, "--body", help="The issuing body: COP, StC, "
+                                                            "SBSTTA, SC…"),
+    sort: str = typer.Option("id", "--sort", help="id, symbol, title, date, pages, language, "
+                                                  "treaty or status; -date for newest first."),
 ) -> None:
     """List the documents in the database: id, symbol, title, number of pages,
     language, status ("ok", or "needs_ocr" for a scan without text), where it
-    came from, and its version (2, 3… when a file changed at the same path).
+    came from, and its version (2, 3… when a file changed at the same path);
+    csv/json add treaty, date and body.
 
     Use an id, a sha256 prefix or the symbol with `docmine show`.
 
-    Python: `docmine.documents.list_documents(session=...)`.
+    Python: `docmine.documents.list_documents(session=..., treaty=..., year=...,
+    language=..., status=..., body=..., sort=...)`.
     """
-    from docmine.documents import LIST_COLUMNS, list_documents
+    from docmine.documents import TABLE_COLUMNS, list_documents
 
     with open_store(database) as session:
-        rows = list_documents(session=session)
-    write_rows(rows, fmt, table_columns=LIST_COLUMNS, noun="document")
+        try:
+            rows = list_documents(session=session, treaty=treaty, year=year, language=language,
+                                  status=status, body=body, sort=sort)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+    write_rows(rows, fmt, table_columns=TABLE_COLUMNS, noun="document")
 
 
 def _render_view(view: dict[str, Any], body: bool) -> str:

@@ -12,7 +12,7 @@ from . import app
 from .common import (CliError, DatabaseOption, FormatOption, OutputFormat, WordsCommand,
                      open_store, records, write_rows)
 
-__all__ = ["records"]
+__all__ = ["records", "render"]
 
 
 class Label(str, Enum):
@@ -46,6 +46,15 @@ TABLE_COLUMNS = {
 
 def _write(df, fmt, what: str, noun: str = "row", **kw) -> None:
     write_rows(df, fmt, table_columns=TABLE_COLUMNS.get(what), noun=noun, **kw)
+
+
+def render(df, fmt: OutputFormat | str, what: str) -> str:
+    """What ``docmine <what> --format fmt`` prints for ``df``, as a string
+    (without the final newline): the same writer, into a buffer."""
+    import io
+    buf = io.StringIO()
+    _write(df, fmt, what, file=buf)
+    return buf.getvalue().rstrip("\n")
 
 
 @app.command("actions")

@@ -29,7 +29,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 
-from docmine.settings import PROJECT_ROOT
+from docmine.settings import PATTERNS_DIR  # installed: docmine/_data/models/patterns; checkout: models/patterns
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -37,8 +37,9 @@ from collections import Counter
 
 from ..treaty import document_treaty, treaties_in
 from docmine.records import ActionItem, Deadline
+from .boundaries import unit_start
 
-DEFAULT_PATTERNS = PROJECT_ROOT / "models" / "patterns"
+DEFAULT_PATTERNS = PATTERNS_DIR
 
 _ARTICLE = r"(?:Le|La|Les|L['’]|Au|Aux|The)"
 _CLOSE = re.compile(r"[.;!?](?=\s|$)")
@@ -416,11 +417,13 @@ class ActionFinder:
             vs = op.start("verb")
             if op.group("num") is None:
                 prev = text[max(0, vs - 2):vs].rstrip()
-                if prev and prev[-1] not in ".;:,»\"" and vs > 0:
+                if prev and prev[-1] not in ".;:,»\"" and vs > 0 and not unit_start(doc, vs):
                     continue
             else:
                 prev = text[max(0, op.start() - 2):op.start()].rstrip()
-                if prev and prev[-1] not in ".;:,»\")" and not prev[-1].isspace():
+                # after a running header, a page number or a heading (docmine_boundaries)
+                if prev and prev[-1] not in ".;:,»\")" and not prev[-1].isspace() \
+                        and not unit_start(doc, op.start()):
                     continue
             verb = self.verbs[op.group("verb")]
             pos = op.end()
