@@ -169,7 +169,7 @@ class Mention(Base):
     """A labelled span of a stored page's text, made by a model or an editor."""
     __tablename__ = "mentions"
     __table_args__ = (Index("ix_mentions_doc_label", "document_id", "label"),
-                      # one copy of a document's output (migration 0003_robust)
+                      # one copy of a document's output (migration 0004_robust)
                       Index("uq_mentions_span", "document_id", "doc_start", "doc_end", "label",
                             "origin", unique=True))
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -206,7 +206,7 @@ class ActionItem(Base):
     """Who is asked to do what, by when (contract §2)."""
     __tablename__ = "action_items"
     __table_args__ = (Index("uq_action_items_span", "document_id", "doc_start", "doc_end",
-                            "origin", unique=True),)  # migration 0003_robust
+                            "origin", unique=True),)  # migration 0004_robust
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))

@@ -1,7 +1,7 @@
 """one copy of a document's model output; corrections carried to new versions
 
-Revision ID: 0003_robust
-Revises: 0002_query
+Revision ID: 0004_robust
+Revises: 0003_search_words
 Create Date: 2026-11-29 21:00:00
 
 * Duplicate mentions (same document, document offsets, label and origin) and
@@ -20,8 +20,8 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_robust"
-down_revision: Union[str, Sequence[str], None] = "0002_query"
+revision: str = "0004_robust"
+down_revision: Union[str, Sequence[str], None] = "0003_search_words"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
