@@ -22,6 +22,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from . import records
+from .decision_structure import decision_structure, line_starts_of
 from .nlp import LABELS, load_nlp, model_version
 from .settings import Settings, get_settings
 from .textmap import NormText, normalise
@@ -99,6 +100,8 @@ def _prepare(nlp: Language, norm: NormText, symbol: str | None, language: str | 
         nlp.max_length = len(norm.text) + 1
     doc = nlp.make_doc(norm.text)
     doc.user_data["docmine_text"] = norm.text  # == doc.text, without rebuilding it from tokens
+    # where the original began a line: the decision structure admits paragraph markers there
+    doc.user_data["docmine_line_starts"] = line_starts_of(norm.original, norm.text, norm.offsets)
     if symbol:
         doc._.symbol = symbol
     doc._.language = language
@@ -117,6 +120,7 @@ def _to_extraction(doc: Doc, norm: NormText, *, source: str, sha256: str, langua
                    symbol: str | None, pages: int | None, pipeline: str, version: str | None,
                    treaty: str | None = None) -> records.Extraction:
     original = norm.original
+    structure = decision_structure(doc)
     mentions: list[records.Mention] = []
     seen: set[tuple] = set()
     for span in _mentions_of(doc):
@@ -129,7 +133,8 @@ def _to_extraction(doc: Doc, norm: NormText, *, source: str, sha256: str, langua
         seen.add(key)
         mentions.append(records.Mention(
             label=span.label_, start=s, end=e, text=original[s:e],
-            ids=list(span._.ids or []), attrs=dict(span._.attrs or {})))
+            ids=list(span._.ids or []), attrs=dict(span._.attrs or {}),
+            paragraph=structure.paragraph_at(span.start_char)))
     mentions.sort(key=lambda m: (m.start, m.end, m.label))
     items: list[records.ActionItem] = []
     for it in (doc._.action_items or []) if pipeline == "fr" else []:

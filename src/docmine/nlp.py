@@ -28,7 +28,7 @@ def register_extensions() -> None:
     for name, default in (("ids", None), ("attrs", None)):
         if not Span.has_extension(name):
             Span.set_extension(name, default=default)
-    for name in ("treaty", "symbol", "language", "action_items", "doc_date"):
+    for name in ("treaty", "symbol", "language", "action_items", "doc_date", "structure"):
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=None)
 

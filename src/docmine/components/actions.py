@@ -35,6 +35,7 @@ from spacy.tokens import Doc
 from collections import Counter
 
 from ..context import document_treaty, treaties_in
+from ..decision_structure import DecisionStructure, Node, decision_structure
 from ..records import ActionItem, Deadline
 
 DEFAULT_PATTERNS = Path(__file__).resolve().parents[3] / "models" / "patterns"
@@ -77,6 +78,22 @@ class ActionFinder:
     def __init__(self, patterns: dict):
         p = patterns
         self.p = p
+        lex = p.get("languages", {}).get("fr", {})
+        self.lex = lex
+        self.passive = [(re.compile(k), v) for k, v in lex.get("passive_requests", {}).items()]
+        self.passive_re = re.compile(
+            r"(?<!\w)(?P<actor>%s ?[A-ZÉÈ][^.;:]{0,200}?) (?P<pv>%s)\s*(?P<colon>:)?"
+            % (_ARTICLE, "|".join("(?:%s)" % k for k in lex.get("passive_requests", {}))) ) \
+            if lex.get("passive_requests") else None
+        self.indicative_re = re.compile(
+            r"(?P<actor>%s)(?P<inc>,[^.;:]{1,200})?\s?:" % lex["indicative_subject"]) \
+            if lex.get("indicative_subject") else None
+        self.irregular: dict[str, str] = lex.get("indicative_irregular", {})
+        self.suffixes: list[list[str]] = lex.get("indicative_suffixes", [])
+        self.ind_multi = sorted(lex.get("indicative_multiword", {}).items(), key=lambda kv: -len(kv[0]))
+        self.not_indicative = set(lex.get("not_indicative", []))
+        self.item_skip = re.compile(lex["item_skip"], re.I) if lex.get("item_skip") else None
+        self.past_re = re.compile(lex["past_event_cues"], re.I) if lex.get("past_event_cues") else None
         self.verbs: dict[str, str] = p["operative_verbs"]
         self.multiword = sorted(p.get("multiword_verbs", []), key=len, reverse=True)
         self.not_inf = set(p.get("not_infinitives", []))
@@ -93,10 +110,12 @@ class ActionFinder:
             % (_ARTICLE, _alt(p["mandate_triggers"])))
         adverbs = _alt(p.get("verb_adverbs", []))
         self.operative_re = re.compile(
-            r"(?<!\w)(?:(?P<num>\d{1,3})[.)]? )?(?P<verb>%s)(?P<adv>(?:,? (?:%s),?)*) (?=(?:que |qu['’])?(?:l['’]|le |la |les |au |aux |à |tous |toutes |the |all |[A-ZÉ]))"
+            r"(?<!\w)(?:(?P<num>\d{1,3})(?:[.)] ?| ))?(?P<br>\[ ?)?(?P<verb>%s)(?P<adv>(?:,? (?:%s),?)*) (?=(?:que |qu['’])?(?:l['’]|le |la |les |au |aux |à |tous |toutes |the |all |[A-ZÉ]))"
             % (_alt(self.verbs), adverbs))
         self.lead_word_re = re.compile(r"^(?:%s)" % _alt(p.get("item_lead_words", [])), re.I)
-        self.collective = [(re.compile(r"^(?:%s)\b" % k, re.I), v) for k, v in p.get("collective_addressees", {}).items()]
+        collective = dict(lex.get("collective_addressees", {}))
+        collective.update(p.get("collective_addressees", {}))
+        self.collective = [(re.compile(r"^(?:%s)\b" % k, re.I), v) for k, v in collective.items()]
         self.bodies = sorted(p.get("body_addressees", {}).items(), key=lambda kv: -len(kv[0]))
         self.body_re = re.compile(r"(%s)" % _alt(re.escape(k) for k in p.get("body_addressees", {})), re.I)
         self.meeting_bodies = p.get("meeting_bodies", {})
@@ -146,46 +165,48 @@ class ActionFinder:
         return (w not in self.not_inf and not word[:1].isupper()
                 and re.search(r"(?:er|ir|re|oir)$", w) is not None)
 
-    def _list_items(self, text: str, pos: int, limit: int, *, own_verbs: bool) -> list[_Item]:
-        """Items of a list that starts right after ``pos``: lettered (``a.``, ``b)``, ``(c)``),
-        numbered (``1.``), roman (``i)``) or bulleted (``•``, ``-``)."""
-        head = text[pos:pos + 12]
-        first = re.match(r"\s*(\()?(a|1|i)([.)]) ", head)
-        bullet = re.match(r"\s*([%s]) " % re.escape(_BULLETS), head)
-        if first:
-            seq = _SEQUENCES[first.group(2)]
-            paren, close = first.group(1) or "", first.group(3)
-            markers = [re.compile(r"(?:^|(?<=\s))%s%s%s " % (re.escape(paren), m, re.escape(close))) for m in seq]
-            cur, body = pos + first.start(1 if paren else 2), pos + first.end()
-            labels = seq
-        elif bullet:
-            bre = re.compile(r"(?:^|(?<=\s))%s " % re.escape(bullet.group(1)))
-            markers, labels = None, None
-            cur, body = pos + bullet.start(1), pos + bullet.end()
-        else:
-            return []
+    def _list_items(self, struct: DecisionStructure, text: str, pos: int, limit: int, *,
+                    own_verbs: bool) -> list[_Item]:
+        """Items of the list that the decision structure has right after ``pos``: lettered
+        (``a.``, ``b)``, ``(c)``), numbered (``1.``), roman (``i)``) or bulleted (``•``, ``-``).
+        Lettered/numbered items start at their marker; bullets at their verb (``paragraph`` None)."""
         items: list[_Item] = []
-        k = 0
-        while True:
-            if markers is not None:
-                nm = markers[k + 1].search(text, body, min(limit, body + 3000)) if k + 1 < len(markers) else None
-            else:
-                nm = bre.search(text, body, min(limit, body + 3000))
-            nxt = nm.start() if nm else None
-            stop = nxt if nxt is not None else min(limit, body + 3000)
-            end = self._closing(text, body, stop)
-            if end is None:
-                end = self._trim(text, body, nxt if nxt is not None else min(limit, body + 1500))
-            inf = self._infinitive(text, body) if own_verbs else None
-            if markers is not None:
-                items.append(_Item(cur, end, inf[0] if inf else "", labels[k]))
-            else:
-                items.append(_Item(inf[1] if inf else body, end, inf[0] if inf else "", None))
-            if nm is None or not self._gap_ok(text, end, nxt):
+        prev_end = None
+        for nd in struct.list_after(pos):
+            if nd.start >= limit:
                 break
-            k += 1
-            cur, body = nm.start(), nm.end()
+            if prev_end is not None and not self._gap_ok(text, prev_end, nd.start):
+                break
+            end = self._node_end(text, nd)
+            inf = self._infinitive(text, nd.body) if own_verbs else None
+            if nd.kind != "bullet":
+                items.append(_Item(nd.start, end, inf[0] if inf else "", nd.label))
+            else:
+                items.append(_Item(inf[1] if inf else nd.body, end, inf[0] if inf else "", None))
+            prev_end = end
         return items
+
+    def _node_end(self, text: str, nd: Node) -> int:
+        """End of an item: the closing punctuation of its last sub-item (or of itself),
+        a closing ``]`` of negotiation text included."""
+        last = nd
+        while last.children:
+            last = last.children[-1]
+        start = last.body
+        end = self._closing(text, start, min(last.end, start + 3000))
+        if end is None:
+            end = self._trim(text, start, min(last.end, start + 1500))
+        return self._bracket_end(text, nd.start, end)
+
+    @staticmethod
+    def _bracket_end(text: str, start: int, end: int) -> int:
+        """Extend ``end`` over a ``]`` that closes a ``[`` opened inside ``[start, end)``."""
+        seg = text[start:end]
+        if seg.count("[") > seg.count("]"):
+            m = re.match(r" ?\][.;]?", text[end:end + 3])
+            if m:
+                return end + m.end()
+        return end
 
     @staticmethod
     def _gap_ok(text: str, end: int, nxt: int | None) -> bool:
@@ -218,8 +239,8 @@ class ActionFinder:
                     if self._is_infinitive(low[2:]):
                         return a
                     continue
-                nw = re.match(r"\s*[\w’'-]+", text[start + m.end():start + m.end() + 40])
-                if nw and self._is_infinitive(nw.group().strip()):
+                nw = re.match(r"\s*\[?\s*([\w’'-]+)", text[start + m.end():start + m.end() + 40])
+                if nw and self._is_infinitive(nw.group(1)):
                     return a
                 continue
             if que and tok[:1].islower() and (low.endswith("ent") or low.endswith("e")) \
@@ -266,7 +287,8 @@ class ActionFinder:
                 return Counter(found).most_common(1)[0][0]
         return document_treaty(doc)
 
-    def _actor_id(self, doc: Doc, text: str, a: int, b: int) -> str | None:
+    def _actor_id(self, doc: Doc, text: str, a: int, b: int,
+                  clause: tuple[int, int] | None = None) -> str | None:
         phrase = text[a:b]
         first = re.split(r",\s|\s(?:et|ainsi que|and)\s", phrase, maxsplit=1)[0]
         fb = a + len(first)
@@ -283,36 +305,75 @@ class ActionFinder:
                     if "{treaty}" not in tmpl:
                         return tmpl
                     treaty = self._treaty(doc, a, fb)
+                    if treaty is None and clause is not None:
+                        treaty = self._treaty_of_ids(doc, *clause)
                     return tmpl.format(treaty=treaty.lower()) if treaty else None
         return None
 
+    def _treaty_of_ids(self, doc: Doc, a: int, b: int) -> str | None:
+        """With no treaty named and none for the document: the treaty that the linked
+        mentions of the clause agree on (``cbd-sbi``, ``CBD SBI5``, ``CBD COP Dec 15/4``)."""
+        found: list[str] = []
+        for s in self._mentions_in(doc, a, b, ("ORG", "MEETING", "REF")):
+            for i in s._.ids or []:
+                if s.label_ == "ORG":
+                    t = i.split("-", 1)[0].upper() if "-" in i else None
+                else:
+                    t = i.split(" ", 1)[0] if " " in i else None
+                if t and t.isalpha() and t.isupper():
+                    found.append(t)
+        return found[0] if found and len(set(found)) == 1 else None
+
     # ------------------------------------------------------------ deadlines / refs
+    def _past_event(self, text: str, a: int, at: int) -> bool:
+        """A participle of a past event (``le cadre adopté par … à sa deuxième session``)
+        governs the meeting at ``at``: within 160 characters before it, in the same clause."""
+        if self.past_re is None:
+            return False
+        window = text[max(a, at - 160):at]
+        last = None
+        for m in self.past_re.finditer(window):
+            last = m
+        if last is None:
+            return False
+        between = window[last.end():]
+        return not re.search(r"[;:]|, (?:de |d['’]|et de |à )", between)
+
     def _deadline(self, doc: Doc, text: str, a: int, b: int, clause_start: int) -> Deadline | None:
+        """The meeting and/or the date by which the item is due (spec §2: both when the
+        item gives both, A4); a meeting of a past event is none (A3)."""
+        meeting = date = None
         for s in self._mentions_in(doc, a, b, ("MEETING", "DATE")):
             if s.start_char < a or s.end_char > b or not s._.ids:
                 continue
             before = text[max(a, s.start_char - 40):s.start_char]
-            if self.cue_re[s.label_].search(before):
-                if s.label_ == "MEETING":
-                    return Deadline(meeting=s._.ids[0], date=None)
-                return Deadline(meeting=None, date=s._.ids[0])
-        m = self.meeting_fallback_re.search(text, a, b)
-        if m:
-            n = self._ordinal(m.group("ord"))
-            ident = self._meeting_id(doc, text, clause_start, b, m.start(), n) if n else None
-            if ident:
-                return Deadline(meeting=ident, date=None)
-        m = self.date_fallback_re.search(text, a, b)
-        if m:
-            y, mo, d = m.group("year"), m.group("month"), m.group("day")
-            if mo:
-                val = f"{y}-{self.months[mo.lower()]:02d}"
-                if d:
-                    val += f"-{int(d):02d}"
-            else:
-                val = y
-            return Deadline(meeting=None, date=val)
-        return None
+            if not self.cue_re[s.label_].search(before):
+                continue
+            if s.label_ == "MEETING" and meeting is None and not self._past_event(text, a, s.start_char):
+                meeting = s._.ids[0]
+            elif s.label_ == "DATE" and date is None:
+                date = s._.ids[0]
+        if meeting is None:
+            for m in self.meeting_fallback_re.finditer(text, a, b):
+                if self._past_event(text, a, m.start()):
+                    continue
+                n = self._ordinal(m.group("ord"))
+                meeting = self._meeting_id(doc, text, clause_start, b, m.start(), n) if n else None
+                if meeting:
+                    break
+        if date is None:
+            m = self.date_fallback_re.search(text, a, b)
+            if m:
+                y, mo, d = m.group("year"), m.group("month"), m.group("day")
+                if mo:
+                    date = f"{y}-{self.months[mo.lower()]:02d}"
+                    if d:
+                        date += f"-{int(d):02d}"
+                else:
+                    date = y
+        if meeting is None and date is None:
+            return None
+        return Deadline(meeting=meeting, date=date)
 
     def _ordinal(self, s: str) -> int | None:
         d = re.match(r"\d+", s)
@@ -352,15 +413,57 @@ class ActionFinder:
             actor_b -= 1
         return ActionItem(
             start=it.start, end=it.end, text=text[it.start:it.end],
-            actor=self._actor_id(doc, text, actor_a, actor_b),
+            actor=self._actor_id(doc, text, actor_a, actor_b, (it.start, it.end)),
             actor_text=text[actor_a:actor_b], verb=it.verb, kind="request",
             deadline=self._deadline(doc, text, it.start, it.end, clause_start),
             refs=self._refs(doc, it.start, it.end), paragraph=it.paragraph)
 
     # ------------------------------------------------------------ the three sources
+    def _indicative(self, text: str, pos: int) -> tuple[str, int] | None:
+        """The infinitive of the present-indicative verb that opens an item at ``pos``
+        (``compile`` → ``compiler``, ``fait rapport`` → ``faire``), an infinitive kept as
+        it is (``organiser``), or None; leading phrases such as ``en collaboration avec
+        X,`` are skipped. Irregular forms and suffix rules are data (``actions_fr.json``)."""
+        while pos < len(text) and text[pos] in " :":
+            pos += 1
+        rest = text[pos:pos + 300]
+        m = self.item_skip.match(rest) if self.item_skip else None
+        off = m.end() if m else 0
+        low = rest[off:].lower()
+        for form, inf in self.ind_multi:
+            if low.startswith(form) and (len(low) == len(form) or not low[len(form)].isalnum()):
+                return inf, pos + off
+        w = re.match(r"[\w’'-]+", low)
+        if not w:
+            return None
+        word = w.group()
+        if word in self.not_indicative or word in self.not_inf or not word.isalpha():
+            return None
+        if word in self.irregular:
+            return self.irregular[word], pos + off
+        if self._is_infinitive(word):
+            return word, pos + off
+        for suf, rep in self.suffixes:
+            if word.endswith(suf) and len(word) > len(suf) + 2:
+                return word[: -len(suf)] + rep, pos + off
+        return None
+
+    def _in_decision(self, struct: DecisionStructure, text: str, at: int) -> bool:
+        """``at`` stands in decision text: an operative paragraph of the structure, or
+        right under a CITES ``À l'adresse de …`` heading."""
+        node = struct.node_at(at)
+        while node is not None and node.kind != "root":
+            if node.operative:
+                return True
+            node = node.parent
+        heading = self.lex.get("addressee_headings")
+        return bool(heading and re.search(heading, text[max(0, at - 250):at]))
+
+    # ------------------------------------------------------------ the sources
     def find(self, doc: Doc) -> list[ActionItem]:
         text = doc_text(doc)
         n = len(text)
+        struct = decision_structure(doc, self.lex)
         found: list[ActionItem] = []
         covered: list[tuple[int, int]] = []
 
@@ -372,14 +475,14 @@ class ActionFinder:
             covered.append((item.start, item.end))
             found.append(item)
 
-        # 1. Action requise sections
+        # 1. Action requise sections: each item's own infinitive
         for sec in self.section_re.finditer(text):
             window_end = min(n, sec.end() + 400)
             inv = self.invited_re.search(text, sec.end(), window_end)
             if not inv or inv.start() - sec.end() > 200:
                 continue
             a, b = inv.start("actor"), inv.end("actor")
-            items = self._list_items(text, inv.end(), n, own_verbs=True)
+            items = self._list_items(struct, text, inv.end(), n, own_verbs=True)
             if not items:  # a single request in running text: "est invité à prendre note …"
                 inf = self._infinitive(text, inv.end())
                 if inf:
@@ -388,7 +491,33 @@ class ActionFinder:
             for it in items:
                 add(self._make(doc, text, it, a, b, inv.start()))
 
-        # 1b. "Les Parties sont invitées à : a) … b) …" outside a section: only as a list
+        # 2. passive decisions ("Le Secrétariat est prié de : a) …"): in decision text,
+        #    every item (or the clause itself) takes the lead's request verb
+        if self.passive_re is not None:
+            for pm in self.passive_re.finditer(text):
+                a = pm.start("actor")
+                if not self._in_decision(struct, text, a):
+                    continue
+                if not self._clause_start(struct, text, a):
+                    continue
+                verb = next(v for rx, v in self.passive if rx.fullmatch(pm.group("pv")))
+                b = a + len(re.split(r",", pm.group("actor"), maxsplit=1)[0])
+                node = struct.node_with_body(a)
+                items = self._list_items(struct, text, pm.end(), n, own_verbs=False) if pm.group("colon") else []
+                if items:
+                    for it in items:
+                        it.verb = verb
+                        add(self._make(doc, text, it, a, b, a))
+                    continue
+                hard = node.end if node is not None else n
+                end = self._closing(text, pm.end(), min(hard, pm.end() + 3000)) or \
+                    self._trim(text, pm.end(), min(hard, pm.end() + 1500))
+                end = self._bracket_end(text, a, end)
+                para = node.label if node is not None and node.kind != "bullet" else None
+                add(self._make(doc, text, _Item(a, end, verb, para), a, b, a))
+
+        # 2b. "Les Parties sont invitées à : a) … b) …" outside decision text: only as a list,
+        #     each item's own infinitive (as in an Action requise list)
         for inv in self.invited_re.finditer(text):
             if not text[inv.start():inv.end()].rstrip().endswith(":"):
                 continue
@@ -396,31 +525,57 @@ class ActionFinder:
             cut = list(re.finditer(r"\b(?:que|qu['’])\s?", text[a:b]))
             if cut:
                 a += cut[-1].end()
-            for it in self._list_items(text, inv.end(), n, own_verbs=True):
+            for it in self._list_items(struct, text, inv.end(), n, own_verbs=True):
                 add(self._make(doc, text, it, a, b, inv.start()))
 
-        # 2. mandates written as lists
+        # 3. mandates written as lists
         for man in self.mandate_re.finditer(text):
             a, b = man.start("actor"), man.end("actor")
             # "Les Parties ont convenu que le Comité permanent s'appliquera": the subject after "que"
             cut = list(re.finditer(r"\b(?:que|qu['’])\s?", text[a:b]))
             if cut:
                 a += cut[-1].end()
-            items = self._list_items(text, man.end(), n, own_verbs=True)
+            items = self._list_items(struct, text, man.end(), n, own_verbs=True)
             for it in items:
                 add(self._make(doc, text, it, a, b, man.start()))
 
-        # 3. operative clauses
+        # 4. indicative decisions (CITES "À l'adresse du Secrétariat / 20.AA Le Secrétariat,
+        #    sous réserve des fonds disponibles : a) compile … b) fait rapport …"): each
+        #    item's own verb, the indicative brought to its infinitive
+        if self.indicative_re is not None:
+            for node in struct.nodes:
+                if node.kind not in ("num", "dec") or not self._in_decision(struct, text, node.body):
+                    continue
+                im = self.indicative_re.match(text, node.body)
+                if not im:
+                    continue
+                a = im.start("actor")
+                b = im.end("actor")
+                items = self._list_items(struct, text, im.end(), n, own_verbs=False)
+                for it in items:
+                    ind = self._indicative(text, it.start if it.paragraph is None else
+                                           text.find(" ", it.start) + 1)
+                    if ind is None or ind[0] in ("avoir", "être", "pouvoir"):
+                        continue
+                    it.verb = ind[0]
+                    add(self._make(doc, text, it, a, b, node.body))
+
+        # 5. operative clauses
         for op in self.operative_re.finditer(text):
             vs = op.start("verb")
-            if op.group("num") is None:
-                prev = text[max(0, vs - 2):vs].rstrip()
-                if prev and prev[-1] not in ".;:,»\"" and vs > 0:
-                    continue
-            else:
-                prev = text[max(0, op.start() - 2):op.start()].rstrip()
-                if prev and prev[-1] not in ".;:,»\")" and not prev[-1].isspace():
-                    continue
+            start = op.start("br") if op.group("br") else vs
+            node = struct.node_with_body(start)
+            if node is not None and node.kind in ("bullet",):
+                node = None
+            if node is None:
+                if op.group("num") is None:
+                    prev = text[max(0, start - 2):start].rstrip()
+                    if prev and prev[-1] not in ".;:,»\"" and start > 0:
+                        continue
+                else:
+                    prev = text[max(0, op.start() - 2):op.start()].rstrip()
+                    if prev and prev[-1] not in ".;:,»\")" and not prev[-1].isspace():
+                        continue
             verb = self.verbs[op.group("verb")]
             pos = op.end()
             que = False
@@ -431,40 +586,71 @@ class ActionFinder:
             pm = re.match(r"(?:aux |au |à l['’]|à la |à )", text[pos:pos + 6])
             if pm:
                 pos += pm.end()
-            limit = min(n, pos + 300)
+            hard = n
+            sub: list[Node] = []
+            if node is not None:
+                hard = node.end
+                nested = next((c for c in node.children if c.kind == "nested"), None)
+                if nested is not None:
+                    hard = nested.start
+                sub = [c for c in node.items() if c.kind != "num" and c.start < hard]
+            limit = min(hard, pos + 300)
             a = pos
             b = self._actor_end(text, a, limit, que=que)
             if b <= a:
                 continue
             # the clause: up to its closing punctuation, or its colon and list
-            clause_end = self._closing(text, b, min(n, b + 3000)) or self._trim(text, b, min(n, b + 1500))
-            colon = text.find(":", b, clause_end)
-            para = op.group("num")
-            if colon != -1:
-                items = self._list_items(text, colon + 1, n, own_verbs=False)
+            clause_end = self._closing(text, b, min(hard, b + 3000)) or self._trim(text, b, min(hard, b + 1500))
+            clause_end = self._bracket_end(text, start, clause_end)
+            para = node.label if node is not None else op.group("num")
+            if sub and sub[0].start < clause_end:
+                list_pos = sub[0].start - 1
+            else:
+                colon = text.find(":", b, clause_end)
+                list_pos = colon + 1 if colon != -1 else None
+            if list_pos is not None:
+                items = self._list_items(struct, text, list_pos, hard, own_verbs=False)
                 if items:
-                    lead = text[b:colon]
+                    colon = text.rfind(":", b, items[0].start)
+                    lead = text[b:colon if colon != -1 else items[0].start]
                     if re.search(r"(?:^|\s)(?:à|de|d['’])\s?[\w’'-]*(?:er|ir|re|oir)\b", lead) and \
                             not re.fullmatch(r"\s*,?\s*(?:de|à|d['’])\s*", lead):
-                        add(self._make(doc, text, _Item(vs, colon + 1, verb, para), a, b, vs))
+                        lead_stop = colon + 1 if colon != -1 else self._trim(text, b, items[0].start)
+                        add(self._make(doc, text, _Item(start, lead_stop, verb, para), a, b, vs))
                     for it in items:
                         it.verb = verb
                         add(self._make(doc, text, it, a, b, vs))
                     continue
-            add(self._make(doc, text, _Item(vs, clause_end, verb, para), a, b, vs))
+            add(self._make(doc, text, _Item(start, clause_end, verb, para), a, b, vs))
 
         doc.user_data.pop("_docmine_actions_index", None)
         doc.user_data.pop("_docmine_actions_sents", None)
         found.sort(key=lambda x: x.start)
         return found
 
+    @staticmethod
+    def _clause_start(struct: DecisionStructure, text: str, a: int) -> bool:
+        """``a`` opens a clause: a paragraph's body, the text start, or after ``. ; : ]``."""
+        if struct.node_with_body(a) is not None:
+            return True
+        prev = text[max(0, a - 3):a].rstrip()
+        return not prev or prev[-1] in ".;:]"
+
 
 def load_patterns(patterns_path: str | Path | None) -> dict:
+    """``actions.json`` (language-neutral tables) with each language lexicon
+    ``actions_<lang>.json`` beside it under ``"languages"`` (``{"fr": {…}}``)."""
     base = Path(patterns_path) if patterns_path else DEFAULT_PATTERNS
     p = base / "actions.json"
     if not p.exists():
         p = DEFAULT_PATTERNS / "actions.json"
-    return json.loads(p.read_text(encoding="utf-8"))
+    data = json.loads(p.read_text(encoding="utf-8"))
+    langs: dict[str, dict] = {}
+    for folder in (DEFAULT_PATTERNS, base):
+        for f in sorted(folder.glob("actions_*.json")):
+            langs[f.stem.split("_", 1)[1]] = json.loads(f.read_text(encoding="utf-8"))
+    data["languages"] = langs
+    return data
 
 
 class ActionsComponent:
