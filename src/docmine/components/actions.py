@@ -94,7 +94,9 @@ class ActionFinder:
         self.not_indicative = set(lex.get("not_indicative", []))
         self.item_skip = re.compile(lex["item_skip"], re.I) if lex.get("item_skip") else None
         self.past_re = re.compile(lex["past_event_cues"], re.I) if lex.get("past_event_cues") else None
-        self.verbs: dict[str, str] = p["operative_verbs"]
+        self.verbs: dict[str, str] = dict(p["operative_verbs"])
+        # Ramsar and some CBD papers write the operative verb in capitals (DEMANDE, INVITE)
+        self.verbs.update({k.upper(): v for k, v in list(self.verbs.items())})
         self.multiword = sorted(p.get("multiword_verbs", []), key=len, reverse=True)
         self.not_inf = set(p.get("not_infinitives", []))
         self.adjectives = set(p.get("addressee_adjectives", []))
@@ -448,6 +450,35 @@ class ActionFinder:
                 return word[: -len(suf)] + rep, pos + off
         return None
 
+    def _indicative_clause(self, text: str, node: Node) -> tuple[int, int, str, int] | None:
+        """A decision paragraph in the indicative without a list (``18.52 Le Comité
+        permanent examine le rapport …``): (actor start, actor end, verb, verb start)."""
+        m = re.match(r"(?:%s) ?[A-ZÉÈ][\w’'-]*" % _ARTICLE, text[node.body:node.body + 200])
+        if not m:
+            return None
+        a = node.body
+        pos = a + m.end()
+        for _ in range(8):
+            inc = re.match(r",[^.;:,]{1,150},", text[pos:pos + 160])
+            if inc:  # "Le Secrétariat, sous réserve des fonds disponibles, compile"
+                pos += inc.end()
+            w = re.match(r" ([\w’'-]+)", text[pos:pos + 40])
+            if not w:
+                return None
+            word = w.group(1)
+            low = word.lower()
+            if word[:1].islower() and low not in self.adjectives and low not in self.not_indicative \
+                    and low not in ("de", "des", "du", "la", "le", "les", "et", "d", "pour"):
+                ind = self._indicative(text, pos + 1)
+                if ind is None or ind[0] in ("avoir", "être", "pouvoir", "devoir"):
+                    return None
+                if low not in self.irregular and not any(low.endswith(suf) for suf, _r in self.suffixes):
+                    return None
+                b = pos - (inc.end() if inc else 0)
+                return a, b, ind[0], pos + 1
+            pos += w.end()
+        return None
+
     def _in_decision(self, struct: DecisionStructure, text: str, at: int) -> bool:
         """``at`` stands in decision text: an operative paragraph of the structure, or
         right under a CITES ``À l'adresse de …`` heading."""
@@ -548,6 +579,13 @@ class ActionFinder:
                     continue
                 im = self.indicative_re.match(text, node.body)
                 if not im:
+                    single = self._indicative_clause(text, node)
+                    if single is not None:
+                        a, b, verb, vstart = single
+                        end = self._closing(text, vstart, min(node.end, vstart + 3000)) or \
+                            self._trim(text, vstart, min(node.end, vstart + 1500))
+                        add(self._make(doc, text, _Item(a, self._bracket_end(text, a, end), verb,
+                                                        node.label), a, b, node.body))
                     continue
                 a = im.start("actor")
                 b = im.end("actor")
