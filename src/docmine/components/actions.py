@@ -441,14 +441,10 @@ class ActionFinder:
         word = w.group()
         if word in self.not_indicative or word in self.not_inf or not word.isalpha():
             return None
-        if word in self.irregular:
-            return self.irregular[word], pos + off
-        if self._is_infinitive(word):
+        if self._is_infinitive(word) and word not in self.irregular:
             return word, pos + off
-        for suf, rep in self.suffixes:
-            if word.endswith(suf) and len(word) > len(suf) + 2:
-                return word[: -len(suf)] + rep, pos + off
-        return None
+        inf = indicative_infinitive(word, self.irregular, self.suffixes)
+        return (inf, pos + off) if inf else None
 
     def _indicative_clause(self, text: str, node: Node) -> tuple[int, int, str, int] | None:
         """A decision paragraph in the indicative without a list (``18.52 Le Comité
@@ -673,6 +669,22 @@ class ActionFinder:
             return True
         prev = text[max(0, a - 3):a].rstrip()
         return not prev or prev[-1] in ".;:]"
+
+
+def indicative_infinitive(word: str, irregular: dict[str, str],
+                          suffixes: list[list[str]]) -> str | None:
+    """Infinitive of a French present-indicative form (3rd person): the irregular
+    table first (``fait`` → ``faire``, ``prennent`` → ``prendre``), then the first
+    suffix rule that fits (``compile`` → ``compiler``, ``établissent`` → ``établir``);
+    None when no rule fits. Tables: ``indicative_irregular`` / ``indicative_suffixes``
+    of ``actions_fr.json``; accuracy in ``benchmarks/bench_indicative.py``."""
+    low = word.lower()
+    if low in irregular:
+        return irregular[low]
+    for suf, rep in suffixes:
+        if low.endswith(suf) and len(low) > len(suf) + 1:
+            return low[: -len(suf)] + rep
+    return None
 
 
 def load_patterns(patterns_path: str | Path | None) -> dict:
