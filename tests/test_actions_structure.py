@@ -108,6 +108,13 @@ PASSIVE = [
      "b) faire rapport au Comité permanent à sa 74e session.",
      [("a", "parties", "Les Parties", "inviter", None, None, "a) communiquer"),
       ("b", "parties", "Les Parties", "inviter", "CITES SC74", None, "b) faire")]),
+    # Ramsar: a resolution opened in capitals
+    ("Ramsar COP13 DR5",
+     "LA CONFÉRENCE DES PARTIES CONTRACTANTES\n"
+     "1. Les Parties contractantes sont invitées à désigner de nouveaux sites ;\n"
+     "2. DEMANDE aux Parties contractantes de faire rapport.",
+     [("1", "parties", "Les Parties contractantes", "inviter", None, None, "Les Parties contractantes"),
+      ("2", "parties", "Parties contractantes", "demander", None, None, "DEMANDE")]),
 ]
 
 INDICATIVE = [
@@ -132,6 +139,15 @@ INDICATIVE = [
       ("b", "parties", "Les Parties", "prendre", None, None, "b) prennent"),
       ("18.AD", "cites-standing-committee", "Le Comité permanent", "examiner", "CITES CoP19", None,
        "Le Comité permanent examine")]),
+    # "doit" + infinitive: the infinitive; with a list, each item's own (a mandate)
+    (CITES_COP,
+     "À l’adresse du Secrétariat\n18.54 Le Secrétariat doit organiser un atelier sur le commerce des "
+     "requins avant la 73e session du Comité permanent.\n"
+     "18.55 Le Secrétariat doit, sous réserve de financements externes :\na) organiser un atelier ;\n"
+     "b) faire rapport à la 19e session de la Conférence des Parties.",
+     [("18.54", "cites-secretariat", "Le Secrétariat", "organiser", "CITES SC73", None, "Le Secrétariat doit"),
+      ("a", "cites-secretariat", "Le Secrétariat", "organiser", None, None, "a) organiser"),
+      ("b", "cites-secretariat", "Le Secrétariat", "faire", "CITES CoP19", None, "b) faire")]),
 ]
 
 COLLECTIVE = [
@@ -217,7 +233,7 @@ def test_bracketed_negotiation_text(nlp, symbol, text, expected):
     assert got[2].text.endswith(".]")
 
 
-@pytest.mark.parametrize("symbol,text,expected", PASSIVE, ids=["cms", "cites"])
+@pytest.mark.parametrize("symbol,text,expected", PASSIVE, ids=["cms", "cites", "ramsar"])
 def test_passive_decisions(nlp, symbol, text, expected):
     check(items(nlp, text, symbol), expected)
 

@@ -466,6 +466,15 @@ class ActionFinder:
             if word[:1].islower() and low not in self.adjectives and low not in self.not_indicative \
                     and low not in ("de", "des", "du", "la", "le", "les", "et", "d", "pour"):
                 ind = self._indicative(text, pos + 1)
+                if ind is not None and ind[0] == "devoir":
+                    # "Le Secrétariat doit organiser un atelier": the infinitive it governs
+                    nxt = re.match(r"\S+ (?:(?:en outre|également|aussi|notamment|,) )*([\w’'-]+)",
+                                   text[pos + 1:pos + 80])
+                    if nxt and self._is_infinitive(nxt.group(1)):
+                        inf = self._infinitive(text, pos + 1 + nxt.start(1))
+                        if inf:
+                            return a, pos - (inc.end() if inc else 0), inf[0], pos + 1
+                    return None
                 if ind is None or ind[0] in ("avoir", "être", "pouvoir", "devoir"):
                     return None
                 if low not in self.irregular and not any(low.endswith(suf) for suf, _r in self.suffixes):
