@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_extract.py [GOLD_DIR] [--words 100000] [--mode many|single] [--breakdown]
 
 Runs the dev texts (../shared/corpus/dev by default), repeated until at least
-``--words`` words, through ``docmine.extract.extract_many`` (batched) or
+``--words`` words, through ``docmine.extraction.extract.extract_many`` (batched) or
 ``extract_text`` one by one, after loading the pipeline once (load time is
 reported apart). Each configuration runs in its own process so peak memory
 (ru_maxrss) is its own. Goal: >= 10,000 words/s for the whole extraction.
@@ -28,8 +28,8 @@ DEFAULT_DIR = REPO.parent / "shared" / "corpus" / "dev"
 
 def breakdown(batch: list[str], nlp, settings) -> dict[str, float]:
     """Share of the time per stage (robust to a busy machine, unlike words/s)."""
-    from docmine.extract import detect_language
-    from docmine.textmap import normalise
+    from docmine.extraction.extract import detect_language
+    from docmine.reading.textmap import normalise
 
     t: dict[str, float] = {"language": 0.0, "normalise": 0.0, "tokenizer": 0.0}
     t.update({name: 0.0 for name in nlp.pipe_names})
@@ -63,8 +63,8 @@ def one_run(gold_dir: Path, words: int, use_ner: bool, mode: str) -> dict:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     except (AttributeError, OSError):
         pass
-    from docmine.extract import extract_many, extract_text
-    from docmine.nlp import load_nlp
+    from docmine.extraction.extract import extract_many, extract_text
+    from docmine.extraction.nlp import load_nlp
     from docmine.settings import get_settings
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(gold_dir.glob("*.txt"))]

@@ -76,7 +76,7 @@ RULES = [
 
 
 def lookup_run(pairs, irregular, suffixes):
-    from docmine.components.actions import indicative_infinitive
+    from docmine.extraction.components.actions import indicative_infinitive
     t0 = time.perf_counter()
     got = [indicative_infinitive(f, irregular, suffixes) for f, _ in pairs]
     return got, time.perf_counter() - t0

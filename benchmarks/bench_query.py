@@ -34,9 +34,9 @@ VERBS = ("prier", "inviter", "examiner", "prendre note", "encourager", "demander
 
 
 def build(url: str, n_docs: int, seed: int = 0) -> dict:
-    from docmine import db
-    from docmine.entities import load_organisations, parse_entity_id, refresh_counts
-    from docmine.search import catch_up
+    from docmine.store import db
+    from docmine.store.entities import load_organisations, parse_entity_id, refresh_counts
+    from docmine.store.search import catch_up
 
     rnd = random.Random(seed)
     t0 = time.perf_counter()
@@ -166,7 +166,8 @@ def build(url: str, n_docs: int, seed: int = 0) -> dict:
 
 
 def measure(url: str, repeat: int = 7) -> list[tuple[str, float, float, int]]:
-    from docmine import db, query
+    from docmine.store import db
+    from docmine import query
 
     cases = [
         ("actions(actor='cbd-executive-secretary', due_before='CBD COP13')",
@@ -230,7 +231,7 @@ def main(argv=None) -> int:
     info.pop("symbols")
     print("store:", json.dumps(info))
     _report(url, args.repeat)
-    from docmine import db
+    from docmine.store import db
     db.dispose_engines()
     if tmp:
         tmp.cleanup()

@@ -83,7 +83,8 @@ def worker(backend: str, folder: Path) -> dict:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     except (AttributeError, OSError):
         pass
-    from docmine import layout, read
+    from docmine.reading import layout
+    from docmine.reading import read
 
     paths = sorted(folder.glob("*.pdf"))
     mod = read._backend(read._ALIASES[backend])

@@ -7,11 +7,11 @@ function:
 ==================  =============================================  ===========================
 task                wraps                                          retried (back-off) on
 ==================  =============================================  ===========================
-prepare_database    ``docmine.db.init_db``                         database connection errors
-discover_source     ``docmine.sources.discover``                   source down / timeout / 5xx
-fetch_document      ``docmine.sources.fetch_candidate``            network errors, 5xx, truncated
+prepare_database    ``docmine.store.db.init_db``                         database connection errors
+discover_source     ``docmine.reading.sources.discover``                   source down / timeout / 5xx
+fetch_document      ``docmine.reading.sources.fetch_candidate``            network errors, 5xx, truncated
 ingest_document     ``docmine.ingest.ingest_file`` (read + store)  database connection errors
-extract_document    ``docmine.store.extract_and_store``            database connection errors
+extract_document    ``docmine.store.write.extract_and_store``            database connection errors
 ==================  =============================================  ===========================
 
 A PDF that is simply broken is never retried: ``ingest_file`` records it as
@@ -37,7 +37,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.states import Completed, Failed
 from prefect.tasks import exponential_backoff
 
-from docmine.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError
+from docmine.reading.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError
 from docmine.settings import Settings, get_settings
 
 #: retries of the I/O tasks and the base of their exponential back-off (seconds)
@@ -84,7 +84,7 @@ def current_versions(settings: Settings) -> list[str]:
     """Model versions that are current for these settings: the configured one
     and its rules-only variant, which extraction records for documents the
     statistical model does not cover (e.g. non-French ones)."""
-    from docmine.nlp import model_version
+    from docmine.extraction.nlp import model_version
     return sorted({model_version(settings), model_version(settings, use_ner=False)})
 
 
@@ -96,7 +96,7 @@ def _settings(database_url: Optional[str], data_dir: Optional[str]) -> Settings:
 @task(name="prepare-database", **_io)
 def prepare_database(url: str) -> str:
     """Migrate the schema (idempotent); return the URL in force."""
-    from docmine.db import init_db
+    from docmine.store.db import init_db
     init_db(url)
     return url
 
@@ -106,7 +106,7 @@ def discover_source(spec: str, data_dir: str, timeout: float, max_bytes: int,
                     allowed_hosts: list[str]) -> dict:
     """Candidates of one configured source; raises when the source itself is
     unreachable in a way worth retrying (after the retries the flow records it)."""
-    from docmine.sources import discover
+    from docmine.reading.sources import discover
     found = discover([spec], data_dir=data_dir, timeout=timeout, max_bytes=max_bytes,
                      allowed_hosts=allowed_hosts)
     for f in found.failures:
@@ -119,7 +119,7 @@ def discover_source(spec: str, data_dir: str, timeout: float, max_bytes: int,
 
 
 def found_target(spec: str) -> str:
-    from docmine.sources import parse_source
+    from docmine.reading.sources import parse_source
     return parse_source(spec)[1]
 
 
@@ -127,7 +127,7 @@ def found_target(spec: str) -> str:
 def fetch_document(candidate: dict, data_dir: str, allowed_hosts: list[str], timeout: float,
                    max_bytes: int) -> dict:
     """A local file for the candidate (download, conditional and atomic, for URLs)."""
-    from docmine.sources import Candidate, fetch_candidate
+    from docmine.reading.sources import Candidate, fetch_candidate
     local = fetch_candidate(Candidate(**candidate), data_dir=data_dir, allowed_hosts=allowed_hosts,
                             timeout=timeout, max_bytes=max_bytes)
     return asdict(local)
@@ -137,9 +137,9 @@ def fetch_document(candidate: dict, data_dir: str, allowed_hosts: list[str], tim
 def ingest_document(path: str, source: str, run_id: int, url: str, data_dir: str) -> dict:
     """Read and store one PDF (``docmine.ingest.ingest_file``): new, skipped
     (same bytes already stored, not parsed), needs_ocr or failed (recorded)."""
-    from docmine.db import make_session_factory
+    from docmine.store.db import make_session_factory
     from docmine.ingest import ingest_file
-    from docmine.models import IngestRun
+    from docmine.store.schema import IngestRun
     settings = _settings(url, data_dir)
     with make_session_factory(settings.url)() as session:
         outcome = ingest_file(path, session=session, run=IngestRun(id=run_id), settings=settings,
@@ -149,10 +149,10 @@ def ingest_document(path: str, source: str, run_id: int, url: str, data_dir: str
 
 @task(name="extract-document", **_io)
 def extract_document(document_id: int, url: str, data_dir: str) -> dict:
-    """Extract and store one document's model rows (``docmine.store.extract_and_store``),
+    """Extract and store one document's model rows (``docmine.store.write.extract_and_store``),
     replacing the previous ones in one transaction."""
-    from docmine.db import session_scope
-    from docmine.store import extract_and_store
+    from docmine.store.db import session_scope
+    from docmine.store.write import extract_and_store
     settings = _settings(url, data_dir)
     with session_scope(settings.url) as session:
         result = extract_and_store(document_id, session=session, settings=settings)
@@ -186,8 +186,8 @@ def _document_state(url: str, *, sha256: Optional[str] = None,
     """``{"id", "extracted_version", "page_count", "status"}`` of a stored document, or None."""
     from sqlalchemy import select
 
-    from docmine.db import session_scope
-    from docmine.models import Document
+    from docmine.store.db import session_scope
+    from docmine.store.schema import Document
     with session_scope(url) as session:
         q = select(Document.id, Document.extracted_version, Document.page_count, Document.status)
         q = q.where(Document.sha256 == sha256) if sha256 else q.where(Document.id == document_id)
@@ -201,7 +201,7 @@ def process_document(candidate: dict, *, run_id: int, url: str, data_dir: str, m
                      io_backoff: float = IO_BACKOFF) -> dict:
     """fetch → read+store → extract+store for one document; never raises: a
     failure is returned with its step, code and reason."""
-    from docmine.sources import Candidate, remember_file
+    from docmine.reading.sources import Candidate, remember_file
     delays = exponential_backoff(backoff_factor=io_backoff)
     fetch = fetch_document.with_options(retry_delay_seconds=delays)
     ingest = ingest_document.with_options(retry_delay_seconds=delays)
@@ -278,8 +278,8 @@ def _make_task_runner(task_runner: str, concurrency: int, dask_address: Optional
 
 
 def _start_run(url: str, params: dict) -> int:
-    from docmine.db import session_scope
-    from docmine.models import IngestRun
+    from docmine.store.db import session_scope
+    from docmine.store.schema import IngestRun
     with session_scope(url) as session:
         run = IngestRun(trigger="flow", status="running", settings=params)
         session.add(run)
@@ -291,8 +291,8 @@ def _finish_run(url: str, run_id: int, status: str, summary: dict,
                 source_failures: list[dict], records: list[dict] = ()) -> None:
     """Close the ingest run; record the failures ``ingest_file`` did not record
     itself (sources and links, downloads, extraction) as ``ingest_items``."""
-    from docmine.db import session_scope
-    from docmine.models import IngestItem, IngestRun, utcnow
+    from docmine.store.db import session_scope
+    from docmine.store.schema import IngestItem, IngestRun, utcnow
     failures = [dict(f, step="discover") for f in source_failures]
     failures += [r for r in records if r["outcome"] == "failed" and r.get("step") != "read"]
     with session_scope(url) as session:
@@ -312,8 +312,8 @@ def _unchanged(url: str, candidates: list[dict], model: list[str]) -> set[str]:
     nothing to do for them (no task run, no parsing)."""
     from sqlalchemy import select
 
-    from docmine.db import session_scope
-    from docmine.models import Document
+    from docmine.store.db import session_scope
+    from docmine.store.schema import Document
     shas: dict[str, list[str]] = {}
     for c in candidates:
         if c.get("sha256") and not c.get("changed"):
@@ -412,8 +412,8 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
     data_dir = str(Path(settings.data_dir).resolve())
     url = settings.url
     specs = list(sources) if sources else default_sources(settings)
-    from docmine.nlp import model_version
-    from docmine.sources import allowed_hosts_for
+    from docmine.extraction.nlp import model_version
+    from docmine.reading.sources import allowed_hosts_for
     model = current_versions(settings)
     hosts = sorted(allowed_hosts_for(specs, allowed_hosts or []))
     delays = exponential_backoff(backoff_factor=io_backoff)
@@ -545,13 +545,13 @@ def reextract(database_url: Optional[str] = None, only_outdated: bool = True,
               data_dir: Optional[str] = None):
     """Re-run extraction over stored documents for the model version in force:
     every document, or (default) those whose ``extracted_version`` differs from
-    ``docmine.nlp.model_version()``. One transaction per document, so an
+    ``docmine.extraction.nlp.model_version()``. One transaction per document, so an
     interrupted re-extraction resumes where it stopped."""
     from sqlalchemy import or_, select
 
-    from docmine.db import session_scope
-    from docmine.models import Document
-    from docmine.nlp import model_version
+    from docmine.store.db import session_scope
+    from docmine.store.schema import Document
+    from docmine.extraction.nlp import model_version
     t0 = time.perf_counter()
     log = get_run_logger()
     settings = _settings(database_url, data_dir)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from docmine.extract import extract_text
-from docmine.nlp import load_nlp
+from docmine.extraction.extract import extract_text
+from docmine.extraction.nlp import load_nlp
 from docmine.settings import get_settings
 
 CMS = "UNEP/CMS/StC44/13"
@@ -218,7 +218,7 @@ def test_refs_inside_an_item_are_listed(nlp):
 
 
 def test_verbs_are_data(nlp):
-    from docmine.components.actions import load_patterns
+    from docmine.extraction.components.actions import load_patterns
     p = load_patterns(get_settings().patterns_dir)
     assert p["operative_verbs"]["Prie"] == "prier"
     assert "Action requise" in p["section_headings"]

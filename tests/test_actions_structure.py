@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from docmine.extract import extract, extract_text
-from docmine.nlp import load_nlp
+from docmine.extraction.extract import extract, extract_text
+from docmine.extraction.nlp import load_nlp
 from docmine.settings import get_settings
 
 

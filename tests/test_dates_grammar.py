@@ -1,9 +1,9 @@
-"""Table tests of the French date grammar (docmine.dategrammar, no spaCy)."""
+"""Table tests of the French date grammar (docmine.extraction.grammars.dates, no spaCy)."""
 from __future__ import annotations
 
 import pytest
 
-from docmine.dategrammar import find_dates, parse_date, parse_date_attrs
+from docmine.extraction.grammars.dates import find_dates, parse_date, parse_date_attrs
 
 # (sentence, [(span text, value, mod or None), ...])
 CASES = [

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from docmine import db
-from docmine.models import Base, Document, IngestRun
+from docmine.store import db
+from docmine.store.schema import Base, Document, IngestRun
 from docmine.settings import get_settings
 
 TABLES = {"documents", "pages", "ingest_runs", "ingest_items", "model_versions", "extraction_runs",
@@ -36,7 +36,7 @@ def _include_object(obj, name, type_, reflected, compare_to):
 
 
 def test_migrations_match_the_models(db_url):
-    """The shipped migrations build everything docmine.models declares, with the
+    """The shipped migrations build everything docmine.store.schema declares, with the
     declared types (later migrations may add indexes of their own)."""
     engine = db.init_db(db_url)
     with engine.connect() as conn:
@@ -69,7 +69,7 @@ def test_concurrent_init_db_in_processes_is_safe(db_url):
     """Two programs starting at once on a fresh database both end up at head."""
     import subprocess
     import sys
-    code = "import sys; from docmine import db; db.init_db(sys.argv[1])"
+    code = "import sys; from docmine.store import db; db.init_db(sys.argv[1])"
     procs = [subprocess.Popen([sys.executable, "-c", code, db_url], stderr=subprocess.PIPE, text=True)
              for _ in range(3)]
     for p in procs:
@@ -122,7 +122,7 @@ def test_sha256_is_unique(db_url):
 
 
 def test_foreign_keys_are_enforced(db_url):
-    from docmine.models import Page
+    from docmine.store.schema import Page
     with pytest.raises(sa.exc.IntegrityError):
         with db.session_scope(db_url) as s:
             s.add(Page(document_id=12345, number=1, text="x"))

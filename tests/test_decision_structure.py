@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from docmine.decision_structure import TextParagraphs, line_starts_of, parse_operative_structure
-from docmine.textmap import normalise
+from docmine.extraction.decision_structure import TextParagraphs, line_starts_of, parse_operative_structure
+from docmine.reading.textmap import normalise
 
 
 def tree(original: str, **kw) -> list[tuple[str, str | None]]:

@@ -6,7 +6,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from docmine.evaluate import (check_floors, evaluate, flatten, floors_from, load_floors,
+from docmine.extraction.evaluate import (check_floors, evaluate, flatten, floors_from, load_floors,
                               score_actions, score_documents, score_mentions)
 
 
@@ -126,8 +126,8 @@ def runner():
 
 def test_cli_extract_mirrors_extract(runner, tmp_path):
     from docmine.cli import app
-    from docmine.extract import extract
-    from docmine.nlp import load_nlp
+    from docmine.extraction.extract import extract
+    from docmine.extraction.nlp import load_nlp
     from docmine.settings import get_settings
 
     p = tmp_path / "d.txt"
@@ -176,7 +176,7 @@ def test_cli_evaluate_mirrors_evaluate(runner, tmp_path):
 
 
 def test_cli_evaluate_check_floors(runner, tmp_path, monkeypatch):
-    from docmine import evaluate as ev
+    from docmine.extraction import evaluate as ev
     from docmine.cli import app
 
     d = tmp_path / "gold"

@@ -7,8 +7,8 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from docmine.extract import ExtractError, extract, extract_many, extract_pages, extract_text
-from docmine.nlp import load_nlp
+from docmine.extraction.extract import ExtractError, extract, extract_many, extract_pages, extract_text
+from docmine.extraction.nlp import load_nlp
 from docmine.settings import get_settings
 
 FRENCH = (
@@ -155,7 +155,7 @@ def test_dev_pdf(nlp, shared_dir):
     if not pdfs:
         pytest.skip("no dev PDFs")
     try:
-        from docmine.read import read_pdf
+        from docmine.reading.read import read_pdf
     except ImportError:
         pytest.skip("reader not installed")
     ex = extract(pdfs[0], nlp=nlp)
@@ -184,7 +184,7 @@ def test_with_statistical_ner():
     ("a \n\n b", "a b"),
 ])
 def test_normalised_text_drops_hyphen_marks_and_maps_back(original, normalised):
-    from docmine.textmap import normalise
+    from docmine.reading.textmap import normalise
     n = normalise(original)
     assert n.text == normalised
     assert len(n.offsets) == len(n.text) + 1

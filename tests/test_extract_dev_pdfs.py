@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from docmine.extract import extract
-from docmine.nlp import load_nlp
+from docmine.extraction.extract import extract
+from docmine.extraction.nlp import load_nlp
 
 LABELS = ("REF", "DOC", "ORG", "MEETING", "DATE")
 

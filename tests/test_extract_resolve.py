@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 import spacy
 
-from docmine.components.resolve import resolve
-from docmine.nlp import register_extensions
+from docmine.extraction.components.resolve import resolve
+from docmine.extraction.nlp import register_extensions
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
-from docmine.models import ActionItem, Document, IngestItem, IngestRun, Mention, Page  # noqa: E402
+from docmine.store.schema import ActionItem, Document, IngestItem, IngestRun, Mention, Page  # noqa: E402
 from test_pipeline_helpers import (CorpusServer, closed_port_url, ensure_prefect_harness,  # noqa: E402
                                    make_pdfs)
 
@@ -213,7 +213,7 @@ def test_dask_two_workers_same_rows_as_sequential(flows, tmp_path, pdfs_small):
         if schema:
             import gc
             gc.collect()
-            from docmine.db import dispose_engines
+            from docmine.store.db import dispose_engines
             dispose_engines()
             drop_pg_schema(schema)
     assert results["dask"][0] == results["sequential"][0]

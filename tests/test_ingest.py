@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from docmine import db
+from docmine.store import db
 from docmine import ingest as ingest_mod
 from docmine.ingest import find_pdfs, ingest_file, ingest_paths, sha256_file
-from docmine.models import Document, IngestItem, IngestRun, Page
-from docmine.read import read_pdf
+from docmine.store.schema import Document, IngestItem, IngestRun, Page
+from docmine.reading.read import read_pdf
 from docmine.settings import get_settings
 
 from test_ingest_helpers import ENGLISH, make_pdf
@@ -101,7 +101,7 @@ def test_reingest_skips_by_sha256_without_parsing(db_url, three_pdfs, monkeypatc
     def must_not_parse(*a, **k):  # pragma: no cover - the failure we test for
         raise AssertionError("already stored bytes were parsed again")
 
-    monkeypatch.setattr("docmine.read.read_bytes", must_not_parse)
+    monkeypatch.setattr("docmine.reading.read.read_bytes", must_not_parse)
     again = ingest_paths([three_pdfs], settings=settings, progress=False)
     assert (again.new, again.skipped, again.pages, again.exit_code) == (0, 3, 0, 0)
     assert all("already stored as document" in o.reason for o in again.outcomes)
@@ -192,7 +192,7 @@ def test_bad_inputs_are_recorded_and_the_rest_is_stored(db_url, tmp_path):
 def test_a_reader_crash_is_a_failure_not_a_traceback(db_url, tmp_path, monkeypatch):
     a = make_pdf(tmp_path / "a.pdf", 1, tag="a")
     b = make_pdf(tmp_path / "b.pdf", 1, tag="b")
-    import docmine.read as read
+    import docmine.reading.read as read
 
     original = read.read_bytes
 

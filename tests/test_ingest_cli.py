@@ -14,12 +14,12 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from docmine import db
+from docmine.store import db
 from docmine.cli import app
 from docmine.documents import (AmbiguousDocument, DocumentNotFound, document_view, get_document,
                                list_documents)
 from docmine.ingest import ingest_paths
-from docmine.models import Document, IngestRun, Page
+from docmine.store.schema import Document, IngestRun, Page
 from docmine.settings import get_settings
 
 from test_ingest_helpers import ENGLISH, docmine_cmd, make_pdf

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from docmine.kb import COLUMNS, ID_RE, KnowledgeBase, load_kb, name_key
+from docmine.extraction.kb import COLUMNS, ID_RE, KnowledgeBase, load_kb, name_key
 from docmine.settings import get_settings
 
 KB_PATH = Path(get_settings().kb_path)

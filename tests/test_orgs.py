@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import spacy
 
-from docmine.nlp import register_extensions
+from docmine.extraction.nlp import register_extensions
 from docmine.settings import get_settings
 
 register_extensions()
@@ -21,7 +21,7 @@ S = get_settings()
 
 @pytest.fixture(scope="module")
 def nlp():
-    from docmine import components  # noqa: F401  (registers factories)
+    from docmine.extraction import components  # noqa: F401  (registers factories)
     nlp = spacy.blank("fr", config={"nlp": {"tokenizer": {"@tokenizers": "docmine.tokenizer.v1",
                                                           "patterns_path": str(S.patterns_dir)}}})
     nlp.add_pipe("sentencizer")

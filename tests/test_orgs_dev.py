@@ -21,7 +21,7 @@ FLOOR_IDS = 0.95
 
 
 def test_dev_gold_org_rules_only(shared_dir):
-    from docmine.nlp import build_nlp
+    from docmine.extraction.nlp import build_nlp
     dev = _dev_orgs()
     res = dev.run(shared_dir / "corpus" / "dev", build_nlp(use_ner=False), meeting_oracle=True)
     assert res["strict"]["f1"] >= FLOOR_F1, res
@@ -30,7 +30,7 @@ def test_dev_gold_org_rules_only(shared_dir):
 
 @pytest.mark.slow
 def test_dev_gold_org_with_ner(shared_dir):
-    from docmine.nlp import build_nlp
+    from docmine.extraction.nlp import build_nlp
     dev = _dev_orgs()
     res = dev.run(shared_dir / "corpus" / "dev", build_nlp(use_ner=True), meeting_oracle=True)
     assert res["strict"]["f1"] >= FLOOR_F1, res

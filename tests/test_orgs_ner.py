@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from docmine.components.org_ner import OrgFilter, load_ner_patterns
+from docmine.extraction.components.org_ner import OrgFilter, load_ner_patterns
 from docmine.settings import get_settings
 
 S = get_settings()
@@ -42,7 +42,7 @@ def test_filter(flt, text, ok):
 
 @pytest.mark.slow
 def test_ner_fallback_adds_unknown_organisation_without_id():
-    from docmine.nlp import build_nlp
+    from docmine.extraction.nlp import build_nlp
     nlp = build_nlp(use_ner=True)
     doc = nlp.make_doc("Le Secrétariat a reçu une contribution de la Fondation Segré et de la Société zoologique "
                        "de Londres pour le projet sur les vautours, avec le PNUE.")
@@ -60,16 +60,16 @@ def test_ner_fallback_adds_unknown_organisation_without_id():
 @pytest.fixture(scope="module")
 def blank():
     import spacy
-    from docmine import components  # noqa: F401
-    from docmine.nlp import register_extensions
+    from docmine.extraction import components  # noqa: F401
+    from docmine.extraction.nlp import register_extensions
     register_extensions()
     return spacy.blank("fr", config={"nlp": {"tokenizer": {"@tokenizers": "docmine.tokenizer.v1",
                                                            "patterns_path": str(S.patterns_dir)}}})
 
 
 def _run_org_ner(blank, text, kb_spans, ents):
-    from docmine.components.org_ner import OrgNer
-    from docmine.kb import load_kb
+    from docmine.extraction.components.org_ner import OrgNer
+    from docmine.extraction.kb import load_kb
     from spacy.tokens import Span
     doc = blank.make_doc(text)
     org = []

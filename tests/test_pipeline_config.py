@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from docmine.fetch import FetchError
+from docmine.reading.fetch import FetchError
 
 PIPELINE = Path(__file__).resolve().parents[1] / "pipeline"
 

@@ -147,7 +147,7 @@ def test_two_runs_at_once_store_each_document_once(api_env, db_url, tmp_path):
     make_pdfs(src, n, pages=1, prefix="twin")
     data = tmp_path / "data"
     # both runs must pass init_db before racing: migrate first
-    from docmine.db import init_db
+    from docmine.store.db import init_db
     init_db(db_url)
     procs = [start_flow(api_env, f"folder:{src}", db_url, data, tmp_path / f"twin{i}.log") for i in (1, 2)]
     for p in procs:

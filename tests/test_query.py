@@ -8,10 +8,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from docmine import db, query
+from docmine.store import db
+from docmine import query
 from docmine.cli import app
 from docmine.cli.query import records
-from docmine.models import Correction, Document
+from docmine.store.schema import Correction, Document
 
 from test_query_fixtures import build_store
 
@@ -169,7 +170,7 @@ def test_corrections_overlay(store):
     assert len(due) == 3
     assert list(query.actions(session=s, actor="cms-secretariat")["origin"]) == ["correction"]
     # re-extraction keeps the ledger, and the overlay still applies
-    from docmine.store import store_extraction
+    from docmine.store.write import store_extraction
     from test_query_fixtures import extraction_c
     store_extraction(c, extraction_c(), session=s, model_version="test-model-2")
     s.commit()

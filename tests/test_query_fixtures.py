@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from docmine import records
-from docmine.models import Document, Page
+from docmine.store.schema import Document, Page
 
 PAGES_A = [
     "UNEP/CMS/StC44/13\nSynergies et partenariats\n\n"
@@ -115,7 +115,7 @@ def extraction_c(pages=PAGES_C):
 
 def build_store(session, *, mv="test-model-1"):
     """Three documents with hand-made extractions stored; returns their ids."""
-    from docmine.store import store_extraction
+    from docmine.store.write import store_extraction
     a = make_document(session, PAGES_A, symbol="UNEP/CMS/StC44/13", treaty="CMS", name="a")
     b = make_document(session, PAGES_B, symbol="UNEP/CMS/StC44/18.1", treaty="CMS", name="b")
     c = make_document(session, PAGES_C, symbol="CBD/COP/12/5", treaty="CBD", name="c")

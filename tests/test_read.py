@@ -10,9 +10,9 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from docmine.layout import TextView, dehyphenate, is_furniture_text
-from docmine.pagemeta import find_symbols, parse_date, treaty_of_symbol
-from docmine.read import PageText, ReadError, read_bytes, read_pdf
+from docmine.reading.layout import TextView, dehyphenate, is_furniture_text
+from docmine.reading.pagemeta import find_symbols, parse_date, treaty_of_symbol
+from docmine.reading.read import PageText, ReadError, read_bytes, read_pdf
 from docmine.settings import get_settings
 
 FR_SENTENCES = [
@@ -358,7 +358,7 @@ def test_furniture_shapes(line, furniture):
 
 def _page(rows, height=800.0):
     """A RawPage from (top, size, text) rows, one line each."""
-    from docmine.layout import RawLine, RawPage
+    from docmine.reading.layout import RawLine, RawPage
 
     text, lines, pos = "", [], 0
     for top, size, s in rows:
@@ -376,7 +376,7 @@ def _page(rows, height=800.0):
     ([(700, 11, "7 The Committee is invited to take note.")], False),      # body-size numbered paragraph
 ])
 def test_footnote_rules(bottom_rows, footnote):
-    from docmine.layout import classify
+    from docmine.reading.layout import classify
 
     body = [(100 + 15 * i, 11, f"Body line number {i} of the paper, with enough words.") for i in range(20)]
     page = _page(body + bottom_rows)

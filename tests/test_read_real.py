@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from docmine.read import read_pdf
+from docmine.reading.read import read_pdf
 from docmine.settings import get_settings
 
 pytestmark = pytest.mark.shared

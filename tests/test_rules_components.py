@@ -13,7 +13,7 @@ RULES = ("sentencizer", "docmine_context", "docmine_symbols", "docmine_refs", "d
 
 @pytest.fixture(scope="module")
 def nlp():
-    from docmine.nlp import build_nlp
+    from docmine.extraction.nlp import build_nlp
     return build_nlp(use_ner=False)
 
 
@@ -205,7 +205,7 @@ def test_footnote_digit_split_from_year(nlp):
 
 
 def test_ordinals():
-    from docmine.ordinals import parse_ordinal
+    from docmine.extraction.grammars.ordinals import parse_ordinal
     table = {"premier": 1, "première": 1, "1er": 1, "1re": 1, "deuxième": 2, "second": 2, "troisième": 3,
              "3ème": 3, "11eme": 11, "douzième": 12, "quinzième": 15, "dix-septième": 17, "vingtième": 20,
              "20e": 20, "vingt et unième": 21, "vingt-deuxième": 22, "65ème": 65, "soixante-cinquième": 65,

@@ -2,7 +2,7 @@
 
 Also a dev aid: ``python tests/test_rules_dev_gold.py [-v]`` prints P/R/F1 and
 id accuracy per label and (with -v) every miss. The official evaluation is
-``docmine.evaluate``; this only scores the rules components.
+``docmine.extraction.evaluate``; this only scores the rules components.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ TARGETS = {"REF": 0.95, "DOC": 0.95, "DATE": 0.95, "MEETING": 0.90}
 
 
 def predict(nlp, original: str) -> list[dict]:
-    from docmine.textmap import normalise
+    from docmine.reading.textmap import normalise
     nt = normalise(original)
     doc = nlp(nt.text)
     out = []
@@ -73,7 +73,7 @@ def score(nlp, dev_dir: Path, verbose: bool = False) -> dict:
 
 @pytest.fixture(scope="module")
 def nlp():
-    from docmine.nlp import build_nlp
+    from docmine.extraction.nlp import build_nlp
     return build_nlp(use_ner=False)
 
 
@@ -87,8 +87,8 @@ def test_rules_on_dev_gold(nlp, shared_dir):
 def test_spans_align_with_tokens(nlp, shared_dir):
     """Every rule match lands on token boundaries (no mention lost to alignment)."""
     import re
-    from docmine.dategrammar import find_dates
-    from docmine.textmap import normalise
+    from docmine.extraction.grammars.dates import find_dates
+    from docmine.reading.textmap import normalise
     for txt in sorted((shared_dir / "corpus" / "dev").glob("*.txt")):
         text = normalise(txt.read_text(encoding="utf-8")).text
         doc = nlp(text)
@@ -98,7 +98,7 @@ def test_spans_align_with_tokens(nlp, shared_dir):
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from docmine.nlp import build_nlp
+    from docmine.extraction.nlp import build_nlp
     dev = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev"
     r = score(build_nlp(use_ner=False), dev, verbose="-v" in sys.argv)
     for label, v in r.items():

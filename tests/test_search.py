@@ -1,4 +1,4 @@
-"""Full-text search (docmine.search, docmine.query.search) on PDFs made with
+"""Full-text search (docmine.store.search, docmine.query.search) on PDFs made with
 reportlab and ingested, and the end-to-end run on the dev PDFs; SQLite and
 PostgreSQL (``db_url``)."""
 from __future__ import annotations
@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from docmine import db, query
-from docmine.search import fold, parse_query, snippet, stem, terms_of
+from docmine.store import db
+from docmine import query
+from docmine.store.search import fold, parse_query, snippet, stem, terms_of
 
 PDF_PAGES = {
     "cms_note.pdf": [
@@ -94,8 +95,8 @@ def test_search_ingested_pdfs(pdf_store):
 
 def test_index_follows_later_ingestion(pdf_store):
     from docmine.ingest import ingest_paths
-    from docmine.models import Document
-    from docmine.search import index_document
+    from docmine.store.schema import Document
+    from docmine.store.search import index_document
     s, settings, tmp = pdf_store
     assert query.search("baleines", session=s).empty
     s.commit()
@@ -118,10 +119,10 @@ _E2E: dict[str, dict] = {}
 @pytest.mark.slow
 @pytest.mark.shared
 def test_end_to_end_dev_pdfs(db_url, shared_dir, tmp_path):
-    from docmine.models import Correction, Document, Mention
+    from docmine.store.schema import Correction, Document, Mention
     from docmine.run import run
     from docmine.settings import get_settings
-    from docmine.store import extract_and_store
+    from docmine.store.write import extract_and_store
 
     settings = get_settings(database_url=db_url, data_dir=str(tmp_path / "data"))
     summary = run([shared_dir / "corpus" / "dev" / "pdf"], settings=settings, progress=False)

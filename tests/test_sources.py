@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from docmine.fetch import FetchError, Fetcher, FetchState, download_path, host_of, state_path
-from docmine.sources import (Candidate, allowed_hosts_for, discover, fetch_candidate, parse_links,
+from docmine.reading.fetch import FetchError, Fetcher, FetchState, download_path, host_of, state_path
+from docmine.reading.sources import (Candidate, allowed_hosts_for, discover, fetch_candidate, parse_links,
                              parse_source, remember_files)
 from test_pipeline_helpers import CorpusServer, closed_port_url, make_pdfs, shared_pdfs
 

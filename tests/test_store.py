@@ -1,15 +1,16 @@
-"""docmine.store and docmine.entities, on SQLite and PostgreSQL (``db_url``)."""
+"""docmine.store.write and docmine.store.entities, on SQLite and PostgreSQL (``db_url``)."""
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
 
-from docmine import db, records
-from docmine.entities import (date_first_day, link_symbols, load_organisations,
+from docmine.store import db
+from docmine import records
+from docmine.store.entities import (date_first_day, link_symbols, load_organisations,
                               meetings_before, parse_entity_id)
-from docmine.models import (ActionItem, Correction, Document, Entity, EntityAlias, ExtractionRun,
+from docmine.store.schema import (ActionItem, Correction, Document, Entity, EntityAlias, ExtractionRun,
                             Mention, MentionEntity, ModelVersion)
-from docmine.store import paragraph_at, sentence_at, store_extraction
+from docmine.store.write import paragraph_at, sentence_at, store_extraction
 
 from test_query_fixtures import (PAGES_A, PAGES_B, build_store, extraction_a,
                              make_document)

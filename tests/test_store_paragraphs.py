@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from docmine import db
-from docmine.models import ActionItem, Mention
-from docmine.nlp import load_nlp
+from docmine.store import db
+from docmine.store.schema import ActionItem, Mention
+from docmine.extraction.nlp import load_nlp
 from docmine.settings import get_settings
-from docmine.store import extract_and_store, paragraph_at
+from docmine.store.write import extract_and_store, paragraph_at
 
 from test_query_fixtures import make_document
 

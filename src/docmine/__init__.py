@@ -17,19 +17,19 @@ import importlib
 __version__ = "0.1.0"
 
 _LAZY = {
-    "extract": ("docmine.extract", None),  # the module is callable: docmine.extract(text_or_path)
-    "extract_text": ("docmine.extract", "extract_text"),
-    "extract_pages": ("docmine.extract", "extract_pages"),
-    "extract_many": ("docmine.extract", "extract_many"),
-    "evaluate": ("docmine.evaluate", None),
-    "read_pdf": ("docmine.read", "read_pdf"),
+    "extract": ("docmine.extraction.extract", "extract"),  # docmine.extract(text_or_path) -> Extraction
+    "extract_text": ("docmine.extraction.extract", "extract_text"),
+    "extract_pages": ("docmine.extraction.extract", "extract_pages"),
+    "extract_many": ("docmine.extraction.extract", "extract_many"),
+    "evaluate": ("docmine.extraction.evaluate", None),
+    "read_pdf": ("docmine.reading.read", "read_pdf"),
     "ingest_paths": ("docmine.ingest", "ingest_paths"),
     "run": ("docmine.run", None),
     "query": ("docmine.query", None),
     "get_settings": ("docmine.settings", "get_settings"),
     "Settings": ("docmine.settings", "Settings"),
-    "session_scope": ("docmine.db", "session_scope"),
-    "init_db": ("docmine.db", "init_db"),
+    "session_scope": ("docmine.store.db", "session_scope"),
+    "init_db": ("docmine.store.db", "init_db"),
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

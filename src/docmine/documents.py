@@ -12,7 +12,7 @@ from typing import Any, Optional
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from .models import Document, Page
+from docmine.store.schema import Document, Page
 
 __all__ = ["DocumentNotFound", "AmbiguousDocument", "LIST_COLUMNS", "list_documents",
            "get_document", "document_view", "page_body_text"]
@@ -87,8 +87,8 @@ def page_body_text(page: Page) -> Optional[str]:
     derived by the reader's own rule from the stored text and blocks."""
     if page.text is None:
         return None
-    from .layout import Block
-    from .read import PageText
+    from docmine.reading.layout import Block
+    from docmine.reading.read import PageText
 
     blocks = [Block(b["kind"], b["start"], b["end"]) for b in (page.blocks or [])]
     return PageText(page.number, page.text, blocks).body_text()

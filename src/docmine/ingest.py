@@ -17,8 +17,8 @@ and stores each distinct PDF once:
   a scan without a text layer is stored with status ``needs_ocr`` and pages
   whose text is NULL.
 
-Every call records one :class:`~docmine.models.IngestRun` with one
-:class:`~docmine.models.IngestItem` per input, and returns an
+Every call records one :class:`~docmine.store.schema.IngestRun` with one
+:class:`~docmine.store.schema.IngestItem` per input, and returns an
 :class:`IngestSummary`.
 """
 from __future__ import annotations
@@ -36,9 +36,9 @@ from sqlalchemy import select, text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .db import begin_write
-from .models import Document, IngestItem, IngestRun, Page, utcnow
-from .settings import Settings
+from docmine.store.db import begin_write
+from docmine.store.schema import Document, IngestItem, IngestRun, Page, utcnow
+from docmine.settings import Settings
 
 __all__ = [
     "IngestOutcome", "IngestSummary", "ingest_paths", "ingest_file", "find_pdfs", "sha256_file",
@@ -298,7 +298,7 @@ def ingest_file(path: PathLike, *, session: Session, run: IngestRun, settings: S
     errors never raise; the session is committed (or rolled back) on return.
     ``source`` is the path or URL to record (default: the path as given)."""
     t0 = time.perf_counter()
-    from .read import ReadError, read_bytes
+    from docmine.reading.read import ReadError, read_bytes
 
     src = source or str(path)
     run_id = run.id
@@ -409,7 +409,7 @@ def ingest_paths(paths: Sequence[PathLike] | PathLike, *, settings: Settings,
         paths = [paths]
     files = find_pdfs(paths)
     if session_factory is None:
-        from .db import make_session_factory
+        from docmine.store.db import make_session_factory
         session_factory = make_session_factory(settings.url)
     if progress is None:
         import sys

@@ -34,12 +34,12 @@ import pandas as pd
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from . import search as _search
-from .entities import (date_first_day, meeting_date, meetings_before, normalise_symbol,
+from docmine.store import search as _search
+from docmine.store.entities import (date_first_day, meeting_date, meetings_before, normalise_symbol,
                        parse_entity_id)
-from .models import (ActionItem, ActionItemRef, Correction, Document, Entity, EntityAlias,
+from docmine.store.schema import (ActionItem, ActionItemRef, Correction, Document, Entity, EntityAlias,
                      Mention, MentionEntity, Page)
-from .store import paragraph_at, sentence_at
+from docmine.store.write import paragraph_at, sentence_at
 
 ACTION_COLUMNS = ["symbol", "page", "paragraph", "actor", "actor_text", "verb",
                   "deadline_meeting", "deadline_date", "refs", "text", "treaty",
@@ -206,7 +206,7 @@ def _contains_all_sql(session: Session, column, words: list[str]):
 
 
 def _folded_sql(session: Session, column):
-    """``column`` folded like :func:`docmine.search.fold` (lower case, no accents),
+    """``column`` folded like :func:`docmine.store.search.fold` (lower case, no accents),
     in SQL: ``docmine_unaccent`` on PostgreSQL, a Python function registered
     on the SQLite connection."""
     if session.get_bind().dialect.name == "postgresql":

@@ -17,8 +17,8 @@ from typing import Any, Sequence
 
 from sqlalchemy import func, or_, select
 
-from .models import ActionItem, Document, Mention, Page
-from .settings import Settings, get_settings
+from docmine.store.schema import ActionItem, Document, Mention, Page
+from docmine.settings import Settings, get_settings
 
 
 @dataclass
@@ -83,12 +83,12 @@ def run(paths: Sequence[str | Path] | str | Path | None = None, *, settings: Set
     """Ingest ``paths`` (files or folders; default ``settings.samples_dir``), then
     extract and store every document not yet extracted with the current model
     version. One document's failure is recorded and the others go on."""
-    from . import search as _search
-    from .db import make_session_factory
-    from .entities import link_symbols, load_organisations
-    from .ingest import ingest_paths
-    from .nlp import load_nlp, model_version
-    from .store import extract_and_store
+    from docmine.store import search as _search
+    from docmine.store.db import make_session_factory
+    from docmine.store.entities import link_symbols, load_organisations
+    from docmine.ingest import ingest_paths
+    from docmine.extraction.nlp import load_nlp, model_version
+    from docmine.store.write import extract_and_store
 
     settings = settings or get_settings()
     t0 = time.perf_counter()

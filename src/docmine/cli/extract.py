@@ -1,8 +1,8 @@
 """``docmine extract`` and ``docmine evaluate``: the extraction API on the command line.
 
-``docmine extract FILE...`` mirrors :func:`docmine.extract.extract` (one JSON
+``docmine extract FILE...`` mirrors :func:`docmine.extraction.extract.extract` (one JSON
 object per line, exactly ``Extraction.to_dict()``); ``docmine evaluate``
-mirrors :func:`docmine.evaluate.evaluate`.
+mirrors :func:`docmine.extraction.evaluate.evaluate`.
 """
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def extract_cmd(
     """Find the mentions (resolutions, decisions, symbols, organisations,
     meetings, dates) and action items of each FILE and print them.
 
-    Mirrors [bold]docmine.extract.extract()[/bold]. Offsets are character
+    Mirrors [bold]docmine.extraction.extract.extract()[/bold]. Offsets are character
     offsets into the file's text (PDF: its pages joined with form feeds).
     Nothing is stored: use [bold]docmine run[/bold] for that.
     Exit 1 when a file could not be read (the others are still printed).
@@ -74,8 +74,8 @@ def extract_cmd(
     """
     from rich.console import Console
 
-    from ..extract import ExtractError, extract_many
-    from ..nlp import load_nlp
+    from docmine.extraction.extract import ExtractError, extract_many
+    from docmine.extraction.nlp import load_nlp
 
     settings = settings_from(use_ner=False if no_ner else None)
     nlp = load_nlp(settings)
@@ -128,7 +128,7 @@ def evaluate_cmd(
 ) -> None:
     """Score the extractor against hand-annotated gold files (spec §8).
 
-    Mirrors [bold]docmine.evaluate.evaluate()[/bold]: per label strict and
+    Mirrors [bold]docmine.extraction.evaluate.evaluate()[/bold]: per label strict and
     lenient precision/recall/F1 and id accuracy, micro totals, and the action
     items (F1; actor, verb and deadline accuracy).
     With --check-floors, exit 1 when a figure falls below its floor.
@@ -137,7 +137,7 @@ def evaluate_cmd(
     """
     from rich.console import Console
 
-    from ..evaluate import DEFAULT_GOLD_DIR, check_floors as _check, evaluate, load_floors
+    from docmine.extraction.evaluate import DEFAULT_GOLD_DIR, check_floors as _check, evaluate, load_floors
 
     gdir = gold_dir or DEFAULT_GOLD_DIR
     if not gdir.is_dir():

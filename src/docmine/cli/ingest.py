@@ -54,7 +54,7 @@ def ingest_cmd(
     Exit code: 0 when every file was stored or already there, 1 when any
     failed. Python: docmine.ingest.ingest_paths(paths, settings=...).
     """
-    from ..ingest import ingest_paths
+    from docmine.ingest import ingest_paths
 
     settings = settings_from(database, pdf_backend=backend.value if backend else None)
     summary = ingest_paths(paths, settings=settings, progress=not quiet and not as_json,
@@ -92,8 +92,8 @@ def documents_cmd(
     Use an id, a sha256 prefix or the symbol with `docmine show`.
     Python: docmine.documents.list_documents(session=...).
     """
-    from ..db import session_scope
-    from ..documents import LIST_COLUMNS, list_documents
+    from docmine.store.db import session_scope
+    from docmine.documents import LIST_COLUMNS, list_documents
 
     with session_scope(settings_from(database)) as session:
         rows = list_documents(session=session)
@@ -129,8 +129,8 @@ def show_cmd(
     Python: docmine.documents.get_document(key, session=...) and
     document_view(doc, page=..., body=...).
     """
-    from ..db import session_scope
-    from ..documents import document_view, get_document
+    from docmine.store.db import session_scope
+    from docmine.documents import document_view, get_document
 
     with session_scope(settings_from(database)) as session:
         try:

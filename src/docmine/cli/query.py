@@ -92,7 +92,7 @@ def render(df, fmt: Format | str, what: str) -> str:
 
 
 def _session(database: Optional[str]):
-    from ..db import session_scope
+    from docmine.store.db import session_scope
     return session_scope(settings_from(database))
 
 
@@ -132,7 +132,7 @@ def actions_cmd(
     Python: docmine.query.actions(session=..., actor=..., treaty=..., verb=...,
     meeting=..., due_before=..., document=..., text=..., ref=...).
     """
-    from .. import query
+    from docmine import query
     try:
         with _session(database) as session:
             df = query.actions(session=session, actor=actor, treaty=treaty, verb=verb,
@@ -160,7 +160,7 @@ def cites_cmd(
 
     Python: docmine.query.cites(entity_id, session=...).
     """
-    from .. import query
+    from docmine import query
     with _session(database) as session:
         df = query.cites(entity_id, session=session)
     typer.echo(render(df, fmt, "cites"))
@@ -182,7 +182,7 @@ def cited_by_cmd(
 
     Python: docmine.query.cited_by(doc, session=...).
     """
-    from .. import query
+    from docmine import query
     with _session(database) as session:
         df = query.cited_by(doc, session=session)
     typer.echo(render(df, fmt, "cited_by"))
@@ -202,7 +202,7 @@ def entities_cmd(
 
     Python: docmine.query.entities(session=..., label=...).
     """
-    from .. import query
+    from docmine import query
     with _session(database) as session:
         df = query.entities(session=session, label=label.value if label else None)
     typer.echo(render(df, fmt, "entities"))
@@ -222,7 +222,7 @@ def entity_cmd(
 
     Python: docmine.query.entity(entity_id, session=...) (a dict of DataFrames).
     """
-    from .. import query
+    from docmine import query
     with _session(database) as session:
         parts = query.entity(entity_id, session=session)
     if parts["entity"].empty:
@@ -257,7 +257,7 @@ def search_cmd(
 
     Python: docmine.query.search(words, session=..., limit=...).
     """
-    from .. import query
+    from docmine import query
     with _session(database) as session:
         df = query.search(words, session=session, limit=limit)
     typer.echo(render(df, fmt, "search"))

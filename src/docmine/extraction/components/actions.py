@@ -1,0 +1,730 @@
+"""docmine_actions: action items (spec §2) → ``doc._.action_items``.
+
+Three sources of operative requests, all read from the normalised text
+(``doc.text``, whitespace runs collapsed to one space):
+
+1. an ``Action requise`` / ``Action requested`` section: the body invited
+   (``Le Comité permanent est invité à :``) and its lettered items
+   (``a. Prendre note …``), each item's own infinitive as verb;
+2. a mandate written as a list (``Le Comité permanent s'appliquera, entre
+   autres, à : • réfléchir … • explorer …``): one item per listed task, its
+   own infinitive as verb, ``paragraph`` the letter or None for bullets;
+3. operative clauses of decisions, recommendations and resolutions
+   (``3. Prie le Secrétariat …``, ``Invite les Parties à …``,
+   ``Recommande que …``): the addressee is the actor, the operative verb's
+   infinitive the verb; lettered sub-items are items with the lead's actor and
+   verb; the lead is an item only when it has a task before the list.
+
+Actor ids come from the ORG mentions over the addressee, then from the
+collective and body tables of ``models/patterns/actions.json`` with the
+treaty of the context. Deadlines come from a MEETING or DATE mention preceded
+by a deadline cue (``à sa``, ``d'ici le``), else from the component's own
+small readers of the same forms. Every table is data in ``actions.json``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from pathlib import Path
+
+from docmine.settings import PROJECT_ROOT
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from collections import Counter
+
+from ..treaty import document_treaty, treaties_in
+from ..decision_structure import DecisionStructure, Node, decision_structure
+from docmine.records import ActionItem, Deadline
+
+DEFAULT_PATTERNS = PROJECT_ROOT / "models" / "patterns"
+
+_ARTICLE = r"(?:Le|La|Les|L['’]|Au|Aux|The)"
+_CLOSE = re.compile(r"[.;!?](?=\s|$)")
+_LETTER = r"\(?([a-z])[.)]"
+_BULLETS = "•▪◦●‣∙·\uf0b7\uf0a7-–—"
+_ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv"]
+_SEQUENCES = {"a": [chr(c) for c in range(ord("a"), ord("z") + 1)],
+              "1": [str(i) for i in range(1, 100)],
+              "i": _ROMAN}
+
+
+#: ``doc.user_data`` key under which ``docmine.extraction.extract`` leaves the doc's text
+#: (spaCy rebuilds ``doc.text`` from the tokens on every access)
+TEXT_KEY = "docmine_text"
+
+
+def doc_text(doc: Doc) -> str:
+    t = doc.user_data.get(TEXT_KEY)
+    return t if t is not None else doc.text
+
+
+def _alt(words) -> str:
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+@dataclass
+class _Item:
+    start: int
+    end: int
+    verb: str
+    paragraph: str | None
+
+
+class ActionFinder:
+    """The compiled patterns; ``find(doc)`` gives the action items of a doc."""
+
+    def __init__(self, patterns: dict):
+        p = patterns
+        self.p = p
+        lex = p.get("languages", {}).get("fr", {})
+        self.lex = lex
+        self.passive = [(re.compile(k), v) for k, v in lex.get("passive_requests", {}).items()]
+        self.passive_re = re.compile(
+            r"(?<!\w)(?P<actor>%s ?[A-ZÉÈ][^.;:]{0,200}?) (?P<pv>%s)\s*(?P<colon>:)?"
+            % (_ARTICLE, "|".join("(?:%s)" % k for k in lex.get("passive_requests", {}))) ) \
+            if lex.get("passive_requests") else None
+        self.indicative_re = re.compile(
+            r"(?P<actor>%s)(?P<inc>,[^.;:]{1,200})?\s?:" % lex["indicative_subject"]) \
+            if lex.get("indicative_subject") else None
+        self.irregular: dict[str, str] = lex.get("indicative_irregular", {})
+        self.suffixes: list[list[str]] = lex.get("indicative_suffixes", [])
+        self.ind_multi = sorted(lex.get("indicative_multiword", {}).items(), key=lambda kv: -len(kv[0]))
+        self.not_indicative = set(lex.get("not_indicative", []))
+        self.item_skip = re.compile(lex["item_skip"], re.I) if lex.get("item_skip") else None
+        self.past_re = re.compile(lex["past_event_cues"], re.I) if lex.get("past_event_cues") else None
+        self.verbs: dict[str, str] = dict(p["operative_verbs"])
+        # Ramsar and some CBD papers write the operative verb in capitals (DEMANDE, INVITE)
+        self.verbs.update({k.upper(): v for k, v in list(self.verbs.items())})
+        self.multiword = sorted(p.get("multiword_verbs", []), key=len, reverse=True)
+        self.not_inf = set(p.get("not_infinitives", []))
+        self.adjectives = set(p.get("addressee_adjectives", []))
+        self.abbrev = set(p.get("abbreviations", []))
+        self.ordinals: dict[str, int] = p.get("ordinals", {})
+        self.months: dict[str, int] = p.get("months", {})
+        self.section_re = re.compile(r"(?<![\w'’])(?:%s)\s*:?" % _alt(p["section_headings"]))
+        self.invited_re = re.compile(
+            r"(?<!\w)(?P<actor>%s ?[^.;:]{1,200}?) (?:%s)(?: (?:à|de|to))?\s*(?::|(?= ))"
+            % (_ARTICLE, _alt(p["invited_body"])))
+        self.mandate_re = re.compile(
+            r"(?<!\w)(?P<actor>%s ?[A-ZÉÈ][^.;:]{0,200}?),? (?:%s)(?:,? (?:entre autres|notamment|inter alia),?|, [^.;:,]{1,150},?)? ?(?:à|de|d['’]|to)? ?:"
+            % (_ARTICLE, _alt(p["mandate_triggers"])))
+        adverbs = _alt(p.get("verb_adverbs", []))
+        self.operative_re = re.compile(
+            r"(?<!\w)(?:(?P<num>\d{1,3})(?:[.)] ?| ))?(?P<br>\[ ?)?(?P<verb>%s)(?P<adv>(?:,? (?:%s),?)*) (?=(?:que |qu['’])?(?:l['’]|le |la |les |au |aux |à |tous |toutes |the |all |[A-ZÉ]))"
+            % (_alt(self.verbs), adverbs))
+        self.lead_word_re = re.compile(r"^(?:%s)" % _alt(p.get("item_lead_words", [])), re.I)
+        collective = dict(lex.get("collective_addressees", {}))
+        collective.update(p.get("collective_addressees", {}))
+        self.collective = [(re.compile(r"^(?:%s)\b" % k, re.I), v) for k, v in collective.items()]
+        self.bodies = sorted(p.get("body_addressees", {}).items(), key=lambda kv: -len(kv[0]))
+        self.body_re = re.compile(r"(%s)" % _alt(re.escape(k) for k in p.get("body_addressees", {})), re.I)
+        self.meeting_bodies = p.get("meeting_bodies", {})
+        self.meeting_body_re = re.compile(r"(%s)" % _alt(self.meeting_bodies), re.I)
+        dets = _alt(p.get("deadline_determiners", []))
+        self.cue_re = {label: re.compile(r"(?:^|\W)(?:%s)(?: (?:%s))? ?$" % (_alt(p[key]), dets), re.I)
+                       for label, key in (("MEETING", "deadline_cues_meeting"), ("DATE", "deadline_cues_date"))}
+        ords = _alt(self.ordinals)
+        self.meeting_fallback_re = re.compile(
+            r"(?:à|lors de|avant|pour) (?:sa|la|leur) (?:prochaine )?(?P<ord>\d{1,3}(?:e|è|ème|eme|ieme|ième|er|re)?|%s) (?:réunion|session)" % ords, re.I)
+        months = _alt(self.months)
+        self.date_fallback_re = re.compile(
+            r"(?:d['’]ici|avant|au plus tard|by|before)(?: à| le| la| fin| à la fin de| la fin de| the| the end of)? (?:(?P<day>\d{1,2})(?:er)? )?(?:(?P<month>%s) )?(?P<year>\d{4})\b" % months, re.I)
+
+    # ------------------------------------------------------------ text helpers
+    def _closing(self, text: str, start: int, limit: int) -> int | None:
+        """End (exclusive) of the first closing punctuation in [start, limit)."""
+        for m in _CLOSE.finditer(text, start, limit):
+            if m.group() == ".":
+                word = re.search(r"([\w.]+)$", text[max(start, m.start() - 12):m.start()])
+                if word and word.group(1) in self.abbrev:
+                    continue
+            return m.end()
+        return None
+
+    def _infinitive(self, text: str, start: int) -> tuple[str, int] | None:
+        """The infinitive opening an item at ``start`` (after ``à``/``de``): (verb, verb start)."""
+        while start < len(text) and text[start] in " :":
+            start += 1
+        rest = text[start:start + 80]
+        m = self.lead_word_re.match(rest)
+        off = m.end() if m else 0
+        w = re.match(r"[\w’'-]+", rest[off:])
+        if not w:
+            return None
+        low = rest[off:].lower()
+        for mw in self.multiword:
+            if low.startswith(mw) and (len(low) == len(mw) or not low[len(mw)].isalnum()):
+                return mw, start + off
+        verb = w.group().lower()
+        if verb in self.not_inf:
+            return None
+        return verb, start + off
+
+    def _is_infinitive(self, word: str) -> bool:
+        w = word.lower()
+        return (w not in self.not_inf and not word[:1].isupper()
+                and re.search(r"(?:er|ir|re|oir)$", w) is not None)
+
+    def _list_items(self, struct: DecisionStructure, text: str, pos: int, limit: int, *,
+                    own_verbs: bool) -> list[_Item]:
+        """Items of the list that the decision structure has right after ``pos``: lettered
+        (``a.``, ``b)``, ``(c)``), numbered (``1.``), roman (``i)``) or bulleted (``•``, ``-``).
+        Lettered/numbered items start at their marker; bullets at their verb (``paragraph`` None)."""
+        items: list[_Item] = []
+        prev_end = None
+        for nd in struct.list_after(pos):
+            if nd.start >= limit:
+                break
+            if prev_end is not None and not self._gap_ok(text, prev_end, nd.start):
+                break
+            end = self._node_end(text, nd)
+            inf = self._infinitive(text, nd.body) if own_verbs else None
+            if nd.kind != "bullet":
+                items.append(_Item(nd.start, end, inf[0] if inf else "", nd.label))
+            else:
+                items.append(_Item(inf[1] if inf else nd.body, end, inf[0] if inf else "", None))
+            prev_end = end
+        return items
+
+    def _node_end(self, text: str, nd: Node) -> int:
+        """End of an item: the closing punctuation of its last sub-item (or of itself),
+        a closing ``]`` of negotiation text included."""
+        last = nd
+        while last.children:
+            last = last.children[-1]
+        start = last.body
+        end = self._closing(text, start, min(last.end, start + 3000))
+        if end is None:
+            end = self._trim(text, start, min(last.end, start + 1500))
+        return self._bracket_end(text, nd.start, end)
+
+    @staticmethod
+    def _bracket_end(text: str, start: int, end: int) -> int:
+        """Extend ``end`` over a ``]`` that closes a ``[`` opened inside ``[start, end)``."""
+        seg = text[start:end]
+        if seg.count("[") > seg.count("]"):
+            m = re.match(r" ?\][.;]?", text[end:end + 3])
+            if m:
+                return end + m.end()
+        return end
+
+    @staticmethod
+    def _gap_ok(text: str, end: int, nxt: int | None) -> bool:
+        if nxt is None:
+            return False
+        gap = text[end:nxt]
+        return len(gap) <= 150 and not re.search(r"[.;!?](?=\s|$)", gap)
+
+    @staticmethod
+    def _trim(text: str, start: int, end: int) -> int:
+        seg = text[start:end].rstrip()
+        seg = re.sub(r"(?:\s(?:et|ou|and|or))+$", "", seg).rstrip(" ,")
+        return start + len(seg)
+
+    # ------------------------------------------------------------ actors
+    def _actor_end(self, text: str, start: int, limit: int, *, que: bool) -> int:
+        """End of the addressee phrase that starts at ``start``."""
+        for m in re.finditer(r"[\w’'-]+|[^\w\s]", text[start:limit]):
+            tok, a = m.group(), start + m.start()
+            if tok in (";", ":", "(", ".", "!", "?"):
+                return a
+            if tok == ",":
+                nxt = re.match(r",\s*(les|le|la|l['’]|aux|au|des|d['’]autres|ainsi que)\b", text[a:a + 20], re.I)
+                if not nxt:
+                    return a
+                continue
+            low = tok.lower()
+            if low in ("à", "de", "d'", "d’", "to") or re.fullmatch(r"d['’]\w+", low):
+                if low.startswith("d") and len(low) > 2:  # d'examiner
+                    if self._is_infinitive(low[2:]):
+                        return a
+                    continue
+                nw = re.match(r"\s*\[?\s*([\w’'-]+)", text[start + m.end():start + m.end() + 40])
+                if nw and self._is_infinitive(nw.group(1)):
+                    return a
+                continue
+            if que and tok[:1].islower() and (low.endswith("ent") or low.endswith("e")) \
+                    and low not in self.not_inf and low not in self.adjectives and a > start:
+                prev = text[start:a].rstrip().split(" ")[-1]
+                if prev[:1].isupper() or prev.lower() in self.adjectives:
+                    return a
+        return limit
+
+    @staticmethod
+    def _mentions_in(doc: Doc, a: int, b: int, labels: tuple[str, ...]) -> list:
+        """Mentions (after resolve) that overlap [a, b) with one of ``labels``, by offset."""
+        index = doc.user_data.get("_docmine_actions_index")
+        if index is None:
+            spans = list(doc.spans["mentions"]) if "mentions" in doc.spans else \
+                sorted((s for lab in ("ORG", "REF", "DOC", "MEETING", "DATE") if lab in doc.spans
+                        for s in doc.spans[lab]), key=lambda s: s.start_char)
+            index = ([s.start_char for s in spans], spans, max((s.end_char - s.start_char for s in spans), default=0))
+            doc.user_data["_docmine_actions_index"] = index
+        starts, spans, longest = index
+        lo = bisect_left(starts, a - longest)
+        hi = bisect_left(starts, b)
+        return [s for s in spans[lo:hi] if s.end_char > a and s.label_ in labels]
+
+    @staticmethod
+    def _treaty(doc: Doc, a: int, b: int) -> str | None:
+        """``context.treaty_at`` (mention, then sentence, then document) with the
+        sentence bounds computed once per doc (treaty_at walks the doc each call)."""
+        found = treaties_in(doc_text(doc)[a:b])
+        if found:
+            return found[0]
+        bounds = doc.user_data.get("_docmine_actions_sents")
+        if bounds is None:
+            if doc.has_annotation("SENT_START") and len(doc):
+                bounds = ([s.start_char for s in doc.sents], [s.end_char for s in doc.sents])
+            else:
+                bounds = ([], [])
+            doc.user_data["_docmine_actions_sents"] = bounds
+        starts, ends = bounds
+        i = bisect_left(starts, a + 1) - 1
+        if i >= 0:
+            found = treaties_in(doc_text(doc)[starts[i]:ends[i]])
+            if found:
+                return Counter(found).most_common(1)[0][0]
+        return document_treaty(doc)
+
+    def _actor_id(self, doc: Doc, text: str, a: int, b: int,
+                  clause: tuple[int, int] | None = None) -> str | None:
+        phrase = text[a:b]
+        first = re.split(r",\s|\s(?:et|ainsi que|and)\s", phrase, maxsplit=1)[0]
+        fb = a + len(first)
+        for rx, ident in self.collective:
+            if rx.match(first):
+                return ident
+        for s in self._mentions_in(doc, a, fb, ("ORG",)):
+            if s._.ids:
+                return s._.ids[0]
+        m = self.body_re.search(first)
+        if m:
+            for name, tmpl in self.bodies:
+                if name.lower() == m.group(1).lower():
+                    if "{treaty}" not in tmpl:
+                        return tmpl
+                    treaty = self._treaty(doc, a, fb)
+                    if treaty is None and clause is not None:
+                        treaty = self._treaty_of_ids(doc, *clause)
+                    return tmpl.format(treaty=treaty.lower()) if treaty else None
+        return None
+
+    def _treaty_of_ids(self, doc: Doc, a: int, b: int) -> str | None:
+        """With no treaty named and none for the document: the treaty that the linked
+        mentions of the clause agree on (``cbd-sbi``, ``CBD SBI5``, ``CBD COP Dec 15/4``)."""
+        found: list[str] = []
+        for s in self._mentions_in(doc, a, b, ("ORG", "MEETING", "REF")):
+            for i in s._.ids or []:
+                if s.label_ == "ORG":
+                    t = i.split("-", 1)[0].upper() if "-" in i else None
+                else:
+                    t = i.split(" ", 1)[0] if " " in i else None
+                if t and t.isalpha() and t.isupper():
+                    found.append(t)
+        return found[0] if found and len(set(found)) == 1 else None
+
+    # ------------------------------------------------------------ deadlines / refs
+    def _past_event(self, text: str, a: int, at: int) -> bool:
+        """A participle of a past event (``le cadre adopté par … à sa deuxième session``)
+        governs the meeting at ``at``: within 160 characters before it, in the same clause."""
+        if self.past_re is None:
+            return False
+        window = text[max(a, at - 160):at]
+        last = None
+        for m in self.past_re.finditer(window):
+            last = m
+        if last is None:
+            return False
+        between = window[last.end():]
+        return not re.search(r"[;:]|, (?:de |d['’]|et de |à )", between)
+
+    def _deadline(self, doc: Doc, text: str, a: int, b: int, clause_start: int) -> Deadline | None:
+        """The meeting and/or the date by which the item is due (spec §2: both when the
+        item gives both, A4); a meeting of a past event is none (A3)."""
+        meeting = date = None
+        for s in self._mentions_in(doc, a, b, ("MEETING", "DATE")):
+            if s.start_char < a or s.end_char > b or not s._.ids:
+                continue
+            before = text[max(a, s.start_char - 40):s.start_char]
+            if not self.cue_re[s.label_].search(before):
+                continue
+            if s.label_ == "MEETING" and meeting is None and not self._past_event(text, a, s.start_char):
+                meeting = s._.ids[0]
+            elif s.label_ == "DATE" and date is None:
+                date = s._.ids[0]
+        if meeting is None:
+            for m in self.meeting_fallback_re.finditer(text, a, b):
+                if self._past_event(text, a, m.start()):
+                    continue
+                n = self._ordinal(m.group("ord"))
+                meeting = self._meeting_id(doc, text, clause_start, b, m.start(), n) if n else None
+                if meeting:
+                    break
+        if date is None:
+            m = self.date_fallback_re.search(text, a, b)
+            if m:
+                y, mo, d = m.group("year"), m.group("month"), m.group("day")
+                if mo:
+                    date = f"{y}-{self.months[mo.lower()]:02d}"
+                    if d:
+                        date += f"-{int(d):02d}"
+                else:
+                    date = y
+        if meeting is None and date is None:
+            return None
+        return Deadline(meeting=meeting, date=date)
+
+    def _ordinal(self, s: str) -> int | None:
+        d = re.match(r"\d+", s)
+        if d:
+            return int(d.group())
+        return self.ordinals.get(s.lower())
+
+    def _meeting_id(self, doc: Doc, text: str, clause_start: int, b: int, at: int, n: int) -> str | None:
+        after = re.compile(r"[^.;,]{0,40}? (?:du|de la|de l['’]|des) (%s)" % self.meeting_body_re.pattern[1:-1],
+                           re.I).match(text, at, b)
+        if after:
+            body = after.group(1)
+        else:
+            bodies = [m for m in self.meeting_body_re.finditer(text, clause_start, b) if m.start() < at]
+            if not bodies:
+                return None
+            body = bodies[-1].group(1)
+        table = next((v for k, v in self.meeting_bodies.items()
+                      if re.fullmatch(k, body, re.I)), None)
+        if not table:
+            return None
+        treaty = self._treaty(doc, clause_start, b)
+        tmpl = table.get(treaty or "") or (next(iter(table.values())) if len(table) == 1 else None)
+        return tmpl.format(n=n) if tmpl else None
+
+    def _refs(self, doc: Doc, a: int, b: int) -> list[str]:
+        out: list[str] = []
+        for s in self._mentions_in(doc, a, b, ("REF", "DOC")):
+            if s.start_char >= a and s.end_char <= b:
+                for i in s._.ids or []:
+                    if i not in out:
+                        out.append(i)
+        return out
+
+    def _make(self, doc, text, it: _Item, actor_a, actor_b, clause_start) -> ActionItem:
+        while actor_b > actor_a and text[actor_b - 1] in " ,":
+            actor_b -= 1
+        return ActionItem(
+            start=it.start, end=it.end, text=text[it.start:it.end],
+            actor=self._actor_id(doc, text, actor_a, actor_b, (it.start, it.end)),
+            actor_text=text[actor_a:actor_b], verb=it.verb, kind="request",
+            deadline=self._deadline(doc, text, it.start, it.end, clause_start),
+            refs=self._refs(doc, it.start, it.end), paragraph=it.paragraph)
+
+    # ------------------------------------------------------------ the three sources
+    def _indicative(self, text: str, pos: int) -> tuple[str, int] | None:
+        """The infinitive of the present-indicative verb that opens an item at ``pos``
+        (``compile`` → ``compiler``, ``fait rapport`` → ``faire``), an infinitive kept as
+        it is (``organiser``), or None; leading phrases such as ``en collaboration avec
+        X,`` are skipped. Irregular forms and suffix rules are data (``actions_fr.json``)."""
+        while pos < len(text) and text[pos] in " :":
+            pos += 1
+        rest = text[pos:pos + 300]
+        m = self.item_skip.match(rest) if self.item_skip else None
+        off = m.end() if m else 0
+        low = rest[off:].lower()
+        for form, inf in self.ind_multi:
+            if low.startswith(form) and (len(low) == len(form) or not low[len(form)].isalnum()):
+                return inf, pos + off
+        w = re.match(r"[\w’'-]+", low)
+        if not w:
+            return None
+        word = w.group()
+        if word in self.not_indicative or word in self.not_inf or not word.isalpha():
+            return None
+        if self._is_infinitive(word) and word not in self.irregular:
+            return word, pos + off
+        inf = indicative_infinitive(word, self.irregular, self.suffixes)
+        return (inf, pos + off) if inf else None
+
+    def _indicative_clause(self, text: str, node: Node) -> tuple[int, int, str, int] | None:
+        """A decision paragraph in the indicative without a list (``18.52 Le Comité
+        permanent examine le rapport …``): (actor start, actor end, verb, verb start)."""
+        m = re.match(r"(?:%s) ?[A-ZÉÈ][\w’'-]*" % _ARTICLE, text[node.body:node.body + 200])
+        if not m:
+            return None
+        a = node.body
+        pos = a + m.end()
+        for _ in range(8):
+            inc = re.match(r",[^.;:,]{1,150},", text[pos:pos + 160])
+            if inc:  # "Le Secrétariat, sous réserve des fonds disponibles, compile"
+                pos += inc.end()
+            w = re.match(r" ([\w’'-]+)", text[pos:pos + 40])
+            if not w:
+                return None
+            word = w.group(1)
+            low = word.lower()
+            if word[:1].islower() and low not in self.adjectives and low not in self.not_indicative \
+                    and low not in ("de", "des", "du", "la", "le", "les", "et", "d", "pour"):
+                ind = self._indicative(text, pos + 1)
+                if ind is not None and ind[0] == "devoir":
+                    # "Le Secrétariat doit organiser un atelier": the infinitive it governs
+                    nxt = re.match(r"\S+ (?:(?:en outre|également|aussi|notamment|,) )*([\w’'-]+)",
+                                   text[pos + 1:pos + 80])
+                    if nxt and self._is_infinitive(nxt.group(1)):
+                        inf = self._infinitive(text, pos + 1 + nxt.start(1))
+                        if inf:
+                            return a, pos - (inc.end() if inc else 0), inf[0], pos + 1
+                    return None
+                if ind is None or ind[0] in ("avoir", "être", "pouvoir", "devoir"):
+                    return None
+                if low not in self.irregular and not any(low.endswith(suf) for suf, _r in self.suffixes):
+                    return None
+                b = pos - (inc.end() if inc else 0)
+                return a, b, ind[0], pos + 1
+            pos += w.end()
+        return None
+
+    def _in_decision(self, struct: DecisionStructure, text: str, at: int) -> bool:
+        """``at`` stands in decision text: an operative paragraph of the structure, or
+        right under a CITES ``À l'adresse de …`` heading."""
+        node = struct.node_at(at)
+        while node is not None and node.kind != "root":
+            if node.operative:
+                return True
+            node = node.parent
+        heading = self.lex.get("addressee_headings")
+        return bool(heading and re.search(heading, text[max(0, at - 250):at]))
+
+    # ------------------------------------------------------------ the sources
+    def find(self, doc: Doc) -> list[ActionItem]:
+        text = doc_text(doc)
+        n = len(text)
+        struct = decision_structure(doc, self.lex)
+        found: list[ActionItem] = []
+        covered: list[tuple[int, int]] = []
+
+        def add(item: ActionItem):
+            if item.end <= item.start or not item.verb:
+                return
+            if any(item.start < e and s < item.end for s, e in covered):
+                return
+            covered.append((item.start, item.end))
+            found.append(item)
+
+        # 1. Action requise sections: each item's own infinitive
+        for sec in self.section_re.finditer(text):
+            window_end = min(n, sec.end() + 400)
+            inv = self.invited_re.search(text, sec.end(), window_end)
+            if not inv or inv.start() - sec.end() > 200:
+                continue
+            a, b = inv.start("actor"), inv.end("actor")
+            items = self._list_items(struct, text, inv.end(), n, own_verbs=True)
+            if not items:  # a single request in running text: "est invité à prendre note …"
+                inf = self._infinitive(text, inv.end())
+                if inf:
+                    end = self._closing(text, inf[1], min(n, inf[1] + 2000)) or self._trim(text, inf[1], min(n, inf[1] + 600))
+                    items = [_Item(inf[1], end, inf[0], None)]
+            for it in items:
+                add(self._make(doc, text, it, a, b, inv.start()))
+
+        # 2. passive decisions ("Le Secrétariat est prié de : a) …"): in decision text,
+        #    every item (or the clause itself) takes the lead's request verb
+        if self.passive_re is not None:
+            for pm in self.passive_re.finditer(text):
+                a = pm.start("actor")
+                if not self._in_decision(struct, text, a):
+                    continue
+                if not self._clause_start(struct, text, a):
+                    continue
+                verb = next(v for rx, v in self.passive if rx.fullmatch(pm.group("pv")))
+                b = a + len(re.split(r",", pm.group("actor"), maxsplit=1)[0])
+                node = struct.node_with_body(a)
+                items = self._list_items(struct, text, pm.end(), n, own_verbs=False) if pm.group("colon") else []
+                if items:
+                    for it in items:
+                        it.verb = verb
+                        add(self._make(doc, text, it, a, b, a))
+                    continue
+                hard = node.end if node is not None else n
+                end = self._closing(text, pm.end(), min(hard, pm.end() + 3000)) or \
+                    self._trim(text, pm.end(), min(hard, pm.end() + 1500))
+                end = self._bracket_end(text, a, end)
+                para = node.label if node is not None and node.kind != "bullet" else None
+                add(self._make(doc, text, _Item(a, end, verb, para), a, b, a))
+
+        # 2b. "Les Parties sont invitées à : a) … b) …" outside decision text: only as a list,
+        #     each item's own infinitive (as in an Action requise list)
+        for inv in self.invited_re.finditer(text):
+            if not text[inv.start():inv.end()].rstrip().endswith(":"):
+                continue
+            a, b = inv.start("actor"), inv.end("actor")
+            cut = list(re.finditer(r"\b(?:que|qu['’])\s?", text[a:b]))
+            if cut:
+                a += cut[-1].end()
+            for it in self._list_items(struct, text, inv.end(), n, own_verbs=True):
+                add(self._make(doc, text, it, a, b, inv.start()))
+
+        # 3. mandates written as lists
+        for man in self.mandate_re.finditer(text):
+            a, b = man.start("actor"), man.end("actor")
+            # "Les Parties ont convenu que le Comité permanent s'appliquera": the subject after "que"
+            cut = list(re.finditer(r"\b(?:que|qu['’])\s?", text[a:b]))
+            if cut:
+                a += cut[-1].end()
+            items = self._list_items(struct, text, man.end(), n, own_verbs=True)
+            for it in items:
+                add(self._make(doc, text, it, a, b, man.start()))
+
+        # 4. indicative decisions (CITES "À l'adresse du Secrétariat / 20.AA Le Secrétariat,
+        #    sous réserve des fonds disponibles : a) compile … b) fait rapport …"): each
+        #    item's own verb, the indicative brought to its infinitive
+        if self.indicative_re is not None:
+            for node in struct.nodes:
+                if node.kind not in ("num", "dec") or not self._in_decision(struct, text, node.body):
+                    continue
+                im = self.indicative_re.match(text, node.body)
+                if not im:
+                    single = self._indicative_clause(text, node)
+                    if single is not None:
+                        a, b, verb, vstart = single
+                        end = self._closing(text, vstart, min(node.end, vstart + 3000)) or \
+                            self._trim(text, vstart, min(node.end, vstart + 1500))
+                        add(self._make(doc, text, _Item(a, self._bracket_end(text, a, end), verb,
+                                                        node.label), a, b, node.body))
+                    continue
+                a = im.start("actor")
+                b = im.end("actor")
+                items = self._list_items(struct, text, im.end(), n, own_verbs=False)
+                for it in items:
+                    ind = self._indicative(text, it.start if it.paragraph is None else
+                                           text.find(" ", it.start) + 1)
+                    if ind is None or ind[0] in ("avoir", "être", "pouvoir"):
+                        continue
+                    it.verb = ind[0]
+                    add(self._make(doc, text, it, a, b, node.body))
+
+        # 5. operative clauses
+        for op in self.operative_re.finditer(text):
+            vs = op.start("verb")
+            start = op.start("br") if op.group("br") else vs
+            node = struct.node_with_body(start)
+            if node is not None and node.kind in ("bullet",):
+                node = None
+            if node is None:
+                if op.group("num") is None:
+                    prev = text[max(0, start - 2):start].rstrip()
+                    if prev and prev[-1] not in ".;:,»\"" and start > 0:
+                        continue
+                else:
+                    prev = text[max(0, op.start() - 2):op.start()].rstrip()
+                    if prev and prev[-1] not in ".;:,»\")" and not prev[-1].isspace():
+                        continue
+            verb = self.verbs[op.group("verb")]
+            pos = op.end()
+            que = False
+            qm = re.match(r"(?:que |qu['’])", text[pos:pos + 4])
+            if qm:
+                que = True
+                pos += qm.end()
+            pm = re.match(r"(?:aux |au |à l['’]|à la |à )", text[pos:pos + 6])
+            if pm:
+                pos += pm.end()
+            hard = n
+            sub: list[Node] = []
+            if node is not None:
+                hard = node.end
+                nested = next((c for c in node.children if c.kind == "nested"), None)
+                if nested is not None:
+                    hard = nested.start
+                sub = [c for c in node.items() if c.kind != "num" and c.start < hard]
+            limit = min(hard, pos + 300)
+            a = pos
+            b = self._actor_end(text, a, limit, que=que)
+            if b <= a:
+                continue
+            # the clause: up to its closing punctuation, or its colon and list
+            clause_end = self._closing(text, b, min(hard, b + 3000)) or self._trim(text, b, min(hard, b + 1500))
+            clause_end = self._bracket_end(text, start, clause_end)
+            para = node.label if node is not None else op.group("num")
+            if sub and sub[0].start < clause_end:
+                list_pos = sub[0].start - 1
+            else:
+                colon = text.find(":", b, clause_end)
+                list_pos = colon + 1 if colon != -1 else None
+            if list_pos is not None:
+                items = self._list_items(struct, text, list_pos, hard, own_verbs=False)
+                if items:
+                    colon = text.rfind(":", b, items[0].start)
+                    lead = text[b:colon if colon != -1 else items[0].start]
+                    if re.search(r"(?:^|\s)(?:à|de|d['’])\s?[\w’'-]*(?:er|ir|re|oir)\b", lead) and \
+                            not re.fullmatch(r"\s*,?\s*(?:de|à|d['’])\s*", lead):
+                        lead_stop = colon + 1 if colon != -1 else self._trim(text, b, items[0].start)
+                        add(self._make(doc, text, _Item(start, lead_stop, verb, para), a, b, vs))
+                    for it in items:
+                        it.verb = verb
+                        add(self._make(doc, text, it, a, b, vs))
+                    continue
+            add(self._make(doc, text, _Item(start, clause_end, verb, para), a, b, vs))
+
+        doc.user_data.pop("_docmine_actions_index", None)
+        doc.user_data.pop("_docmine_actions_sents", None)
+        found.sort(key=lambda x: x.start)
+        return found
+
+    @staticmethod
+    def _clause_start(struct: DecisionStructure, text: str, a: int) -> bool:
+        """``a`` opens a clause: a paragraph's body, the text start, or after ``. ; : ]``."""
+        if struct.node_with_body(a) is not None:
+            return True
+        prev = text[max(0, a - 3):a].rstrip()
+        return not prev or prev[-1] in ".;:]"
+
+
+def indicative_infinitive(word: str, irregular: dict[str, str],
+                          suffixes: list[list[str]]) -> str | None:
+    """Infinitive of a French present-indicative form (3rd person): the irregular
+    table first (``fait`` → ``faire``, ``prennent`` → ``prendre``), then the first
+    suffix rule that fits (``compile`` → ``compiler``, ``établissent`` → ``établir``);
+    None when no rule fits. Tables: ``indicative_irregular`` / ``indicative_suffixes``
+    of ``actions_fr.json``; accuracy in ``benchmarks/bench_indicative.py``."""
+    low = word.lower()
+    if low in irregular:
+        return irregular[low]
+    for suf, rep in suffixes:
+        if low.endswith(suf) and len(low) > len(suf) + 1:
+            return low[: -len(suf)] + rep
+    return None
+
+
+def load_patterns(patterns_path: str | Path | None) -> dict:
+    """``actions.json`` (language-neutral tables) with each language lexicon
+    ``actions_<lang>.json`` beside it under ``"languages"`` (``{"fr": {…}}``)."""
+    base = Path(patterns_path) if patterns_path else DEFAULT_PATTERNS
+    p = base / "actions.json"
+    if not p.exists():
+        p = DEFAULT_PATTERNS / "actions.json"
+    data = json.loads(p.read_text(encoding="utf-8"))
+    langs: dict[str, dict] = {}
+    for folder in (DEFAULT_PATTERNS, base):
+        for f in sorted(folder.glob("actions_*.json")):
+            langs[f.stem.split("_", 1)[1]] = json.loads(f.read_text(encoding="utf-8"))
+    data["languages"] = langs
+    return data
+
+
+class ActionsComponent:
+    def __init__(self, finder: ActionFinder):
+        self.finder = finder
+
+    def __call__(self, doc: Doc) -> Doc:
+        try:
+            doc._.action_items = self.finder.find(doc)
+        except RecursionError:  # pragma: no cover - defensive on pathological text
+            doc._.action_items = []
+        return doc
+
+
+@Language.factory("docmine_actions", default_config={"patterns_path": None, "kb_path": None})
+def make_actions(nlp, name, patterns_path=None, kb_path=None):
+    return ActionsComponent(ActionFinder(load_patterns(patterns_path)))

@@ -1,0 +1,138 @@
+"""docmine_context: the document's treaty, own symbol and date.
+
+* ``doc._.symbol``: kept when the caller set it, else a full UN symbol in the
+  document's first lines (its header).
+* ``doc._.treaty``: from the symbol; else the convention whose Secretariat
+  prepared the paper (``Préparé par le Secrétariat de la CMS``); else the first
+  convention named in the title lines; else the dominant convention
+  (:func:`docmine.extraction.treaty.dominant_treaty`).
+* ``doc._.doc_date``: a full date in the header (``Bonn, 27 February 2025``), ISO.
+
+Also home of :func:`make_span`, which every rules component uses to put a
+mention on exact characters.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import Counter
+
+from docmine.settings import PROJECT_ROOT
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from docmine.extraction import treaty as ctx
+from ..grammars.dates import find_dates
+from ..grammars.symbols import SYMBOL_RE
+
+HEADER_CHARS = 400
+PREPARED_RE = re.compile(
+    r"(?:Préparé|Prepared|Preparado|préparé)\s+(?:par|by|por)\s+(?:le|the|la|el)\s+"
+    r"(?:(?:Secrétariat|Secretariat|Secretaría)\s+(?:de\s+la\s+|de\s+l['’]|du\s+|of\s+the\s+|de\s+)?"
+    r"(?P<t1>CMS|CEM|CITES|CBD|CDB|IPBES)|(?P<t2>CMS|CITES|CBD|IPBES)\s+Secretariat)")
+
+doc_text = ctx.doc_text
+sentence_range = ctx.sentence_range
+sentence_text = ctx.sentence_text
+treaty_for = ctx.treaty_at
+
+
+def make_span(doc: Doc, label: str, start: int, end: int, ids: list[str], attrs: dict | None = None) -> Span | None:
+    """A span on exactly ``doc.text[start:end]`` (None when the tokens do not allow it)."""
+    span = doc.char_span(start, end, label=label)
+    if span is None:
+        span = doc.char_span(start, end, label=label, alignment_mode="expand")
+        if span is None or span.start_char != start or span.end_char != end:
+            return None
+    span._.ids = list(ids)
+    span._.attrs = dict(attrs or {})
+    return span
+
+
+def set_spans(doc: Doc, label: str, spans: list[Span]) -> None:
+    """Write spans of one label, sorted, adding to any already there."""
+    old = list(doc.spans[label]) if label in doc.spans else []
+    allspans = old + [s for s in spans if s is not None]
+    allspans.sort(key=lambda s: (s.start_char, -s.end_char))
+    doc.spans[label] = allspans
+
+
+
+
+
+
+
+
+
+
+_CITED = re.compile(r"(?i:(?:documents?|voir|see|cf\.|dans|in|et|and|du|des|le|la|les|of|the|y|el)\s*:?\s*)$")
+
+
+def header_symbol(text: str) -> str | None:
+    """The document's own symbol: a full symbol in the header that is not a citation."""
+    head = text[:HEADER_CHARS]
+    for m in SYMBOL_RE.finditer(head):
+        if _CITED.search(head, max(0, m.start() - 15), m.start()):
+            continue
+        return re.sub(r"\s+", " ", m.group("sym") or m.group("cites"))
+    return None
+
+
+def _load_treaty_names() -> list[tuple[re.Pattern, str]]:
+    """Full convention names (``CONVENTION SUR LES ESPÈCES MIGRATRICES``) from meetings.json."""
+    import json
+    from pathlib import Path
+    p = PROJECT_ROOT / "models" / "patterns" / "meetings.json"
+    try:
+        names = json.loads(p.read_text(encoding="utf-8"))["treaty_names"]
+    except (OSError, KeyError, ValueError):
+        return []
+    return [(re.compile(rx, re.I), t) for rx, t in names if rx.startswith(("Convention", "Convenio", "Convenci"))]
+
+
+_TREATY_NAMES = _load_treaty_names()
+_CITES_SYMBOL = re.compile(r"^(?:CoP|SC|AC|PC)\d+\s*(?:Doc|Inf|Com|Sum)\.")
+
+
+def document_treaty_of_text(text: str, symbol: str | None) -> str | None:
+    t = ctx.treaty_of_symbol(symbol)
+    if t:
+        return t
+    if symbol and _CITES_SYMBOL.match(symbol):
+        return "CITES"
+    m = PREPARED_RE.search(text[:2000])
+    if m:
+        return ctx.TREATY_WORDS.get(m.group("t1") or m.group("t2"))
+    head = text[:300]
+    hits = [(m.start(), ctx.TREATY_WORDS[m.group(1)]) for m in ctx.TREATY_RE.finditer(text[:200])]
+    # a convention's full name as an upper-case title line (``CONVENTION SUR LES ESPÈCES MIGRATRICES``)
+    hits += [(m.start(), t) for rx, t in _TREATY_NAMES for m in [rx.search(head)] if m and m.group(0).isupper()]
+    if hits:
+        return min(hits)[1]
+    return ctx.dominant_treaty(text)
+
+
+class DocumentContext:
+    def __init__(self, nlp: Language, name: str, patterns_path: str | None = None):
+        self.name = name
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc_text(doc)
+        if not doc._.symbol:
+            sym = header_symbol(text)
+            if sym:
+                doc._.symbol = sym
+        if not doc._.treaty:
+            doc._.treaty = document_treaty_of_text(text, doc._.symbol)
+        if not doc._.doc_date:
+            for s, e, value, attrs in find_dates(text[:HEADER_CHARS]):
+                if len(value) == 10 and "/" not in value:
+                    doc._.doc_date = value
+                    break
+        return doc
+
+
+@Language.factory("docmine_context", assigns=["doc._.treaty", "doc._.symbol", "doc._.doc_date"],
+                  default_config={"patterns_path": None})
+def make_context(nlp: Language, name: str, patterns_path: str | None = None):
+    return DocumentContext(nlp, name, patterns_path)

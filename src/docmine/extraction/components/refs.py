@@ -1,0 +1,256 @@
+"""docmine_refs: REF mentions (resolutions, decisions, recommendations).
+
+Span: keyword through the last identifier, revision included; a coordination
+or a range under one keyword is one mention (``Résolutions 11.10 et 11.11``,
+``Décisions 18.49 – 18.51`` → 18.49, 18.50, 18.51). Ids per spec §3:
+``CMS Res 11.10``, ``CITES Res Conf 11.4`` (``attrs.revision = "CoP12"``),
+``CITES Dec 18.49``, ``CBD COP Dec XI/2``, ``CBD SBSTTA Rec XVII/1``. The
+treaty comes from the mention (``Conf.``, a Roman number with a slash, ``CMS``
+after the keyword, ``de la CMS`` right after it), else the sentence, else the
+document (:func:`docmine.extraction.treaty.treaty_at`). A paragraph pinpoint goes to
+``attrs.paragraph``. A list of bare numbers under a heading ``Décisions`` is a
+list of REF mentions (the heading gives the keyword; the document the treaty).
+
+Rules are data: ``models/patterns/refs.json``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from docmine.extraction import treaty as ctx
+from .context import doc_text, make_span, sentence_text, set_spans, treaty_for
+
+DEFAULTS: dict = {
+    "kinds": {"Res": ["résolutions?", "resolutions?", "resoluci(?:ón|on|ones)", r"r[ée]s\."],
+              "Dec": ["décisions?", "decisions?", "decisi(?:ón|on|ones)", r"d[ée]c\."],
+              "Rec": ["recommandations?", "recommendations?", "recomendaci(?:ón|on|ones)", r"rec\."]},
+    "treaty_words": {"CMS": "CMS", "CEM": "CMS", "CITES": "CITES", "CDB": "CBD", "CBD": "CBD",
+                     "Ramsar": "RAMSAR", "IPBES": "IPBES"},
+    "treaty_tail": r"(?:de\s+la|du|de\s+l['’]|de|of\s+the|of|del?\s+la|à\s+la)\s+",
+    "cbd_rec_bodies": {"SBSTTA": r"(?:SBSTTA|OSASTT)"},
+    "cbd_rec_default": "SBSTTA",
+    "headings": ["Décisions", "Decisions", "Résolutions", "Resolutions"],
+    "bullets": "[•▪●◦·∙‣⁃*]",
+    "paragraph_words": r"(?:paragraphes?|paragraphs?|párrafos?|para\.|par\.|§)",
+}
+
+# identifiers: CBD ``DEC/XII/30``, ``XI/2``, ``14/30``; CMS/CITES ``11.10``; Ramsar ``XII.5``
+NUM = r"(?:(?:COP/)?DEC/)?(?:[IVXL]+/\d{1,3}|\d{1,2}/\d{1,3}|\d{1,2}\.\d{1,3}|[IVXL]+\.\d{1,3})(?![\w/]|\.\d)"
+REV = r"\s*\((?:Rev|rev|REV|Révision|rév)\.?\s*(?P<rev>(?:CoP|COP|CdP)\s?\d{1,2}|\d{1,2})\)"
+CONT = re.compile(rf"(?P<sep>\s*(?:,|et|and|y|ou|or|&|–|—|-|à|au|to|al|a)\s*)(?:Conf\.?\s*)?(?P<n>{NUM})(?:{REV})?")
+RANGE_SEPS = {"–", "—", "-", "à", "au", "to", "al", "a"}
+
+
+def _shape(n: str) -> str:
+    n = re.sub(r"^(?:COP/)?DEC/", "", n)
+    if "/" in n:  # CBD: Roman numbers up to COP13, Arabic since COP14 (``XIII/6 et 14/4``)
+        return "slash"
+    return "roman." if n.split(".")[0].isalpha() else "num."
+
+
+def _clean(n: str) -> str:
+    return re.sub(r"^(?:COP/)?DEC/", "", n)
+
+
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+
+
+def _roman_to_int(s: str) -> int:
+    total = 0
+    for i, c in enumerate(s):
+        v = _ROMAN[c]
+        total += -v if i + 1 < len(s) and _ROMAN[s[i + 1]] > v else v
+    return total
+
+
+def expand_range(a: str, b: str) -> list[str]:
+    """``18.49``–``18.51`` → 18.49, 18.50, 18.51 (same series); else just both ends."""
+    sep = "/" if "/" in a else "."
+    ha, _, la = a.rpartition(sep)
+    hb, _, lb = b.rpartition(sep)
+    if ha == hb and la.isdigit() and lb.isdigit() and int(la) < int(lb) <= int(la) + 50:
+        return [f"{ha}{sep}{i}" for i in range(int(la), int(lb) + 1)]
+    return [a, b]
+
+
+class RefRecognizer:
+    def __init__(self, nlp: Language, name: str, patterns_path: str | None = None):
+        self.name = name
+        data = dict(DEFAULTS)
+        if patterns_path:
+            p = Path(patterns_path) / "refs.json"
+            if p.exists():
+                data.update(json.loads(p.read_text(encoding="utf-8")))
+        self.data = data
+        kinds = data["kinds"]
+        self.kind_res = [(k, re.compile("(?i:" + "|".join(v) + r")$")) for k, v in kinds.items()]
+        kw = "|".join(f"(?:{x})" for v in kinds.values() for x in v)
+        tw = "|".join(re.escape(t) for t in sorted(data["treaty_words"], key=len, reverse=True))
+        self.treaty_words = data["treaty_words"]
+        # keywords start with R/r/D/d: a literal-led alternation keeps the scan fast
+        self.head = re.compile(
+            rf"(?<![\w])(?P<kw>(?i:{kw}))(?![\w])\s*(?:(?P<tw>{tw})\s+)?(?P<conf>Conf\.?\s*)?(?P<n>{NUM})(?:{REV})?")
+        self.tail = re.compile(r"\s*" + data["treaty_tail"] + rf"(?P<t>{tw})(?![\w])")
+        self.para_after = re.compile(rf"\s*,?\s*{data['paragraph_words']}\s*(?P<p>\d+(?:\s*\(?[a-z]\))?|\(?[a-z]\))", re.I)
+        self.para_before = re.compile(rf"{data['paragraph_words']}\s*(?P<p>\d+(?:\s*\(?[a-z]\))?)\s+"
+                                      r"(?:de\s+la|du|de\s+l['’]|of(?:\s+the)?|de|del?\s+la)\s+$", re.I)
+        self.unea_re = re.compile(data["unea_tail"]) if data.get("unea_tail") else None
+        self.rec_bodies = [(b, re.compile(rx)) for b, rx in data["cbd_rec_bodies"].items()]
+        heads = "|".join(re.escape(h) for h in data["headings"])
+        bullets = data["bullets"]
+        # a page number may sit between the heading and its first item (page break)
+        self.heading = re.compile(rf"(?<![\w])(?P<kw>{heads})\s*:?\s*(?:\d{{1,3}}\s+)?(?={bullets}\s*{NUM})")
+        self.bullet_item = re.compile(rf"{bullets}\s*(?P<n>{NUM})")
+        self.bullet = re.compile(bullets)
+
+    # ------------------------------------------------------------------ helpers
+    def _kind(self, kw: str) -> str:
+        for k, rx in self.kind_res:
+            if rx.match(kw):
+                return k
+        return "Res"
+
+    def _extend(self, text: str, m_end: int, first: str, first_rev: str | None):
+        """Coordinated and ranged identifiers after the first: (end, numbers, revisions)."""
+        nums = [_clean(first)]
+        revs = [first_rev]
+        end = m_end
+        shape = _shape(first)
+        while True:
+            c = CONT.match(text, end)
+            if not c or _shape(c.group("n")) != shape:
+                break
+            n = _clean(c.group("n"))
+            if c.group("sep").strip() in RANGE_SEPS:
+                rng = expand_range(nums[-1], n)
+                nums.extend(rng[1:])
+                revs.extend([None] * (len(rng) - 1))
+            else:
+                nums.append(n)
+                revs.append(c.group("rev"))
+            end = c.end()
+        return end, nums, revs
+
+    def _ids(self, doc: Doc, kind: str, nums: list[str], treaty: str | None, conf: bool, s: int, e: int) -> list[str]:
+        ids = []
+        for n in nums:
+            t = treaty
+            if t == "UNEA" or (t is None and kind == "Res" and "/" in n):
+                if t == "UNEA":
+                    ids.append(f"UNEA Res {n}")
+                continue
+            if t is None:
+                if conf:
+                    t = "CITES"
+                elif "/" in n and n.split("/")[0].isalpha():
+                    t = "CBD"
+                elif "/" in n:
+                    t = "CBD"
+            if t is None:
+                continue
+            if t == "CITES":
+                ids.append(f"CITES Res Conf {n}" if kind == "Res" else f"CITES {kind} {n}")
+            elif t == "CBD":
+                if kind == "Rec":
+                    ids.append(f"CBD {self._rec_body(doc, e)} Rec {n}")
+                else:
+                    ids.append(f"CBD COP {kind} {n}")
+            else:
+                ids.append(f"{t} {kind} {n}")
+        return ids
+
+    def _rec_body(self, doc: Doc, e: int) -> str:
+        window = doc_text(doc)[e:e + 200]
+        sent_text = sentence_text(doc, max(0, e - 1))
+        for text in (window[:120], sent_text):
+            for body, rx in self.rec_bodies:
+                if rx.search(text):
+                    return body
+        return self.data["cbd_rec_default"]
+
+    def _treaty(self, doc: Doc, m, nums: list[str], s: int, e: int) -> tuple[str | None, bool]:
+        """(treaty, explicit) from the mention itself, else None for context."""
+        if m.group("tw"):
+            return self.treaty_words[m.group("tw")], True
+        if m.group("conf"):
+            return "CITES", True
+        first = nums[0]
+        kind = self._kind(m.group("kw"))
+        if "/" in first and kind == "Res":  # slash-numbered resolutions: UNEA's, not CBD's
+            if self.unea_re is not None and self.unea_re.search(doc_text(doc), e, e + 120):
+                return "UNEA", True
+            return None, False
+        if "/" in first or m.group("n").startswith(("DEC/", "COP/")):
+            return "CBD", True
+        if first.split(".")[0].isalpha():
+            return "RAMSAR", True
+        t = self.tail.match(doc_text(doc), e)
+        if t:
+            return self.treaty_words[t.group("t")], True
+        return None, False
+
+    def _attrs(self, text: str, s: int, e: int, revs: list) -> dict:
+        attrs: dict = {}
+        rev = next((r for r in revs if r), None)
+        if rev:
+            attrs["revision"] = re.sub(r"\s+", "", rev)
+        p = self.para_after.match(text, e)
+        if p:
+            attrs["paragraph"] = re.sub(r"[\s()]", "", p.group("p"))
+        else:
+            b = self.para_before.search(text, max(0, s - 40), s)
+            if b and b.end() == s:
+                attrs["paragraph"] = re.sub(r"[\s()]", "", b.group("p"))
+        return attrs
+
+    # ------------------------------------------------------------------ main
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc_text(doc)
+        spans = []
+        taken: list[tuple[int, int]] = []
+        for m in self.head.finditer(text):
+            s = m.start()
+            e, nums, revs = self._extend(text, m.end(), m.group("n"), m.group("rev"))
+            kind = self._kind(m.group("kw"))
+            treaty, explicit = self._treaty(doc, m, nums, s, e)
+            if treaty is None:
+                treaty = treaty_for(doc, s, e)
+                if treaty == "CBD" and "." in nums[0]:  # CBD numbers are never dotted
+                    treaty = ctx.document_treaty(doc) if ctx.document_treaty(doc) != "CBD" else None
+            ids = self._ids(doc, kind, nums, treaty, bool(m.group("conf")), s, e)
+            spans.append(make_span(doc, "REF", s, e, ids, self._attrs(text, s, e, revs)))
+            taken.append((s, e))
+        # lists of bare numbers under a heading
+        for h in self.heading.finditer(text):
+            kind = self._kind(h.group("kw"))
+            treaty = ctx.document_treaty(doc)
+            pos = h.end()
+            while True:
+                b = self.bullet_item.match(text, pos)
+                if not b:
+                    break
+                s = b.start("n")
+                e, nums, revs = self._extend(text, b.end(), b.group("n"), None)
+                if not any(ts <= s < te for ts, te in taken):
+                    t = treaty
+                    if "/" in nums[0]:
+                        t = "CBD"
+                    ids = self._ids(doc, kind, nums, t, False, s, e)
+                    spans.append(make_span(doc, "REF", s, e, ids, self._attrs(text, s, e, revs)))
+                    taken.append((s, e))
+                nb = self.bullet.search(text, e)
+                if not nb or nb.start() - e > 600:
+                    break
+                pos = nb.start()
+        set_spans(doc, "REF", spans)
+        return doc
+
+
+@Language.factory("docmine_refs", assigns=["doc.spans"], default_config={"patterns_path": None})
+def make_refs(nlp: Language, name: str, patterns_path: str | None = None):
+    return RefRecognizer(nlp, name, patterns_path)

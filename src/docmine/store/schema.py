@@ -1,0 +1,265 @@
+"""The database schema (SQLAlchemy 2 typed ORM). Migrations: ``migrations/``.
+
+Layers, from raw to derived:
+
+* ingestion: ``IngestRun`` → ``IngestItem`` (one per input file and run, with
+  its outcome and reason) → ``Document`` (one per distinct sha256) → ``Page``
+  (raw text exactly as the backend returned it, plus its layout blocks);
+* model output: ``ModelVersion`` → ``ExtractionRun`` → ``Mention`` (offsets
+  into the stored page text) ↔ ``Entity`` through ``MentionEntity``;
+  ``ActionItem`` (+ ``ActionItemRef``). Re-extraction replaces one document's
+  model rows in one transaction;
+* editors: ``Correction`` is an append-only ledger (who, when, before, after)
+  keyed by stable coordinates (document sha256, page, offsets, label), never
+  by model row ids, so corrections overlay model output and survive
+  re-extraction.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer,
+                        String, Text, UniqueConstraint, func)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+# --------------------------------------------------------------------------- ingestion
+class IngestRun(Base):
+    """One invocation of ``docmine ingest`` / one flow run."""
+    __tablename__ = "ingest_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running|ok|partial|failed
+    trigger: Mapped[str] = mapped_column(String(32), default="cli")  # cli|flow|api
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    items: Mapped[list["IngestItem"]] = relationship(back_populates="run")
+
+
+class IngestItem(Base):
+    """What happened to one input (file path or URL) in one run."""
+    __tablename__ = "ingest_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("ingest_runs.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(Text)  # path or URL as given
+    sha256: Mapped[Optional[str]] = mapped_column(String(64), index=True)
+    size: Mapped[Optional[int]] = mapped_column(BigInteger)
+    outcome: Mapped[str] = mapped_column(String(16))  # new|skipped|failed|needs_ocr
+    reason: Mapped[Optional[str]] = mapped_column(Text)  # one line, for failed/needs_ocr/skipped
+    error_code: Mapped[Optional[str]] = mapped_column(String(32))  # corrupt|encrypted|empty|not_pdf|...
+    document_id: Mapped[Optional[int]] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    run: Mapped[IngestRun] = relationship(back_populates="items")
+
+
+class Document(Base):
+    """One distinct PDF (or text) by content: the same bytes are stored once."""
+    __tablename__ = "documents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(Text)  # first path/URL it was seen at
+    source_key: Mapped[str] = mapped_column(Text, index=True)  # normalised path/URL: versions share it
+    version: Mapped[int] = mapped_column(Integer, default=1)  # 1, 2, … per source_key
+    supersedes_id: Mapped[Optional[int]] = mapped_column(ForeignKey("documents.id"))
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(64), default="application/pdf")
+    status: Mapped[str] = mapped_column(String(16), default="ok")  # ok|needs_ocr
+    page_count: Mapped[int] = mapped_column(Integer)
+    language: Mapped[Optional[str]] = mapped_column(String(8), index=True)
+    languages: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"fr": 0.93, ...} share of pages
+    symbol: Mapped[Optional[str]] = mapped_column(String(128), index=True)  # its own symbol (page 1)
+    treaty: Mapped[Optional[str]] = mapped_column(String(16), index=True)
+    doc_date: Mapped[Optional[str]] = mapped_column(String(32))  # ISO, grain as written
+    title: Mapped[Optional[str]] = mapped_column(Text)
+    backend: Mapped[str] = mapped_column(String(32))
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: model version whose output is current for this document (None: never extracted)
+    extracted_version: Mapped[Optional[str]] = mapped_column(String(128), index=True)
+    pages: Mapped[list["Page"]] = relationship(back_populates="document", order_by="Page.number",
+                                               cascade="all, delete-orphan")
+
+
+class Page(Base):
+    """One page's text exactly as the backend returned it, and its structure."""
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)  # 1-based
+    text: Mapped[Optional[str]] = mapped_column(Text)  # None: no text layer (needs OCR)
+    #: [{"kind": "header|footer|footnote|body", "start": int, "end": int}] offsets into text
+    blocks: Mapped[list[Any]] = mapped_column(default=list)
+    language: Mapped[Optional[str]] = mapped_column(String(8))
+    char_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: offset of this page's text in the document text (pages joined with "\f")
+    doc_offset: Mapped[int] = mapped_column(Integer, default=0)
+    document: Mapped[Document] = relationship(back_populates="pages")
+
+
+# --------------------------------------------------------------------------- model output
+class ModelVersion(Base):
+    """An extraction model (pipeline + patterns + KB) and its evaluation."""
+    __tablename__ = "model_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)  # e.g. docmine-0.1.0+fr_core_news_sm
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    scores: Mapped[dict[str, Any]] = mapped_column(default=dict)  # evaluation figures
+    promoted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ExtractionRun(Base):
+    """One extraction of one document by one model version."""
+    __tablename__ = "extraction_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    model_version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    language: Mapped[Optional[str]] = mapped_column(String(8))
+    pipeline: Mapped[Optional[str]] = mapped_column(String(16))  # fr|rules
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Entity(Base):
+    """A canonical thing mentions link to: an instrument, organisation, meeting,
+    document symbol or date value. ``id`` is the contract's canonical id."""
+    __tablename__ = "entities"
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)  # "CMS Res 11.10", "cms-secretariat"
+    kind: Mapped[str] = mapped_column(String(16), index=True)  # instrument|organisation|meeting|symbol|date
+    label: Mapped[str] = mapped_column(String(16), index=True)  # REF|ORG|MEETING|DOC|DATE
+    treaty: Mapped[Optional[str]] = mapped_column(String(16), index=True)
+    body: Mapped[Optional[str]] = mapped_column(String(32))  # COP, SBSTTA, StC…
+    instrument_kind: Mapped[Optional[str]] = mapped_column(String(16))  # Res|Dec|Rec|Res Conf
+    number: Mapped[Optional[str]] = mapped_column(String(32))  # "11.10", "XII/30", "12"
+    name: Mapped[Optional[str]] = mapped_column(Text)  # display name
+    parent_id: Mapped[Optional[str]] = mapped_column(ForeignKey("entities.id"))
+    #: ingested document that bears this symbol (DOC entities)
+    document_id: Mapped[Optional[int]] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: how many mentions link to it and in how many documents (kept by docmine.store;
+    #: docmine.store.entities.refresh_counts recomputes them; added by migration 0002_query)
+    mention_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    document_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    aliases: Mapped[list["EntityAlias"]] = relationship(cascade="all, delete-orphan")
+
+
+class EntityAlias(Base):
+    __tablename__ = "entity_aliases"
+    __table_args__ = (UniqueConstraint("entity_id", "alias", "lang"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_id: Mapped[str] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"), index=True)
+    alias: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str] = mapped_column(String(8), default="")
+    is_acronym: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Mention(Base):
+    """A labelled span of a stored page's text, made by a model or an editor."""
+    __tablename__ = "mentions"
+    __table_args__ = (Index("ix_mentions_doc_label", "document_id", "label"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), index=True)
+    page_number: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)  # offsets into pages.text
+    end: Mapped[int] = mapped_column(Integer)
+    doc_start: Mapped[int] = mapped_column(Integer)  # offsets into the joined document text
+    doc_end: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(16), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    attrs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    sentence: Mapped[Optional[str]] = mapped_column(Text)  # the citing sentence
+    #: numbered paragraph (and lettered item) the mention stands in, e.g. "12" or "12 b"
+    #: (added by migration 0002_query; written by docmine.store.write)
+    paragraph: Mapped[Optional[str]] = mapped_column(String(32))
+    extraction_run_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("extraction_runs.id", ondelete="CASCADE"), index=True)
+    model_version: Mapped[Optional[str]] = mapped_column(String(128))
+    origin: Mapped[str] = mapped_column(String(16), default="model")  # model|editor
+    links: Mapped[list["MentionEntity"]] = relationship(cascade="all, delete-orphan")
+
+
+class MentionEntity(Base):
+    """Mention → canonical entity (a range or coordination links to several)."""
+    __tablename__ = "mention_entities"
+    mention_id: Mapped[int] = mapped_column(ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(ForeignKey("entities.id"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ActionItem(Base):
+    """Who is asked to do what, by when (contract §2)."""
+    __tablename__ = "action_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    page_number: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    doc_start: Mapped[int] = mapped_column(Integer)
+    doc_end: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[Optional[str]] = mapped_column(ForeignKey("entities.id"), index=True)
+    actor_text: Mapped[str] = mapped_column(Text)
+    verb: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="request")
+    deadline_meeting_id: Mapped[Optional[str]] = mapped_column(ForeignKey("entities.id"), index=True)
+    deadline_date: Mapped[Optional[str]] = mapped_column(String(32))  # ISO value as in the contract
+    #: first day the deadline covers (for --due-before), from the date or the meeting
+    deadline_sort: Mapped[Optional[str]] = mapped_column(String(10), index=True)
+    paragraph: Mapped[Optional[str]] = mapped_column(String(32))
+    treaty: Mapped[Optional[str]] = mapped_column(String(16), index=True)
+    extraction_run_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("extraction_runs.id", ondelete="CASCADE"), index=True)
+    model_version: Mapped[Optional[str]] = mapped_column(String(128))
+    origin: Mapped[str] = mapped_column(String(16), default="model")  # model|editor
+    refs: Mapped[list["ActionItemRef"]] = relationship(cascade="all, delete-orphan")
+
+
+class ActionItemRef(Base):
+    __tablename__ = "action_item_refs"
+    action_item_id: Mapped[int] = mapped_column(ForeignKey("action_items.id", ondelete="CASCADE"),
+                                                primary_key=True)
+    entity_id: Mapped[str] = mapped_column(ForeignKey("entities.id"), primary_key=True, index=True)
+
+
+# --------------------------------------------------------------------------- editors
+class Correction(Base):
+    """Append-only ledger of editors' changes. Never updated, never deleted.
+
+    ``target`` is ``mention`` or ``action_item``; the target is located by
+    stable coordinates (``document_sha256``, ``page_number``, ``start``, ``end``,
+    ``label``), so a correction still applies after re-extraction. ``op`` is
+    ``add``, ``delete`` or ``modify``; ``before``/``after`` hold the record as
+    JSON. ``supersedes_id`` chains an edit to the one it replaces; a conflicting
+    edit (its ``before`` no longer matches the current state) is refused.
+    """
+    __tablename__ = "corrections"
+    __table_args__ = (Index("ix_corrections_target", "document_sha256", "target", "start", "end"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    editor: Mapped[str] = mapped_column(String(128))
+    target: Mapped[str] = mapped_column(String(16))  # mention|action_item
+    op: Mapped[str] = mapped_column(String(16))  # add|delete|modify
+    document_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    page_number: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    label: Mapped[Optional[str]] = mapped_column(String(16))
+    before: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    after: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    model_version: Mapped[Optional[str]] = mapped_column(String(128))  # what the editor saw
+    supersedes_id: Mapped[Optional[int]] = mapped_column(ForeignKey("corrections.id"))
+    comment: Mapped[Optional[str]] = mapped_column(Text)
