@@ -217,6 +217,10 @@ NOT_ITEMS = [
               "3. Les donateurs sont encouragés à fournir des fonds."),
     (CITES_COP, "Contexte\n1. Le Secrétariat compile les informations depuis 2010.\n"
                 "2. Les Parties établissent des inventaires chaque année."),
+    # a note's sentence that starts like a decision opener does not make decision text
+    (CMS_COP, "Introduction\nLa Conférence des Parties, à sa 12e réunion, a adopté la Résolution 12.1.\n"
+              "1. Le Secrétariat est invité à participer à la réunion de l'IPBES.\n"
+              "2. Les Parties sont encouragées à soumettre leurs rapports."),
 ]
 
 
@@ -260,7 +264,8 @@ def test_leads_and_numbering(nlp, symbol, text, expected):
     check(items(nlp, text, symbol), expected)
 
 
-@pytest.mark.parametrize("symbol,text", NOT_ITEMS, ids=["narrative-cms", "note-passive", "note-indicative"])
+@pytest.mark.parametrize("symbol,text", NOT_ITEMS, ids=["narrative-cms", "note-passive", "note-indicative",
+                                                          "note-opener-sentence"])
 def test_no_action_items(nlp, symbol, text):
     assert items(nlp, text, symbol) == []
 

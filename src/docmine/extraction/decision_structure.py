@@ -205,6 +205,21 @@ def parse_operative_structure(text: str, line_starts: Iterable[int] | None = Non
     have_lines = line_starts is not None
     opener_re = re.compile(openers or DEFAULT_OPENERS)
     heading_re = re.compile(addressee_headings) if addressee_headings else None
+
+    def openers_in(a: int, b: int) -> list[re.Match]:
+        """Decision openers in [a, b); with line starts known, only one standing on its
+        own line(s) (``La Conférence des Parties,`` then a line break), not a sentence
+        of a note that starts with the same words."""
+        out = []
+        for om in opener_re.finditer(text, a, b):
+            if have_lines:
+                end = om.end()
+                while end < len(text) and text[end] == " ":
+                    end += 1
+                if not ((om.start() == 0 or om.start() in lines) and (end >= len(text) or end in lines)):
+                    continue
+            out.append(om)
+        return out
     root = Node("root", None, 0, 0, len(text))
     nodes: list[Node] = [root]
     stack: list[Node] = [root]  # open nodes, innermost last
@@ -246,7 +261,7 @@ def parse_operative_structure(text: str, line_starts: Iterable[int] | None = Non
                 # a new numbering inside an open paragraph: a nested draft decision?
                 host = stack[-1]
                 op = None
-                for om in opener_re.finditer(text, host.body, pos):
+                for om in openers_in(host.body, pos):
                     op = om
                 if op is not None and _only_preamble(text, op.end(), pos):
                     nested = Node("nested", None, op.start(), op.start(), operative=True)
@@ -258,7 +273,7 @@ def parse_operative_structure(text: str, line_starts: Iterable[int] | None = Non
             del stack[1:]
             if n == 1 or prev_top is None:
                 seg = text[last_list_end:pos]
-                operative = bool(opener_re.search(seg)) or bool(heading_re and heading_re.search(seg))
+                operative = bool(openers_in(last_list_end, pos)) or bool(heading_re and heading_re.search(seg))
                 last_list_end = pos
             else:
                 operative = prev_top.operative
@@ -269,7 +284,7 @@ def parse_operative_structure(text: str, line_starts: Iterable[int] | None = Non
                 continue
             del stack[1:]
             seg = text[max(0, pos - 3000):pos]
-            operative = bool(heading_re and heading_re.search(seg)) or bool(opener_re.search(seg))
+            operative = bool(heading_re and heading_re.search(seg)) or bool(openers_in(max(0, pos - 3000), pos))
             add(Node("dec", m.group("dec"), pos, body, operative=operative), root)
             last_list_end = pos
             continue
