@@ -327,3 +327,47 @@ def test_nested_decision_from_a_pdf(tmp_path):
     assert text.rstrip().endswith(":")
     decision = next(m for m in ex.mentions if m.text == "décision XII/20")
     assert decision.paragraph is None  # the draft decision's preamble has no paragraph
+
+
+# ---------------------------------------------------------------- another language: lexicon only
+def test_another_language_is_only_lexicon_entries(tmp_path):
+    """An ``actions_en.json`` beside the patterns (entries only, no code) gives English
+    decisions the same records: structure, passive requests, collective addressees."""
+    import json
+    import shutil
+
+    from docmine.extraction.components.actions import ActionsComponent, lexicon_for, load_patterns
+    from docmine.extraction.decision_structure import line_starts_of
+    from docmine.reading.textmap import normalise
+
+    for f in Path(get_settings().patterns_dir).glob("actions*.json"):
+        shutil.copy(f, tmp_path)
+    (tmp_path / "actions_en.json").write_text(json.dumps({
+        "infinitive_ending": "",
+        "decision_openers": "The Conference of the Parties[^.;:]{0,200}?,",
+        "passive_requests": {"(?:is|are)(?: (?:further|also))* requested to": "request"},
+        "collective_addressees": {"(?:the )?donors": "donors"}}), encoding="utf-8")
+    patterns = load_patterns(tmp_path)
+    assert set(patterns["languages"]) >= {"fr", "en"}
+    assert lexicon_for(patterns, "en")["passive_requests"] != lexicon_for(patterns, "fr")["passive_requests"]
+
+    text = ("The Conference of the Parties,\n1. Requests the Executive Secretary:\n"
+            "(a) to compile the national reports;\n(b) to publish a synthesis;\n"
+            "2. The Secretariat is requested to prepare a synthesis;\n"
+            "3. Invites Parties and donors to submit views by 31 March 2026.")
+    nlp = load_nlp(get_settings(use_ner=False))
+    nt = normalise(text)
+    doc = nlp.make_doc(nt.text)
+    doc.user_data["docmine_text"] = nt.text
+    doc.user_data["docmine_line_starts"] = line_starts_of(text, nt.text, nt.offsets)
+    doc._.language, doc._.symbol = "en", "CBD/COP/DEC/15/1"
+    for name, proc in nlp.pipeline:
+        if name != "docmine_actions":
+            doc = proc(doc)
+    doc = ActionsComponent(patterns=patterns)(doc)
+    assert [(a.paragraph, a.actor, a.actor_text, a.verb, a.deadline.date if a.deadline else None)
+            for a in doc._.action_items] == [
+        ("a", "cbd-executive-secretary", "the Executive Secretary", "request", None),
+        ("b", "cbd-executive-secretary", "the Executive Secretary", "request", None),
+        ("2", "cbd-secretariat", "The Secretariat", "request", None),
+        ("3", "parties", "Parties and donors", "invite", "2026-03-31")]

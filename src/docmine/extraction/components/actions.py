@@ -76,11 +76,16 @@ class _Item:
 class ActionFinder:
     """The compiled patterns; ``find(doc)`` gives the action items of a doc."""
 
-    def __init__(self, patterns: dict):
-        p = patterns
+    def __init__(self, patterns: dict, language: str = "fr"):
+        p = lexicon_for(patterns, language) if "languages" in patterns else patterns
         self.p = p
-        lex = p.get("languages", {}).get("fr", {})
+        self.language = language
+        lex = p
         self.lex = lex
+        ending = p.get("infinitive_ending", "(?:er|ir|re|oir)")
+        self.infinitive_end_re = re.compile(r"%s$" % ending)
+        #: a lead clause with a task of its own: "de/à/to" + an infinitive before the list
+        self.lead_task_re = re.compile(r"(?:^|\s)(?:à|de|d['’]|to)\s?[\w’'-]*%s\b" % ending)
         self.passive = [(re.compile(k), v) for k, v in lex.get("passive_requests", {}).items()]
         self.passive_re = re.compile(
             r"(?<!\w)(?P<actor>%s ?[A-ZÉÈ][^.;:]{0,200}?) (?P<pv>%s)\s*(?P<colon>:)?"
@@ -116,8 +121,7 @@ class ActionFinder:
             r"(?<!\w)(?:(?P<num>\d{1,3})(?:[.)] ?| ))?(?P<br>\[ ?)?(?P<verb>%s)(?P<adv>(?:,? (?:%s),?)*) (?=(?:que |qu['’])?(?:l['’]|le |la |les |au |aux |à |tous |toutes |the |all |[A-ZÉ]))"
             % (_alt(self.verbs), adverbs))
         self.lead_word_re = re.compile(r"^(?:%s)" % _alt(p.get("item_lead_words", [])), re.I)
-        collective = dict(lex.get("collective_addressees", {}))
-        collective.update(p.get("collective_addressees", {}))
+        collective = dict(p.get("collective_addressees", {}))
         self.collective = [(re.compile(r"^(?:%s)\b" % k, re.I), v) for k, v in collective.items()]
         self.bodies = sorted(p.get("body_addressees", {}).items(), key=lambda kv: -len(kv[0]))
         self.body_re = re.compile(r"(%s)" % _alt(re.escape(k) for k in p.get("body_addressees", {})), re.I)
@@ -164,9 +168,11 @@ class ActionFinder:
         return verb, start + off
 
     def _is_infinitive(self, word: str) -> bool:
+        """An infinitive by its ending (``infinitive_ending`` of the language lexicon;
+        French ``-er -ir -re -oir``)."""
         w = word.lower()
         return (w not in self.not_inf and not word[:1].isupper()
-                and re.search(r"(?:er|ir|re|oir)$", w) is not None)
+                and self.infinitive_end_re.search(w) is not None)
 
     def _list_items(self, struct: DecisionStructure, text: str, pos: int, limit: int, *,
                     own_verbs: bool) -> list[_Item]:
@@ -657,8 +663,8 @@ class ActionFinder:
                 if items:
                     colon = text.rfind(":", b, items[0].start)
                     lead = text[b:colon if colon != -1 else items[0].start]
-                    if re.search(r"(?:^|\s)(?:à|de|d['’])\s?[\w’'-]*(?:er|ir|re|oir)\b", lead) and \
-                            not re.fullmatch(r"\s*,?\s*(?:de|à|d['’])\s*", lead):
+                    if self.lead_task_re.search(lead) and \
+                            not re.fullmatch(r"\s*,?\s*(?:de|à|d['’]|to)\s*", lead):
                         lead_stop = colon + 1 if colon != -1 else self._trim(text, b, items[0].start)
                         add(self._make(doc, text, _Item(start, lead_stop, verb, para), a, b, vs))
                     for it in items:
@@ -713,13 +719,49 @@ def load_patterns(patterns_path: str | Path | None) -> dict:
     return data
 
 
+def lexicon_for(patterns: dict, language: str) -> dict:
+    """The tables for one language: ``actions.json``'s with the language lexicon
+    (``patterns["languages"][language]``, from ``actions_<lang>.json``) added —
+    dicts merged (the language's entries first), lists extended, other values
+    replaced. An unknown language gives the neutral tables alone."""
+    base = {k: v for k, v in patterns.items() if k != "languages"}
+    lex = (patterns.get("languages") or {}).get(language) or {}
+    merged = dict(base)
+    for k, v in lex.items():
+        if k.startswith("_"):
+            continue
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            merged[k] = {**v, **{bk: bv for bk, bv in base[k].items() if bk not in v}}
+        elif isinstance(v, list) and isinstance(base.get(k), list):
+            merged[k] = list(v) + [x for x in base[k] if x not in v]
+        else:
+            merged[k] = v
+    return merged
+
+
 class ActionsComponent:
-    def __init__(self, finder: ActionFinder):
-        self.finder = finder
+    """Runs the :class:`ActionFinder` of the doc's language (``doc._.language``;
+    French when it is unknown or has no lexicon), built on first use."""
+
+    def __init__(self, finder: ActionFinder | None = None, patterns: dict | None = None):
+        self.patterns = patterns if patterns is not None else (finder.p if finder else {})
+        self.finders: dict[str, ActionFinder] = {finder.language: finder} if finder else {}
+
+    @property
+    def finder(self) -> ActionFinder:
+        return self.finder_for("fr")
+
+    def finder_for(self, language: str | None) -> ActionFinder:
+        langs = self.patterns.get("languages") or {}
+        lang = language if language in langs else "fr"
+        f = self.finders.get(lang)
+        if f is None:
+            f = self.finders[lang] = ActionFinder(self.patterns, lang)
+        return f
 
     def __call__(self, doc: Doc) -> Doc:
         try:
-            doc._.action_items = self.finder.find(doc)
+            doc._.action_items = self.finder_for(doc._.language).find(doc)
         except RecursionError:  # pragma: no cover - defensive on pathological text
             doc._.action_items = []
         return doc
@@ -727,4 +769,5 @@ class ActionsComponent:
 
 @Language.factory("docmine_actions", default_config={"patterns_path": None, "kb_path": None})
 def make_actions(nlp, name, patterns_path=None, kb_path=None):
-    return ActionsComponent(ActionFinder(load_patterns(patterns_path)))
+    patterns = load_patterns(patterns_path)
+    return ActionsComponent(ActionFinder(patterns, "fr"), patterns=patterns)
