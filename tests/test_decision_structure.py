@@ -49,6 +49,9 @@ TREES = [
     # a paragraph after an unpunctuated running header / page number line
     ("3. Prie le Secrétariat de compiler les rapports.\nPage 2\nUNEP/CMS/StC99/7\n4. Invite les Parties.",
      [("num", "3"), ("num", "4")]),
+    # a wrapped line starting with a number out of sequence is no paragraph
+    ("1. Le Secrétariat a appliqué la Résolution\n12. Les Parties en ont pris note.\n2. Autre point.",
+     [("num", "1"), ("num", "2")]),
     # numbers and letters inside running text are no markers
     ("Voir la page 3. Les Parties de la catégorie a. Les autres à la COP 13. Fin.", []),
     ("La Résolution 11.10 et la décision 18.50 Les Parties", []),

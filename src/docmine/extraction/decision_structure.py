@@ -257,6 +257,11 @@ def parse_operative_structure(text: str, line_starts: Iterable[int] | None = Non
                 del stack[k:]
                 add(Node("num", label, pos, body, operative=prev.operative), stack[-1])
                 continue
+            if not _after_boundary(text, pos, joiners=False) and n != 1 and \
+                    any(c.kind == "num" for c in root.children):
+                # a wrapped line that starts with a number ("… la Résolution\n12. Les …"):
+                # out of sequence and not after a sentence end, no paragraph
+                continue
             if n == 1 and len(stack) > 1:
                 # a new numbering inside an open paragraph: a nested draft decision?
                 host = stack[-1]
