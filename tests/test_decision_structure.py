@@ -52,6 +52,9 @@ TREES = [
     # a wrapped line starting with a number out of sequence is no paragraph
     ("1. Le Secrétariat a appliqué la Résolution\n12. Les Parties en ont pris note.\n2. Autre point.",
      [("num", "1"), ("num", "2")]),
+    # a symbol's abbreviation period ends no clause: "SC77 Doc. 19." then a heading, then 4.
+    ("3. Le Secrétariat a présenté le document SC77 Doc. 19.\nMise en œuvre\n4. Depuis la SC77, rien.",
+     [("num", "3"), ("num", "4")]),
     # numbers and letters inside running text are no markers
     ("Voir la page 3. Les Parties de la catégorie a. Les autres à la COP 13. Fin.", []),
     ("La Résolution 11.10 et la décision 18.50 Les Parties", []),

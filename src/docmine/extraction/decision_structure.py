@@ -180,10 +180,19 @@ def line_starts_of(original: str, text: str, offsets: Sequence[int]) -> list[int
     return out
 
 
+#: words whose period ends no clause (``SC77 Doc. 19. Mise`` holds no paragraph 19)
+_ABBREV = {"doc", "conf", "rev", "add", "corr", "inf", "p", "pp", "no", "n°", "nos", "art", "para",
+           "paragr", "cf", "vol", "chap", "sect", "annex", "res", "dec", "déc", "rés", "rec"}
+
+
 def _after_boundary(text: str, pos: int, *, joiners: bool) -> bool:
-    before = text[max(0, pos - 8):pos].rstrip()
+    before = text[max(0, pos - 12):pos].rstrip()
     if not before:
         return True
+    if before[-1] == ".":
+        w = re.search(r"([\w°]+)\.$", before)
+        if w and w.group(1).lower() in _ABBREV:
+            return False
     if before[-1] in _CLAUSE_END:
         return True
     return bool(joiners and _JOINERS.search(before))
@@ -257,8 +266,9 @@ def parse_operative_structure(text: str, line_starts: Iterable[int] | None = Non
                 del stack[k:]
                 add(Node("num", label, pos, body, operative=prev.operative), stack[-1])
                 continue
-            if not _after_boundary(text, pos, joiners=False) and n != 1 and \
-                    any(c.kind == "num" for c in root.children):
+            tops = [int(c.label) for c in root.children if c.kind == "num"][-2:]
+            if not _after_boundary(text, pos, joiners=False) and n != 1 and tops and \
+                    n - 1 not in tops:
                 # a wrapped line that starts with a number ("… la Résolution\n12. Les …"):
                 # out of sequence and not after a sentence end, no paragraph
                 continue
