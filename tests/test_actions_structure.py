@@ -44,6 +44,8 @@ CITES_COP = "CoP18 Doc. 12"
 
 NESTED = [
     # CBD: a SBSTTA recommendation with a draft COP decision; its clauses as if it stood alone
+    # (the lead "Recommande que la Conférence des Parties … adopte une décision dans ce sens :"
+    # is no item: its only task is the draft, as the dev gold reads §2)
     (CBD_REC,
      "L’Organe subsidiaire chargé de fournir des avis scientifiques, techniques et technologiques,\n"
      "1. Prend note du rapport du Secrétaire exécutif ;\n"
@@ -54,8 +56,7 @@ NESTED = [
      "b) De faire rapport à l’Organe subsidiaire à sa vingtième réunion ;\n"
      "2. Invite les Parties et les autres gouvernements à communiquer leurs vues d’ici le 30 juin 2016 ;\n"
      "3. Se félicite du travail accompli.",
-     [("2", "cbd-cop", "la Conférence des Parties", "recommander", "CBD COP13", None, "Recommande que"),
-      ("a", "cbd-executive-secretary", "le Secrétaire exécutif", "prier", None, None, "a) De compiler"),
+     [("a", "cbd-executive-secretary", "le Secrétaire exécutif", "prier", None, None, "a) De compiler"),
       ("b", "cbd-executive-secretary", "le Secrétaire exécutif", "prier", "CBD SBSTTA20", None, "b) De faire"),
       ("2", "parties", "les Parties et les autres gouvernements", "inviter", None, "2016-06-30", "Invite")]),
     # CBD: "libellée comme suit", no space after the first number
@@ -64,8 +65,7 @@ NESTED = [
      "La Conférence des Parties,\n"
      "1. Prie la Secrétaire exécutive de diffuser les lignes directrices ;\n"
      "2. Exhorte les Parties à appliquer la décision XI/19.",
-     [("1", "cbd-cop", "la Conférence des Parties", "recommander", None, None, "Recommande"),
-      ("1", "cbd-executive-secretary", "la Secrétaire exécutive", "prier", None, None, "Prie"),
+     [("1", "cbd-executive-secretary", "la Secrétaire exécutive", "prier", None, None, "Prie"),
       ("2", "parties", "les Parties", "exhorter", None, None, "Exhorte")]),
     # CMS: a Scientific Council recommendation to the COP with a draft resolution
     (CMS_COP,
@@ -74,8 +74,7 @@ NESTED = [
      "à la faune sauvage,\n"
      "1. Charge le Conseil scientifique d’examiner les propositions à sa 3e réunion ;\n"
      "2. Demande au Secrétariat de transmettre le rapport au Comité permanent.",
-     [("3", "cms-cop", "la Conférence des Parties", "recommander", None, None, "Recommande"),
-      ("1", "cms-scientific-council", "le Conseil scientifique", "charger", "CMS ScC3", None, "Charge"),
+     [("1", "cms-scientific-council", "le Conseil scientifique", "charger", "CMS ScC3", None, "Charge"),
       ("2", "cms-secretariat", "Secrétariat", "demander", None, None, "Demande")]),
 ]
 
@@ -134,7 +133,7 @@ INDICATIVE = [
      "à la 19e session de la Conférence des Parties.",
      [("a", "cites-secretariat", "Le Secrétariat", "compiler", None, None, "a) compile"),
       ("b", "cites-secretariat", "Le Secrétariat", "organiser", None, None, "b) en collaboration"),
-      ("c", "cites-secretariat", "Le Secrétariat", "rendre", "CITES SC78", None, "c) rend"),
+      ("c", "cites-secretariat", "Le Secrétariat", "rendre compte", "CITES SC78", None, "c) rend"),
       ("a", "parties", "Les Parties", "établir", None, None, "a) établissent"),
       ("b", "parties", "Les Parties", "prendre", None, None, "b) prennent"),
       ("18.AD", "cites-standing-committee", "Le Comité permanent", "examiner", "CITES CoP19", None,
@@ -319,12 +318,9 @@ def test_nested_decision_from_a_pdf(tmp_path):
     ex = extract(pdf, settings=get_settings(use_ner=False), nlp=load_nlp(get_settings(use_ner=False)))
     got = [(i.paragraph, i.actor, i.verb, i.deadline.meeting if i.deadline else None,
             i.deadline.date if i.deadline else None) for i in ex.action_items]
-    assert got == [("2", "cbd-cop", "recommander", None, None),
-                   ("a", "cbd-executive-secretary", "prier", None, None),
+    assert got == [("a", "cbd-executive-secretary", "prier", None, None),
                    ("b", "cbd-executive-secretary", "prier", "CBD SBSTTA20", None),
                    ("2", "parties", "inviter", None, "2016-06-30")]
-    text = "\f".join(p for p in [ex.action_items[0].text])
-    assert text.rstrip().endswith(":")
     decision = next(m for m in ex.mentions if m.text == "décision XII/20")
     assert decision.paragraph is None  # the draft decision's preamble has no paragraph
 

@@ -37,6 +37,7 @@ from collections import Counter
 
 from ..treaty import document_treaty, treaties_in
 from ..decision_structure import DecisionStructure, Node, decision_structure
+from ..grammars.ordinals import ORDINAL_WORD_RE, parse_ordinal
 from docmine.records import ActionItem, Deadline
 
 DEFAULT_PATTERNS = PROJECT_ROOT / "models" / "patterns"
@@ -82,6 +83,7 @@ class ActionFinder:
         self.language = language
         lex = p
         self.lex = lex
+        self.opener_re = re.compile(p["decision_openers"]) if p.get("decision_openers") else None
         ending = p.get("infinitive_ending", "(?:er|ir|re|oir)")
         self.infinitive_end_re = re.compile(r"%s$" % ending)
         #: a lead clause with a task of its own: "de/à/to" + an infinitive before the list
@@ -92,7 +94,8 @@ class ActionFinder:
             % (_ARTICLE, "|".join("(?:%s)" % k for k in lex.get("passive_requests", {}))) ) \
             if lex.get("passive_requests") else None
         self.indicative_re = re.compile(
-            r"(?P<actor>%s)(?P<inc>,[^.;:]{1,200})?\s?:" % lex["indicative_subject"]) \
+            r"(?:(?P<pre>[A-ZÀ-Ý][^.;:,]{1,150}),\s)?(?P<actor>%s)(?P<inc>,[^.;:]{1,200})?\s?:"
+            % lex["indicative_subject"]) \
             if lex.get("indicative_subject") else None
         self.irregular: dict[str, str] = lex.get("indicative_irregular", {})
         self.suffixes: list[list[str]] = lex.get("indicative_suffixes", [])
@@ -130,7 +133,8 @@ class ActionFinder:
         dets = _alt(p.get("deadline_determiners", []))
         self.cue_re = {label: re.compile(r"(?:^|\W)(?:%s)(?: (?:%s))? ?$" % (_alt(p[key]), dets), re.I)
                        for label, key in (("MEETING", "deadline_cues_meeting"), ("DATE", "deadline_cues_date"))}
-        ords = _alt(self.ordinals)
+        # ordinals in figures or words, any number (docmine.extraction.grammars.ordinals)
+        ords = ORDINAL_WORD_RE + "|" + _alt(self.ordinals)
         self.meeting_fallback_re = re.compile(
             r"(?:à|lors de|avant|pour) (?:sa|la|leur) (?:prochaine )?(?P<ord>\d{1,3}(?:e|è|ème|eme|ieme|ième|er|re)?|%s) (?:réunion|session)" % ords, re.I)
         months = _alt(self.months)
@@ -346,6 +350,10 @@ class ActionFinder:
         if last is None:
             return False
         between = window[last.end():]
+        # the participle governs the first meeting after it, not a later one
+        # ("établi par le Comité à sa 25e session, … et la soumet au Comité à sa 28e session")
+        if re.search(r"(?:^|\s)(?:à|lors de|avant) (?:sa|la|leur) \S+ (?:réunion|session)", between, re.I):
+            return False
         return not re.search(r"[;:]|, (?:de |d['’]|et de |à )", between)
 
     def _deadline(self, doc: Doc, text: str, a: int, b: int, clause_start: int) -> Deadline | None:
@@ -367,7 +375,7 @@ class ActionFinder:
                 if self._past_event(text, a, m.start()):
                     continue
                 n = self._ordinal(m.group("ord"))
-                meeting = self._meeting_id(doc, text, clause_start, b, m.start(), n) if n else None
+                meeting = self._meeting_id(doc, text, clause_start, b, m.start(), n, item_start=a) if n else None
                 if meeting:
                     break
         if date is None:
@@ -388,23 +396,37 @@ class ActionFinder:
         d = re.match(r"\d+", s)
         if d:
             return int(d.group())
-        return self.ordinals.get(s.lower())
+        return self.ordinals.get(s.lower()) or parse_ordinal(s)
 
-    def _meeting_id(self, doc: Doc, text: str, clause_start: int, b: int, at: int, n: int) -> str | None:
+    def _meeting_id(self, doc: Doc, text: str, clause_start: int, b: int, at: int, n: int,
+                    item_start: int | None = None) -> str | None:
         after = re.compile(r"[^.;,]{0,40}? (?:du|de la|de l['’]|des) (%s)" % self.meeting_body_re.pattern[1:-1],
                            re.I).match(text, at, b)
         if after:
             body = after.group(1)
         else:
             bodies = [m for m in self.meeting_body_re.finditer(text, clause_start, b) if m.start() < at]
-            if not bodies:
-                return None
-            body = bodies[-1].group(1)
+            if bodies:
+                body = bodies[-1].group(1)
+            else:
+                # no body in the clause: in decision text, the deciding body's own meeting
+                # ("La Conférence des Parties, … faire rapport … à sa 15e session" → COP15)
+                opener = None
+                if self.opener_re is not None:
+                    for om in self.opener_re.finditer(text, max(0, at - 30000), at):
+                        opener = om
+                bm = self.meeting_body_re.search(opener.group()) if opener else None
+                if bm is None:
+                    return None
+                body = bm.group(1)
         table = next((v for k, v in self.meeting_bodies.items()
                       if re.fullmatch(k, body, re.I)), None)
         if not table:
             return None
-        treaty = self._treaty(doc, clause_start, b)
+        # the treaty the item itself names, else the document's, else its sentence's: a body
+        # named in a sibling item ("avec le Secrétariat de la CMS") does not decide it
+        named = treaties_in(text[item_start:b]) if item_start is not None else []
+        treaty = named[0] if named else (document_treaty(doc) or self._treaty(doc, clause_start, b))
         tmpl = table.get(treaty or "") or (next(iter(table.values())) if len(table) == 1 else None)
         return tmpl.format(n=n) if tmpl else None
 
@@ -470,8 +492,12 @@ class ActionFinder:
                 return None
             word = w.group(1)
             low = word.lower()
+            prev = text[max(0, pos - 4):pos].split(" ")[-1].lower()
+            after_det = prev in ("le", "la", "les", "l", "un", "une", "des", "du", "de", "d", "au", "aux",
+                                 "sa", "son", "ses", "leur", "leurs", "pour")
             if word[:1].islower() and low not in self.adjectives and low not in self.not_indicative \
-                    and low not in ("de", "des", "du", "la", "le", "les", "et", "d", "pour"):
+                    and low not in ("de", "des", "du", "la", "le", "les", "et", "d", "pour") \
+                    and not after_det and self._indicative(text, pos + 1) is not None:
                 ind = self._indicative(text, pos + 1)
                 if ind is not None and ind[0] == "devoir":
                     # "Le Secrétariat doit organiser un atelier": the infinitive it governs
@@ -590,6 +616,8 @@ class ActionFinder:
                 if node.kind not in ("num", "dec") or not self._in_decision(struct, text, node.body):
                     continue
                 im = self.indicative_re.match(text, node.body)
+                if im and im.group("pre") is None and text[im.start("actor")].islower():
+                    im = None
                 if not im:
                     single = self._indicative_clause(text, node)
                     if single is not None:
@@ -653,6 +681,10 @@ class ActionFinder:
             clause_end = self._closing(text, b, min(hard, b + 3000)) or self._trim(text, b, min(hard, b + 1500))
             clause_end = self._bracket_end(text, start, clause_end)
             para = node.label if node is not None else op.group("num")
+            if node is not None and any(c.kind == "nested" for c in node.children):
+                # "Recommande que la Conférence des Parties adopte une décision dans ce sens :":
+                # its only task is the draft that follows, whose clauses are the items
+                continue
             if sub and sub[0].start < clause_end:
                 list_pos = sub[0].start - 1
             else:
