@@ -7,16 +7,17 @@
   Prefect server to set up;
 * ``docmine reextract``: re-run extraction for the model version in force.
 
-Prefect runs embedded: with no ``PREFECT_API_URL`` configured it starts a
-temporary local API for the process; its files live in
-``<data_dir>/prefect`` unless ``PREFECT_HOME`` is set. Prefect settings are
-set here, before Prefect is imported (the library never imports it).
+Prefect runs embedded (``docmine_pipeline.runtime``): with no
+``PREFECT_API_URL`` configured, its API is served from a thread of this
+process (it dies with it), its files live in ``<data_dir>/prefect`` unless
+``PREFECT_HOME`` is set, and a second process on the same data folder gets a
+private Prefect database. Prefect settings are set here, before Prefect is
+imported (the library never imports it).
 """
 from __future__ import annotations
 
 import os
 import sys
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import List, Optional
@@ -25,39 +26,9 @@ import typer
 
 from docmine.cli import app
 from docmine.cli.common import DatabaseOption
+from docmine_pipeline.runtime import configure_prefect, embedded_api, quiet_logging
 
 DEFAULT_CRON = "0 2 * * *"
-
-
-def configure_prefect(data_dir: Optional[Path] = None) -> None:
-    """Environment for an embedded Prefect (no server to set up, little noise).
-    Values already in the environment win. Must run before ``import prefect``."""
-    from docmine.settings import get_settings
-    data_dir = Path(data_dir or get_settings().data_dir).resolve()
-    defaults = {
-        "PREFECT_HOME": str(data_dir / "prefect"),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
-        "PREFECT_LOGGING_LOG_PRINTS": "false",
-        "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
-        "PREFECT_UI_ENABLED": "false",
-        "PREFECT_SERVER_UI_ENABLED": "false",
-        "PREFECT_CLIENT_ENABLE_METRICS": "false",
-        # the temporary API starts in a subprocess: give a loaded machine time
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
-    }
-    for k, v in defaults.items():
-        os.environ.setdefault(k, v)
-    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
-
-
-def quiet_loggers() -> None:
-    """Keep the flow's own progress lines, drop per-task-run state chatter."""
-    import logging
-    for name in ("prefect.task_runs", "prefect.server", "docket", "uvicorn", "uvicorn.error",
-                 "prefect.events", "distributed", "distributed.worker", "distributed.scheduler",
-                 "distributed.nanny", "distributed.core", "distributed.http.proxy"):
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _sources(paths: Optional[List[str]], sources: Optional[List[str]]) -> Optional[list[str]]:
@@ -91,18 +62,22 @@ def run_cmd(
                                                help="An existing Dask scheduler, e.g. tcp://10.0.0.5:8786 "
                                                "(implies --task-runner dask)."),
     dask_workers: int = typer.Option(2, "--dask-workers", help="Workers of the local Dask cluster."),
+    io_backoff: float = typer.Option(2.0, "--io-backoff", min=0.0,
+                                     help="Seconds before the first retry of failed I/O (then doubled; 3 retries)."),
 ) -> None:
     """Ingest, extract and store now: one run of the nightly-ingest flow
     (docmine_pipeline.flows.nightly_ingest). Exit code 1 if some input failed."""
+    _FAST_EXIT["on"] = True
     configure_prefect(data_dir)
     from docmine_pipeline.flows import nightly_ingest
-    quiet_loggers()
+    quiet_logging()
     if dask_address:
         task_runner = "dask"
-    state = nightly_ingest(sources=_sources(paths, source), database_url=database,
-                           data_dir=str(data_dir) if data_dir else None, task_runner=task_runner,
-                           concurrency=concurrency, dask_address=dask_address, dask_workers=dask_workers,
-                           return_state=True)
+    with embedded_api():
+        state = nightly_ingest(sources=_sources(paths, source), database_url=database,
+                               data_dir=str(data_dir) if data_dir else None, task_runner=task_runner,
+                               concurrency=concurrency, dask_address=dask_address, dask_workers=dask_workers,
+                               io_backoff=io_backoff, return_state=True)
     summary = state.result(raise_on_failure=False)
     if isinstance(summary, dict):
         _print_summary(summary)
@@ -119,11 +94,13 @@ def reextract_cmd(
 ) -> None:
     """Re-run extraction over stored documents whose model version is not the
     one in force (docmine_pipeline.flows.reextract). Resumable."""
+    _FAST_EXIT["on"] = True
     configure_prefect(data_dir)
     from docmine_pipeline.flows import reextract
-    quiet_loggers()
-    state = reextract(database_url=database, only_outdated=not all_documents,
-                      data_dir=str(data_dir) if data_dir else None, return_state=True)
+    quiet_logging()
+    with embedded_api():
+        state = reextract(database_url=database, only_outdated=not all_documents,
+                          data_dir=str(data_dir) if data_dir else None, return_state=True)
     s = state.result(raise_on_failure=False)
     if isinstance(s, dict):
         typer.echo(f"re-extracted {s['extracted']} of {s['documents']} document(s) with {s['model_version']}, "
@@ -161,12 +138,13 @@ def serve_cmd(
     except Exception as exc:
         typer.echo(f"invalid --cron {cron!r}: {exc}", err=True)
         raise typer.Exit(2)
+    stop = StopOnSignal()  # from here on, one Ctrl-C (or SIGTERM) stops serve
+    _FAST_EXIT["on"] = True
     configure_prefect(data_dir)
-    from prefect import serve
 
     from docmine.settings import get_settings
     from docmine_pipeline.flows import default_sources, nightly_ingest, reextract
-    quiet_loggers()
+    quiet_logging()
     from prefect.schedules import Cron
     settings = get_settings(database_url=database, data_dir=data_dir)
     sources = list(source) if source else default_sources(settings)
@@ -188,13 +166,69 @@ def serve_cmd(
     typer.echo(f"  also served  reextract/docmine-reextract (no schedule)")
     typer.echo(f"  Prefect home {os.environ.get('PREFECT_HOME')}")
     sys.stdout.flush()
-    with embedded_api() as api_url:
-        typer.echo(f"  Prefect API  {api_url + ' (embedded, started by this process)' if api_url else os.environ.get('PREFECT_API_URL', 'configured')}")
-        typer.echo("Leave this running; Ctrl-C stops it.")
-        sys.stdout.flush()
-        if run_now:
-            _start_run_now(api_url)
-        serve(nightly, re_dep, limit=1, print_starting_message=False)
+    try:
+        with embedded_api() as api_url:
+            typer.echo(f"  Prefect API  {api_url + ' (embedded, in this process)' if api_url else os.environ.get('PREFECT_API_URL', 'configured')}")
+            typer.echo("Leave this running; Ctrl-C stops it.")
+            sys.stdout.flush()
+            if run_now:
+                _start_run_now(api_url)
+            _serve(stop, nightly, re_dep)
+    except KeyboardInterrupt:
+        pass
+    raise typer.Exit(stop.exit_code)
+
+
+#: seconds ``docmine serve`` takes at most to stop after Ctrl-C or SIGTERM
+STOP_GRACE = 8.0
+
+
+class StopOnSignal:
+    """SIGINT and SIGTERM handlers for ``docmine serve``: the first signal
+    says so in one line, silences Prefect's shutdown noise, interrupts the
+    runner (KeyboardInterrupt) and arms a timer that ends the process after
+    :data:`STOP_GRACE` seconds whatever is still running; a second signal ends
+    it at once. The exit code is 128 + the signal: 130 (SIGINT), 143 (SIGTERM)."""
+
+    def __init__(self) -> None:
+        import signal
+        self.signum: Optional[int] = None
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self)
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + (self.signum or 2)
+
+    def __call__(self, signum, frame) -> None:
+        import logging
+        import signal
+        import threading
+        if self.signum is not None:  # second signal: now
+            os._exit(self.exit_code)
+        self.signum = signum
+        sys.stderr.write(f"docmine serve: {signal.Signals(signum).name} received, stopping\n")
+        sys.stderr.flush()
+        for name in ("prefect", "asyncio", "uvicorn", "uvicorn.error", "docket", "httpx"):
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+        threading.excepthook = lambda args: None
+        timer = threading.Timer(STOP_GRACE, os._exit, args=(self.exit_code,))
+        timer.daemon = True
+        timer.start()
+        raise KeyboardInterrupt
+
+
+def _serve(stop: StopOnSignal, *deployments) -> None:
+    """``prefect.serve`` without its own SIGTERM handler (which exits 0):
+    a Runner with the deployments, until :class:`StopOnSignal` interrupts it."""
+    import asyncio
+
+    from prefect.runner import Runner
+    runner = Runner(limit=1)
+    runner.handle_sigterm = stop  # Runner.start installs it for SIGTERM: keep ours
+    for d in deployments:
+        runner.add_deployment(d)
+    asyncio.run(runner.start())
 
 
 def _start_run_now(api_url: Optional[str]) -> None:
@@ -219,35 +253,31 @@ def _start_run_now(api_url: Optional[str]) -> None:
     threading.Thread(target=_kick, daemon=True).start()
 
 
-@contextmanager
-def embedded_api():
-    """When no Prefect API is configured, start one local API server for this
-    process and everything it spawns (the flow runs of ``serve``), so they share
-    it instead of each starting a temporary one. Yields its URL (None when an
-    API was configured)."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-    if PREFECT_API_URL.value():
-        yield None
-        return
-    from prefect.server.api.server import SubprocessASGIServer
-    server = SubprocessASGIServer()
-    server.start(timeout=int(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")))
-    os.environ["PREFECT_API_URL"] = server.api_url
-    try:
-        with temporary_settings({PREFECT_API_URL: server.api_url}):
-            yield server.api_url
-    finally:
-        os.environ.pop("PREFECT_API_URL", None)
-        server.stop()
-
-
 def _safe(url: str) -> str:
     from sqlalchemy.engine import make_url
     return make_url(url).render_as_string(hide_password=True)
 
 
+#: set by the flow commands: their process ends without the interpreter's
+#: slow teardown of Prefect's loaded state (seconds), once output is flushed
+#: and the exit handlers have run
+_FAST_EXIT = {"on": False}
+
+
 def main() -> None:
-    app()
+    try:
+        app()
+    except SystemExit as exc:
+        if not _FAST_EXIT["on"]:
+            raise
+        import atexit
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            atexit._run_exitfuncs()
+        finally:
+            os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

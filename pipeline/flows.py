@@ -4,15 +4,20 @@
 document for the per-document steps, each a thin wrapper over a docmine
 function:
 
-==================  =============================================  ===========================
-task                wraps                                          retried (back-off) on
-==================  =============================================  ===========================
-prepare_database    ``docmine.store.db.init_db``                         database connection errors
-discover_source     ``docmine.reading.sources.discover``                   source down / timeout / 5xx
-fetch_document      ``docmine.reading.sources.fetch_candidate``            network errors, 5xx, truncated
-ingest_document     ``docmine.ingest.ingest_file`` (read + store)  database connection errors
-extract_document    ``docmine.store.write.extract_and_store``            database connection errors
-==================  =============================================  ===========================
+==================  =================================================  ===========================
+task                wraps                                              retried (back-off) on
+==================  =================================================  ===========================
+prepare-database    ``docmine.run.prepare`` (migrate, KB, links)       database connection errors
+discover-source     ``docmine.reading.sources.discover``               source down / timeout / 5xx
+fetch-document      ``docmine.reading.sources.fetch_candidate``        network errors, 5xx, truncated
+store-document      ``docmine.run.process_document``                   database connection errors
+                    (read → store → extract → store)
+extract-document    ``docmine.run.extract_stored`` (``reextract``)     database connection errors
+==================  =================================================  ===========================
+
+``process-document`` (one per candidate) is fetch-document then store-document:
+the per-document sequence itself lives once, in ``docmine.run.process_document``,
+which the one-shot ``docmine.run.run`` calls too.
 
 A PDF that is simply broken is never retried: ``ingest_file`` records it as
 failed with its code and reason. Bytes already stored (same sha256) are
@@ -38,6 +43,7 @@ from prefect.states import Completed, Failed
 from prefect.tasks import exponential_backoff
 
 from docmine.reading.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError
+from docmine.run import current_versions  # noqa: F401  (re-exported: the versions a run treats as done)
 from docmine.settings import Settings, get_settings
 
 #: retries of the I/O tasks and the base of their exponential back-off (seconds)
@@ -80,24 +86,17 @@ _io = dict(retries=IO_RETRIES, retry_delay_seconds=exponential_backoff(backoff_f
            retry_jitter_factor=0.2, retry_condition_fn=retry_on_io)
 
 
-def current_versions(settings: Settings) -> list[str]:
-    """Model versions that are current for these settings: the configured one
-    and its rules-only variant, which extraction records for documents the
-    statistical model does not cover (e.g. non-French ones)."""
-    from docmine.extraction.nlp import model_version
-    return sorted({model_version(settings), model_version(settings, use_ner=False)})
-
-
 def _settings(database_url: Optional[str], data_dir: Optional[str]) -> Settings:
     return get_settings(database_url=database_url or None, data_dir=data_dir or None)
 
 
 # --------------------------------------------------------------------------- tasks
 @task(name="prepare-database", **_io)
-def prepare_database(url: str) -> str:
-    """Migrate the schema (idempotent); return the URL in force."""
-    from docmine.store.db import init_db
-    init_db(url)
+def prepare_database(url: str, data_dir: Optional[str] = None) -> str:
+    """Migrate the schema, load the knowledge base, link symbols, catch up the
+    full-text index (``docmine.run.prepare``; idempotent); return the URL."""
+    from docmine.run import prepare
+    prepare(_settings(url, data_dir))
     return url
 
 
@@ -133,30 +132,24 @@ def fetch_document(candidate: dict, data_dir: str, allowed_hosts: list[str], tim
     return asdict(local)
 
 
-@task(name="ingest-document", **_io)
-def ingest_document(path: str, source: str, run_id: int, url: str, data_dir: str) -> dict:
-    """Read and store one PDF (``docmine.ingest.ingest_file``): new, skipped
-    (same bytes already stored, not parsed), needs_ocr or failed (recorded)."""
-    from docmine.store.db import make_session_factory
-    from docmine.ingest import ingest_file
-    from docmine.store.schema import IngestRun
+@task(name="store-document", **_io)
+def store_document(path: str, source: str, run_id: int, url: str, data_dir: str) -> dict:
+    """Read → store → extract → store for one local file
+    (``docmine.run.process_document``): raises, and is retried, only on
+    transient I/O; any other failure comes back as a failed outcome."""
+    from docmine.run import process_document
     settings = _settings(url, data_dir)
-    with make_session_factory(settings.url)() as session:
-        outcome = ingest_file(path, session=session, run=IngestRun(id=run_id), settings=settings,
-                              source=source)
-    return outcome.to_dict()
+    return process_document(path, source=source, run_id=run_id, settings=settings,
+                            reraise=is_transient).to_dict()
 
 
 @task(name="extract-document", **_io)
 def extract_document(document_id: int, url: str, data_dir: str) -> dict:
-    """Extract and store one document's model rows (``docmine.store.write.extract_and_store``),
-    replacing the previous ones in one transaction."""
-    from docmine.store.db import session_scope
-    from docmine.store.write import extract_and_store
+    """Extract and store one document's model rows, replacing the previous
+    ones in one transaction (``docmine.run.extract_stored``)."""
+    from docmine.run import extract_stored
     settings = _settings(url, data_dir)
-    with session_scope(settings.url) as session:
-        result = extract_and_store(document_id, session=session, settings=settings)
-    return _jsonable(result)
+    return _jsonable(extract_stored(document_id, settings=settings, force=True))
 
 
 def _jsonable(result: Any) -> dict:
@@ -181,67 +174,35 @@ def _count(result: dict, *keys: str) -> int:
     return 0
 
 
-def _document_state(url: str, *, sha256: Optional[str] = None,
-                    document_id: Optional[int] = None) -> Optional[dict]:
-    """``{"id", "extracted_version", "page_count", "status"}`` of a stored document, or None."""
-    from sqlalchemy import select
-
-    from docmine.store.db import session_scope
-    from docmine.store.schema import Document
-    with session_scope(url) as session:
-        q = select(Document.id, Document.extracted_version, Document.page_count, Document.status)
-        q = q.where(Document.sha256 == sha256) if sha256 else q.where(Document.id == document_id)
-        row = session.execute(q).first()
-    return dict(row._mapping) if row else None
-
-
 @task(name="process-document")
-def process_document(candidate: dict, *, run_id: int, url: str, data_dir: str, model: list[str],
-                     allowed_hosts: list[str], timeout: float, max_bytes: int,
-                     io_backoff: float = IO_BACKOFF) -> dict:
-    """fetch → read+store → extract+store for one document; never raises: a
-    failure is returned with its step, code and reason."""
+def process_candidate(candidate: dict, *, run_id: int, url: str, data_dir: str, model: list[str],
+                      allowed_hosts: list[str], timeout: float, max_bytes: int,
+                      io_backoff: float = IO_BACKOFF) -> dict:
+    """fetch-document, then store-document (``docmine.run.process_document``)
+    for one candidate; never raises: a failure is returned with its step, code
+    and reason. ``model``: the current model versions (for the record)."""
     from docmine.reading.sources import Candidate, remember_file
     delays = exponential_backoff(backoff_factor=io_backoff)
     fetch = fetch_document.with_options(retry_delay_seconds=delays)
-    ingest = ingest_document.with_options(retry_delay_seconds=delays)
-    extract = extract_document.with_options(retry_delay_seconds=delays)
+    store = store_document.with_options(retry_delay_seconds=delays)
     rec: dict[str, Any] = {"location": candidate["location"], "source": candidate["source"],
-                           "outcome": "failed", "step": None, "code": None, "reason": None,
+                           "outcome": "failed", "step": "fetch", "code": None, "reason": None,
                            "document_id": None, "pages": 0, "mentions": 0, "action_items": 0,
                            "labels": {}, "extracted": False, "not_modified": False}
     t0 = time.perf_counter()
     try:
-        rec["step"] = "fetch"
         try:
             local = fetch(candidate, data_dir, allowed_hosts, timeout, max_bytes)
         except FetchError as exc:
             rec.update(code=exc.code, reason=exc.reason)
             return rec
         rec["not_modified"] = local["not_modified"]
-        existing = _document_state(url, sha256=local["sha256"]) if local.get("sha256") else None
-        if existing:  # bytes already stored: not read again
-            rec.update(outcome="skipped", document_id=existing["id"],
-                       reason=f"already stored as document {existing['id']} (same sha256)")
-            sha = local["sha256"]
-        else:
-            rec["step"] = "read"
-            out = ingest(local["path"], candidate["location"], run_id, url, data_dir)
-            sha = out.get("sha256")
-            rec.update(outcome=out["outcome"], document_id=out.get("document_id"),
-                       reason=out.get("reason"), code=out.get("error_code"), pages=out.get("pages") or 0)
-            if out["outcome"] == "failed":
-                return rec
-            existing = _document_state(url, document_id=rec["document_id"]) if rec["document_id"] else None
-        if existing and existing.get("extracted_version") not in model:
-            rec["step"] = "extract"
-            result = extract(existing["id"], url, data_dir)
-            rec.update(extracted=True, mentions=_count(result, "mentions", "n_mentions"),
-                       action_items=_count(result, "action_items", "n_action_items", "actions"),
-                       labels=dict(result.get("labels") or {}) if isinstance(result, dict) else {})
-        rec["step"] = None
-        if candidate["kind"] == "file" and sha:
-            remember_file(data_dir, Candidate(**candidate), sha)
+        rec["step"] = "store"
+        out = store(local["path"], candidate["location"], run_id, url, data_dir)
+        rec.update({k: out[k] for k in ("outcome", "step", "code", "reason", "document_id", "pages",
+                                         "mentions", "action_items", "labels", "extracted")})
+        if rec["outcome"] != "failed" and candidate["kind"] == "file" and out.get("sha256"):
+            remember_file(data_dir, Candidate(**candidate), out["sha256"])
         return rec
     except Exception as exc:  # after the task's own retries: record and go on
         rec.update(outcome="failed", code=rec["code"] or _code_of(exc),
@@ -417,7 +378,7 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
     model = current_versions(settings)
     hosts = sorted(allowed_hosts_for(specs, allowed_hosts or []))
     delays = exponential_backoff(backoff_factor=io_backoff)
-    prepare_database.with_options(retry_delay_seconds=delays)(url)
+    prepare_database.with_options(retry_delay_seconds=delays)(url, data_dir)
     run_id = _start_run(url, {"sources": specs, "task_runner": task_runner, "concurrency": concurrency,
                               "model_version": model_version(settings)})
     log.info("ingest run #%s: %d source(s) → %s (model %s, %s)", run_id, len(specs),
@@ -465,14 +426,14 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
 
     if task_runner == "sequential":
         for c in todo:
-            note(process_document(c, **kwargs))
+            note(process_candidate(c, **kwargs))
     else:
         runner = _make_task_runner(task_runner, concurrency, dask_address, dask_workers)
         with runner:
             window = max(1, concurrency)
             pending: list = []
             for c in todo:
-                pending.append((c, runner.submit(process_document, parameters={"candidate": c, **kwargs})))
+                pending.append((c, runner.submit(process_candidate, parameters={"candidate": c, **kwargs})))
                 if len(pending) >= window:
                     note(_result_of(*pending.pop(0)))
             for c, fut in pending:
@@ -558,7 +519,7 @@ def reextract(database_url: Optional[str] = None, only_outdated: bool = True,
     url = settings.url
     model = model_version(settings)
     current = current_versions(settings)
-    prepare_database(url)
+    prepare_database(url, data_dir)
     with session_scope(url) as session:
         q = select(Document.id).order_by(Document.id)
         if only_outdated:

@@ -230,3 +230,85 @@ def _run_both(flows, src, tmp_path, urls, results):
         assert s["new"] == 6
         results[runner] = (table_fingerprint(url), time.perf_counter() - t0)
         print(f"\n{runner} ({url.split(':')[0]}): {results[runner][1]:.1f} s, {flows.render_text(s)}")
+
+
+def _all_rows(url: str) -> dict:
+    """Every row of the stored record, ids replaced by what they point at (a
+    document by its sha256, a page by (sha256, number), a mention or an action
+    item by its own row), times and run ids left out."""
+    from sqlalchemy import MetaData
+    skip = {"id", "created_at", "ingested_at", "started_at", "finished_at", "extraction_run_id", "run_id",
+            "supersedes_id"}
+    eng = create_engine(url)
+    try:
+        md = MetaData()
+        md.reflect(bind=eng, only=["documents", "pages", "mentions", "mention_entities", "action_items",
+                                   "action_item_refs", "entities", "entity_aliases"])
+        out: dict[str, list] = {}
+        keys: dict[str, dict] = {}
+        with eng.connect() as c:
+            for name in ("documents", "pages", "mentions", "action_items", "mention_entities",
+                         "action_item_refs", "entities", "entity_aliases"):
+                table = md.tables[name]
+                rows = []
+                for r in c.execute(select(table)).mappings():
+                    row = {}
+                    for col, v in r.items():
+                        if col in skip:
+                            continue
+                        if col == "document_id" and v is not None:
+                            v = keys["documents"][v]
+                        elif col == "page_id":
+                            v = keys["pages"][v]
+                        elif col == "mention_id":
+                            v = keys["mentions"][v]
+                        elif col == "action_item_id":
+                            v = keys["action_items"][v]
+                        row[col] = v
+                    frozen = repr(sorted(row.items()))
+                    keys.setdefault(name, {})[r.get("id")] = (
+                        row["sha256"] if name == "documents" else (row["document_id"], row["number"])
+                        if name == "pages" else frozen)
+                    rows.append(frozen)
+                out[name] = sorted(rows)
+        return out
+    finally:
+        eng.dispose()
+
+
+def test_flow_and_library_run_store_identical_rows(flows, db_url, tmp_path, repo_dir):
+    """One way to run the pipeline (issue 10): the flow's tasks and the one-shot
+    ``docmine.run.run`` both go through ``docmine.run.process_document``, so the
+    same inputs give the same rows, row for row."""
+    import shutil
+
+    from docmine.run import run as library_run
+    from docmine.settings import get_settings
+    src = tmp_path / "in"
+    src.mkdir()
+    for p in sorted((repo_dir / "corpus" / "samples").glob("*.pdf")):
+        shutil.copy(p, src / p.name)
+    (src / "broken.pdf").write_bytes(b"%PDF-1.4\n not a pdf")
+    state, s = run_flow(flows, sources=[f"folder:{src}"], database_url=db_url, data_dir=str(tmp_path / "f"))
+    assert s["new"] == 5 and [f["step"] for f in s["failed"]] == ["read"]
+    schema = None
+    if db_url.startswith("sqlite"):
+        other = f"sqlite:///{tmp_path / 'library.db'}"
+    else:
+        from conftest import new_pg_url
+        other, schema = new_pg_url()
+    try:
+        summary = library_run([src], settings=get_settings(database_url=other, data_dir=tmp_path / "l"),
+                              progress=False)
+        assert summary.new_documents == 5 and len(summary.failed) == 1 and summary.extracted == 5
+        flow_rows, lib_rows = _all_rows(db_url), _all_rows(other)
+        assert {k: len(v) for k, v in flow_rows.items()} == {k: len(v) for k, v in lib_rows.items()}
+        assert len(flow_rows["mentions"]) > 100 and len(flow_rows["action_items"]) > 5
+        for table in flow_rows:
+            assert flow_rows[table] == lib_rows[table], table
+    finally:
+        if schema:
+            from conftest import drop_pg_schema
+            from docmine.store.db import dispose_engines
+            dispose_engines()
+            drop_pg_schema(schema)

@@ -280,9 +280,11 @@ def due_before_filter(due_before: str, *, session: Session) -> tuple[list[str], 
 
 def actions(*, session: Session, actor: str | None = None, treaty: str | None = None,
             verb: str | None = None, meeting: str | None = None, due_before: str | None = None,
-            document: Any = None, text: str | None = None, ref: str | None = None) -> pd.DataFrame:
+            document: Any = None, text: str | None = None, ref: str | None = None,
+            limit: int | None = None, offset: int = 0) -> pd.DataFrame:
     """Action items (contract §2), filtered; one row each, ordered by document,
-    page and position.
+    page and position; ``limit``/``offset`` give one page of that order (the
+    same rows as slicing the whole result).
 
     * ``actor``: organisation id (``cbd-executive-secretary``, ``parties``) or a
       name/alias from the knowledge base;
@@ -342,8 +344,13 @@ def actions(*, session: Session, actor: str | None = None, treaty: str | None = 
         q = q.where(_contains_all_sql(session, ActionItem.text, f.words))
     q = q.order_by(ActionItem.document_id, ActionItem.page_number, ActionItem.start,
                    ActionItem.id)
-    rows = _fetch(session, q)
     ov = _overlay(session, "action_item")
+    if not ov and (limit is not None or offset):  # no corrections: page in SQL
+        if (limit is not None and limit < 0) or offset < 0:
+            raise ValueError("limit and offset must be 0 or more")
+        q = q.limit(limit).offset(offset or None)
+        limit, offset = None, 0
+    rows = _fetch(session, q)
     if ov:  # (sha256, page, start, end) of the row
         rows = [r for r in rows if (r[2], r[4], r[14], r[15], None) not in ov.hidden]
     df = _columns_frame(
@@ -367,7 +374,18 @@ def actions(*, session: Session, actor: str | None = None, treaty: str | None = 
             df = pd.concat([df, pd.DataFrame(extra)], ignore_index=True) if len(df) \
                 else pd.DataFrame(extra)
             df = df.sort_values(["document_id", "page", "start"], kind="stable")
-    return _typed(df.reindex(columns=ACTION_COLUMNS))
+    return _page(_typed(df.reindex(columns=ACTION_COLUMNS)), limit, offset)
+
+
+def _page(df: pd.DataFrame, limit: int | None, offset: int) -> pd.DataFrame:
+    """Rows ``offset … offset + limit`` of ``df`` (all from ``offset`` when
+    ``limit`` is None). Raises ValueError for a negative limit or offset."""
+    if (limit is not None and limit < 0) or offset < 0:
+        raise ValueError("limit and offset must be 0 or more")
+    if limit is None and not offset:
+        return df
+    end = None if limit is None else offset + limit
+    return df.iloc[offset:end].reset_index(drop=True)
 
 
 def _refs_for(session: Session, ids: list[int]) -> dict[int, list[str]]:
@@ -401,7 +419,8 @@ def _action_from_after(c: Correction, a: dict, d, session: Session) -> dict:
 
 
 # ------------------------------------------------------------------ citations
-def cites(entity_id: str, *, session: Session) -> pd.DataFrame:
+def cites(entity_id: str, *, session: Session, limit: int | None = None,
+          offset: int = 0) -> pd.DataFrame:
     """Where ``entity_id`` (an instrument such as ``CMS Res 11.10``, a document
     symbol, or any entity) is cited: one row per citing mention, with the
     citing sentence and, when the mention stands inside an action item, what
@@ -443,7 +462,7 @@ def cites(entity_id: str, *, session: Session) -> pd.DataFrame:
             if d is not None:
                 out.append(_mention_from_after(c, a, d, session, cited=eid))
         out.sort(key=lambda r: (r["document_id"], r["page"], r["start"]))
-    return _frame(out, CITES_COLUMNS)
+    return _page(_frame(out, CITES_COLUMNS), limit, offset)
 
 
 def _mention_from_after(c: Correction, a: dict, d, session: Session, cited=None) -> dict:
@@ -457,7 +476,8 @@ def _mention_from_after(c: Correction, a: dict, d, session: Session, cited=None)
             "start": start, "end": end, "origin": "correction"}
 
 
-def cited_by(doc: Any, *, session: Session) -> pd.DataFrame:
+def cited_by(doc: Any, *, session: Session, limit: int | None = None,
+             offset: int = 0) -> pd.DataFrame:
     """What a document cites (``doc``: id, sha256 prefix or symbol): one row per
     cited instrument or symbol (a mention naming three gives three rows), with
     cited symbols resolved to ingested documents (``cited_document_id``,
@@ -523,15 +543,17 @@ def cited_by(doc: Any, *, session: Session) -> pd.DataFrame:
                 r["cited_document_id"], r["cited_symbol"], r["cited_title"] = found[r["cited"]]
         out = [r for r in out if not (r["label"] == "DOC" and r["cited"] in own
                                       and r["cited_document_id"] == r["document_id"])]
-    return _frame(out, CITED_BY_COLUMNS)
+    return _page(_frame(out, CITED_BY_COLUMNS), limit, offset)
 
 
 # ------------------------------------------------------------------ entities
-def entities(*, session: Session, label: str | None = None) -> pd.DataFrame:
-    """Entities that have mentions, most mentioned first, with their mention
-    and document counts (``label``: ORG, REF, MEETING, DOC or DATE). Columns:
-    id, label, kind, name, treaty, mentions, documents, document_id (the
-    ingested document bearing a DOC symbol)."""
+def entities(*, session: Session, label: str | None = None, limit: int | None = None,
+             offset: int = 0) -> pd.DataFrame:
+    """Entities that have mentions, most mentioned first (then by id), with
+    their mention and document counts (``label``: ORG, REF, MEETING, DOC or
+    DATE); ``limit``/``offset`` give one page of that order. Columns: id,
+    label, kind, name, treaty, mentions, documents, document_id (the ingested
+    document bearing a DOC symbol)."""
     q = select(Entity.id, Entity.label, Entity.kind, Entity.name, Entity.treaty,
                Entity.mention_count, Entity.document_count, Entity.document_id)
     if label:
@@ -540,6 +562,10 @@ def entities(*, session: Session, label: str | None = None) -> pd.DataFrame:
     if not ov:
         q = q.where(Entity.mention_count > 0)
         q = q.order_by(Entity.mention_count.desc(), Entity.id)
+        if (limit is not None and limit < 0) or offset < 0:
+            raise ValueError("limit and offset must be 0 or more")
+        if limit is not None or offset:
+            q = q.limit(limit).offset(offset or None)
         return _typed(_columns_frame(_fetch(session, q), ENTITY_COLUMNS))
     # corrections present: move the counts of the documents they touch
     delta_m: dict[str, int] = {}
@@ -577,7 +603,7 @@ def entities(*, session: Session, label: str | None = None) -> pd.DataFrame:
                         "treaty": row["treaty"], "mentions": dm, "documents": delta_d.get(eid, 0),
                         "document_id": None})
     out.sort(key=lambda r: (-r["mentions"], r["id"]))
-    return _frame(out, ENTITY_COLUMNS)
+    return _page(_frame(out, ENTITY_COLUMNS), limit, offset)
 
 
 def _entity_row(r) -> dict:
@@ -652,15 +678,18 @@ def entity(entity_id: str, *, session: Session) -> dict[str, pd.DataFrame]:
 
 
 # ------------------------------------------------------------------ search
-def search(words: str, *, session: Session, limit: int = 20) -> pd.DataFrame:
+def search(words: str, *, session: Session, limit: int = 20, offset: int = 0) -> pd.DataFrame:
     """Pages whose text has any of ``words`` (French stemming, accents and case
     ignored; ``"a phrase"`` is one term, ``-word`` excludes), best first: most
     query terms on the page, then most hits, then document and page; with a
     snippet of the raw text around the hits (``**hit**``). Columns: symbol,
     page, paragraph, snippet, terms (query terms on the page), hits, title,
     document_id, rank (the engine's own score, differs between SQLite and
-    PostgreSQL)."""
-    hits = _search.search_pages(words, session=session, limit=limit)
+    PostgreSQL). ``offset`` skips the first pages of that order (``limit`` then
+    counts from there)."""
+    if limit < 0 or offset < 0:
+        raise ValueError("limit and offset must be 0 or more")
+    hits = _search.search_pages(words, session=session, limit=offset + limit)[offset:]
     if not hits:
         return _frame([], SEARCH_COLUMNS)
     meta = {r.id: r for r in session.execute(
@@ -676,3 +705,142 @@ def search(words: str, *, session: Session, limit: int = 20) -> pd.DataFrame:
                     "title": d.title if d else None,
                     "document_id": h["document_id"], "rank": h["rank"]})
     return _frame(out, SEARCH_COLUMNS)
+
+
+# ------------------------------------------------------------------ one document, overview
+MENTION_COLUMNS = ["symbol", "page", "paragraph", "label", "text", "ids", "start", "end",
+                   "document_id", "origin"]
+
+
+def document_mentions(doc: Any, *, session: Session, page: int | None = None) -> pd.DataFrame:
+    """The mentions of one document (``doc``: id, sha256 prefix or symbol; the
+    first match), with the corrections overlay, ordered by page and position;
+    only page ``page`` (1-based) when given. ``ids`` is the list of canonical
+    ids the mention links to, in order. Columns: symbol, page, paragraph,
+    label, text, ids, start, end (page offsets), document_id, origin."""
+    ids = resolve_documents(doc, session=session)
+    if not ids:
+        return _frame([], MENTION_COLUMNS)
+    did = ids[0]
+    d = session.execute(select(Document.id, Document.sha256, Document.symbol, Document.treaty,
+                               Document.title).where(Document.id == did)).one()
+    q = (select(Mention.id, Mention.page_number, Mention.paragraph, Mention.label, Mention.text,
+                Mention.start, Mention.end, Mention.origin)
+         .where(Mention.document_id == did).order_by(Mention.page_number, Mention.start,
+                                                     Mention.id))
+    if page is not None:
+        q = q.where(Mention.page_number == page)
+    rows = session.execute(q).all()
+    links: dict[int, list[str]] = {}
+    lq = (select(MentionEntity.mention_id, MentionEntity.entity_id)
+          .join(Mention, Mention.id == MentionEntity.mention_id)
+          .where(Mention.document_id == did)
+          .order_by(MentionEntity.mention_id, MentionEntity.position, MentionEntity.entity_id))
+    if page is not None:
+        lq = lq.where(Mention.page_number == page)
+    for mid, eid in session.execute(lq):
+        links.setdefault(mid, []).append(eid)
+    ov = _overlay(session, "mention", [d.sha256])
+    out = []
+    for r in rows:
+        if ov and (d.sha256, r.page_number, r.start, r.end, r.label) in ov.hidden:
+            continue
+        out.append({"symbol": d.symbol, "page": r.page_number, "paragraph": r.paragraph,
+                    "label": r.label, "text": r.text, "ids": links.get(r.id, []),
+                    "start": r.start, "end": r.end, "document_id": did, "origin": r.origin})
+    for c, a in ov.records:
+        rec = _mention_from_after(c, a, d, session)
+        if page is not None and rec["page"] != page:
+            continue
+        out.append({k: rec[k] for k in ("symbol", "page", "paragraph", "label", "text", "start",
+                                        "end", "document_id", "origin")}
+                   | {"ids": list(a.get("ids") or [])})
+    out.sort(key=lambda r: (r["page"], r["start"], r["end"]))
+    return _frame(out, MENTION_COLUMNS)
+
+
+def overview(*, session: Session, runs: int = 10) -> dict[str, Any]:
+    """What the database holds, for a front page: ``{"totals": {documents,
+    pages, mentions, action_items, entities}, "treaty"|"language"|"year":
+    DataFrame(value, documents), "runs": DataFrame(id, started_at,
+    finished_at, status, trigger, inputs, new, skipped, failed), "failures":
+    DataFrame(run_id, source, outcome, error_code, reason)}`` — the latest
+    ``runs`` ingest runs, newest first, and their inputs that failed or need
+    OCR."""
+    from docmine.store.schema import IngestItem, IngestRun
+    count = lambda col: session.scalar(select(func.count(col))) or 0  # noqa: E731
+    totals = {"documents": count(Document.id), "pages": count(Page.id),
+              "mentions": count(Mention.id), "action_items": count(ActionItem.id),
+              "entities": session.scalar(select(func.count(Entity.id))
+                                         .where(Entity.mention_count > 0)) or 0}
+    out: dict[str, Any] = {"totals": totals}
+    year = func.substr(Document.doc_date, 1, 4)
+    for name, col, order in (("treaty", Document.treaty, None), ("language", Document.language,
+                                                                   None), ("year", year, "desc")):
+        q = select(col, func.count()).group_by(col)
+        q = q.order_by(col.desc()) if order else q.order_by(func.count().desc(), col)
+        out[name] = _typed(pd.DataFrame([{"value": v, "documents": n}
+                                         for v, n in session.execute(q)],
+                                        columns=["value", "documents"]))
+    rr = list(session.scalars(select(IngestRun).order_by(IngestRun.id.desc()).limit(runs)))
+    out["runs"] = pd.DataFrame(
+        [{"id": r.id, "started_at": r.started_at.isoformat() if r.started_at else None,
+          "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+          "status": r.status, "trigger": r.trigger,
+          "inputs": (r.summary or {}).get("inputs"), "new": (r.summary or {}).get("new"),
+          "skipped": (r.summary or {}).get("skipped"), "failed": (r.summary or {}).get("failed")}
+         for r in rr],
+        columns=["id", "started_at", "finished_at", "status", "trigger", "inputs", "new",
+                 "skipped", "failed"])
+    fails = []
+    if rr:
+        for it in session.scalars(select(IngestItem).where(
+                IngestItem.run_id.in_([r.id for r in rr]),
+                IngestItem.outcome.in_(("failed", "needs_ocr")))
+                .order_by(IngestItem.run_id.desc(), IngestItem.id).limit(200)):
+            fails.append({"run_id": it.run_id, "source": it.source, "outcome": it.outcome,
+                          "error_code": it.error_code, "reason": it.reason})
+    out["failures"] = pd.DataFrame(fails, columns=["run_id", "source", "outcome", "error_code",
+                                                   "reason"])
+    return out
+
+
+def action_facets(*, session: Session, top: int = 300) -> dict[str, list[tuple[str, int]]]:
+    """Values to narrow :func:`actions` by, with how many (model) action items
+    have each, most frequent first: ``{"treaty": […], "verb": […], "actor":
+    […], "meeting": […]}`` (``top`` values at most per facet)."""
+    out = {}
+    for name, col in (("treaty", ActionItem.treaty), ("verb", ActionItem.verb),
+                      ("actor", ActionItem.actor_id), ("meeting", ActionItem.deadline_meeting_id)):
+        out[name] = [(v, n) for v, n in session.execute(
+            select(col, func.count()).where(col.is_not(None)).group_by(col)
+            .order_by(func.count().desc(), col).limit(top))]
+    return out
+
+
+def store_version(*, session: Session) -> tuple:
+    """A cheap fingerprint of what the store holds: the highest row ids of
+    documents, mentions, action items, corrections and ingest runs, and how
+    many runs have finished. It changes whenever an ingest, an extraction or
+    a correction lands, so derived summaries (:func:`overview`, facets) can be
+    cached under it. Index look-ups only."""
+    from docmine.store.schema import IngestRun
+    top = lambda col: session.scalar(select(func.max(col)))  # noqa: E731
+    return (top(Document.id), top(Mention.id), top(ActionItem.id), top(Correction.id),
+            top(IngestRun.id), top(IngestRun.finished_at))
+
+
+def entity_aliases(ids: Iterable[str], *, session: Session) -> dict[str, list[str]]:
+    """The names (aliases, from the knowledge base) of each entity in ``ids``:
+    ``{id: [alias, …]}`` sorted, acronyms first; ids without aliases are left out."""
+    ids = list(dict.fromkeys(ids))
+    out: dict[str, list[str]] = {}
+    for i in range(0, len(ids), 500):
+        q = (select(EntityAlias.entity_id, EntityAlias.alias)
+             .where(EntityAlias.entity_id.in_(ids[i:i + 500]))
+             .order_by(EntityAlias.entity_id, EntityAlias.is_acronym.desc(), EntityAlias.alias))
+        for eid, alias in session.execute(q):
+            names = out.setdefault(eid, [])
+            if alias not in names:
+                names.append(alias)
+    return out

@@ -70,14 +70,36 @@ class DocumentInfo:
 
 
 @dataclass
+class LanguagePart:
+    """A stretch ``[start, end)`` of the original text in one ``language``, and
+    the ``pipeline`` that read it: ``fr`` (the French pipeline), ``rules`` (the
+    language-independent rules: REF, DOC, MEETING, DATE) or, for a non-French
+    part of a document that also has French parts, ``kb+rules`` (those rules,
+    the knowledge base's organisation names and the action rules, without the
+    French statistical NER)."""
+
+    start: int
+    end: int
+    language: str | None
+    pipeline: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
 class Extraction:
     document: DocumentInfo
     text_length: int
     mentions: list[Mention] = field(default_factory=list)
     action_items: list[ActionItem] = field(default_factory=list)
-    #: which pipeline ran: "fr" (full French pipeline) or "rules" (language-neutral rules only)
+    #: which pipeline ran: "fr" (full French pipeline), "rules" (language-neutral
+    #: rules only) or "fr+kb+rules" (a document in several languages, read part by part)
     pipeline: str = "fr"
     model_version: str | None = None
+    #: the document's parts by language and the pipeline of each (one part for
+    #: most documents; a French note with an English annex has two)
+    parts: list[LanguagePart] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"document": self.document.to_dict(),

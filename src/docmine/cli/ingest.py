@@ -84,20 +84,36 @@ def documents_cmd(
     database: Optional[str] = DatabaseOption,
     fmt: ListFormat = typer.Option(ListFormat.table, "--format", "-f", case_sensitive=False,
                             help="table (for reading), csv or json (for other programs)."),
+    treaty: Optional[str] = typer.Option(None, "--treaty", "-t", help="CMS, CBD, CITES…"),
+    year: Optional[str] = typer.Option(None, "--year", help="Year of the document's date."),
+    language: Optional[str] = typer.Option(None, "--language", help="fr, en, es…"),
+    status: Optional[str] = typer.Option(None, "--status", help="ok or needs_ocr."),
+    body: Optional[str] = typer.Option(None, "--body", help="The issuing body: COP, StC, "
+                                                            "SBSTTA, SC…"),
+    sort: str = typer.Option("id", "--sort", help="id, symbol, title, date, pages, language, "
+                                                  "treaty or status; -date for newest first."),
 ) -> None:
     """List the documents in the database: id, symbol, title, number of pages,
     language, status ("ok", or "needs_ocr" for a scan without text), where it
-    came from, and its version (2, 3… when a file changed at the same path).
+    came from, and its version (2, 3… when a file changed at the same path);
+    csv/json add treaty, date and body.
 
     Use an id, a sha256 prefix or the symbol with `docmine show`.
-    Python: docmine.documents.list_documents(session=...).
+    Python: docmine.documents.list_documents(session=..., treaty=..., year=...,
+    language=..., status=..., body=..., sort=...).
     """
     from docmine.store.db import session_scope
-    from docmine.documents import LIST_COLUMNS, list_documents
+    from docmine.documents import LIST_COLUMNS, TABLE_COLUMNS, list_documents
 
     with session_scope(settings_from(database)) as session:
-        rows = list_documents(session=session)
-    typer.echo(_format_rows(rows, LIST_COLUMNS, ListFormat(fmt).value))
+        try:
+            rows = list_documents(session=session, treaty=treaty, year=year, language=language,
+                                  status=status, body=body, sort=sort)
+        except ValueError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2)
+    fmt = ListFormat(fmt).value
+    typer.echo(_format_rows(rows, TABLE_COLUMNS if fmt == "table" else LIST_COLUMNS, fmt))
 
 
 def _render_view(view: dict[str, Any], body: bool) -> str:

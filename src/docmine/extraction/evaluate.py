@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .nlp import LABELS
-from docmine.settings import PROJECT_ROOT, Settings, get_settings
+from docmine.settings import MODELS_DIR, PROJECT_ROOT, Settings, get_settings
 
 DEFAULT_GOLD_DIR = PROJECT_ROOT.parent / "shared" / "corpus" / "dev"
-FLOORS_PATH = PROJECT_ROOT / "models" / "eval_floor.json"
+FLOORS_PATH = MODELS_DIR / "eval_floor.json"
 
 
 def _prf(tp: int, pred: int, gold: int) -> dict:

@@ -28,7 +28,8 @@ def register_extensions() -> None:
     for name, default in (("ids", None), ("attrs", None)):
         if not Span.has_extension(name):
             Span.set_extension(name, default=default)
-    for name in ("treaty", "symbol", "language", "action_items", "doc_date", "structure"):
+    # parts: [(start, end, language)] in doc.text offsets (docmine.extract, issue 8 kind 8)
+    for name in ("treaty", "symbol", "language", "action_items", "doc_date", "parts", "structure"):
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=None)
 

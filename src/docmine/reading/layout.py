@@ -357,8 +357,8 @@ _HYPHEN_BREAK = re.compile(
 
 def dehyphenate(view: TextView) -> TextView:
     """Join ``word-\\nword`` into ``wordword`` when both sides are lowercase
-    letters (``Kunming-\\nMontreal`` stays), and PDFium's ``word\\ufffeword``
-    likewise. Offsets still point to the raw text."""
+    letters (``Kunming-\\nMontreal`` gives ``Kunming-Montreal``), and PDFium's
+    ``word\\ufffeword`` likewise. Offsets still point to the raw text."""
     text, offs = view.text, view.offsets
     out: list[str] = []
     out_offs: list[int] = []
@@ -366,6 +366,10 @@ def dehyphenate(view: TextView) -> TextView:
     for m in _HYPHEN_BREAK.finditer(text):
         s, e = m.span()
         if not (text[s - 1].islower() and text[e].islower()):
+            if text[s] == "-" and e > s + 1:  # ``Kunming-\nMontreal``: keep the hyphen, join the lines
+                out.append(text[last:s + 1])
+                out_offs.extend(offs[last:s + 1])
+                last = e
             continue
         out.append(text[last:s])
         out_offs.extend(offs[last:s])

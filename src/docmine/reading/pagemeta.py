@@ -8,9 +8,12 @@
   stands at the start or end of a line in the top of page 1 (a page that
   lists several symbols is a list of documents, not a masthead: no symbol).
 * Treaty: from the symbol's prefix (:func:`treaty_of_symbol`).
-* Date: the first English or French day-month-year on the top half of
-  page 1 (``27 February 2025``, ``1er septembre 2015``), as ISO; date
-  ranges (``2-6 December 2012``) are meeting dates and are skipped.
+* Date: the first English or French day-month-year of the page-1 block (the
+  top half of page 1) that stands on a line of its own, alone or with a place
+  or a label (``Bonn, 27 February 2025``, ``1er septembre 2015``), as ISO
+  (:func:`block_date`); a date inside a sentence (a deadline: ``avant le 1er
+  mars 2026``) never is; date ranges (``2-6 December 2012``) are meeting
+  dates and are skipped.
 * Title: a numbered decision/resolution title (``16/31. Monitoring …``)
   near the top of page 1, else the largest-font lines there when clearly
   larger than the body text, else the first upper-case heading in body-size
@@ -59,6 +62,8 @@ DATE_RE = re.compile(
 )
 _RANGE_BEFORE = re.compile(r"(?:\d\s*[-–—]|\bto|\bau|\bet|\band)\s*$", re.IGNORECASE)
 _PARENS = re.compile(r"\([^)]*\)")
+#: a page-1 title runs over at most this many lines
+TITLE_MAX_LINES = 8
 _NUMBERED_TITLE = re.compile(r"^\s*(?:[IVXLC]+|\d{1,3})/\d{1,3}\.\s+\S")
 
 
@@ -103,6 +108,35 @@ def parse_date(text: str) -> str | None:
     return None
 
 
+#: what may stand beside the date on a date line of the page-1 block
+#: (``Bonn, 27 February 2025``, ``Date: 1er septembre 2015``, ``Original: English``…)
+BLOCK_DATE_ROOM = 40
+#: a date after one of these is a deadline or an event in a sentence, not the paper's date
+_DEADLINE_BEFORE = re.compile(
+    r"(?i:(?:avant|d['’]ici|jusqu['’]|au\s+plus\s+tard|by|before|until|no\s+later\s+than|antes\s+del?|"
+    r"hasta|le|du|au|on|from|of|de|en|in)\s*(?:le\s+|la\s+|the\s+|el\s+)?)$")
+
+
+def block_date(lines: list[str]) -> str | None:
+    """The paper's own date in the page-1 block: the first line that is a date,
+    alone or with a place or a label (``Bonn, 27 February 2025``, ``Date :
+    1er septembre 2015``); a date inside a sentence (``répondre avant le 1er
+    mars 2026``) is a deadline or an event, never the paper's date."""
+    for line in lines:
+        stripped = line.strip()
+        if not stripped or re.match(r"^\d{1,3}[.)]\s", stripped):
+            continue
+        for m in DATE_RE.finditer(stripped):
+            rest = (stripped[:m.start()] + stripped[m.end():]).strip(" ,.;:-–")
+            if len(rest) > BLOCK_DATE_ROOM or _DEADLINE_BEFORE.search(stripped[:m.start()].rstrip(" ,")) \
+                    or _RANGE_BEFORE.search(stripped[max(0, m.start() - 6):m.start()]):
+                continue
+            value = parse_date(stripped[m.start():])
+            if value:
+                return value
+    return None
+
+
 def document_meta(raw: list[RawPage], pages) -> DocMeta:
     """Symbol, treaty, date and title from page 1 (and the running furniture)."""
     if not raw or raw[0].text is None:
@@ -116,7 +150,7 @@ def document_meta(raw: list[RawPage], pages) -> DocMeta:
     return DocMeta(
         symbol=symbol,
         treaty=treaty_of_symbol(symbol),
-        date=parse_date("\n".join(half_lines)),
+        date=block_date(half_lines),
         title=_title(first, lines, raw),
     )
 
@@ -151,7 +185,7 @@ def _title(first: RawPage, lines, raw: list[RawPage]) -> str | None:
     # 1. a numbered decision / resolution title: "16/31. Monitoring framework …"
     for i, ln in enumerate(upper):
         if _NUMBERED_TITLE.match(text[ln.start:ln.end]):
-            return _join_same_size(text, upper[i:], ln.size, max_lines=4)
+            return _join_same_size(text, upper[i:], ln.size, max_lines=TITLE_MAX_LINES)
     # 2. clearly larger lines (not a symbol or date)
     body = body_font_size(raw)
     big = [ln for ln in upper
@@ -161,17 +195,33 @@ def _title(first: RawPage, lines, raw: list[RawPage]) -> str | None:
     if big:
         size = max(ln.size for ln in big)
         start = next(i for i, ln in enumerate(upper) if ln in big and abs(ln.size - size) < 0.5)
-        return _join_same_size(text, upper[start:], size, max_lines=4)
+        return _join_same_size(text, upper[start:], size, max_lines=TITLE_MAX_LINES)
     # 3. an upper-case heading in body-size type ("SYNERGIES ET PARTENARIATS",
     #    "COOPERATION ENTRE LA CMS ET CITES (Préparé par le Secrétariat)")
-    for ln in upper:
+    for i, ln in enumerate(upper):
         if body and ln.size < body - 0.25:
             continue  # small masthead print, e.g. the convention's name
-        heading = _PARENS.sub("", text[ln.start:ln.end]).strip()
-        letters = [ch for ch in heading if ch.isalpha()]
-        if len(letters) >= 8 and len(heading.split()) >= 2 and all(ch.isupper() for ch in letters) \
-                and not SYMBOL_TOKEN.match(heading):
-            return " ".join(heading.split())
+        heading = _upper_heading(text[ln.start:ln.end])
+        if heading and len(heading.split()) >= 2 and sum(ch.isalpha() for ch in heading) >= 8:
+            # the title goes on over the next capital lines of its size (a whole title, not its first line)
+            parts, prev = [heading], ln
+            for nxt in upper[i + 1:i + TITLE_MAX_LINES]:
+                more = _upper_heading(text[nxt.start:nxt.end])
+                if not more or abs(nxt.size - ln.size) >= 0.5 or nxt.top - prev.bottom > 1.2 * ln.size:
+                    break
+                parts.append(more)
+                prev = nxt
+            return " ".join(" ".join(parts).split())
+    return None
+
+
+def _upper_heading(line: str) -> str | None:
+    """The line without parenthesised remarks when all its letters are capitals."""
+    heading = _PARENS.sub("", line).strip()
+    letters = [ch for ch in heading if ch.isalpha()]
+    if len(letters) >= 2 and all(ch.isupper() for ch in letters) and not SYMBOL_TOKEN.match(heading) \
+            and not DATE_RE.search(heading):
+        return heading
     return None
 
 

@@ -7,7 +7,10 @@ every page into header / footer / footnote / body blocks
 reads the document's own symbol, treaty, date and title from page 1
 (:mod:`docmine.reading.pagemeta`).
 
-What is stored is the backend's raw text per page, untouched; blocks are
+What is stored is the backend's raw text per page (with PDFium, two marks
+are written as what the page shows: a line-end hyphen as ``-`` and the line
+break, never U+FFFE; a raised small footnote call as a superscript digit,
+``14.3¹``: :mod:`docmine.reading.pdf_pdfium`); blocks are
 offsets into it and the body / de-hyphenated texts are derived views that
 map back to raw offsets. Bad input never escapes as a traceback: it is a
 :class:`ReadError` with a ``code`` and a one-line ``reason``.

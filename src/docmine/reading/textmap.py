@@ -11,10 +11,18 @@ from dataclasses import dataclass
 from array import array
 import re
 
-#: characters dropped from the normalised text: PDFium's line-end hyphen mark
-#: (U+FFFE, written where a word was hyphenated across lines) and the soft
-#: hyphen, so ``coopéra\ufffetion`` reads ``coopération`` and names match
-_DROP = "\ufffe\u00ad"
+#: what the normalised text leaves out (the original keeps it):
+#: * PDFium's line-end hyphen mark (U+FFFE, older stored pages) and the soft
+#:   hyphen, with a line break right after them;
+#: * a hyphen at a line end between two lower-case letters, with the line
+#:   break (``perma-\r\nnent`` reads ``permanent``); between other letters only
+#:   the line break (``Kunming-\nMontreal`` reads ``Kunming-Montreal``);
+#: * superscript digits (footnote calls: the reader stores ``14.3`` + raised
+#:   ``1`` as ``14.3¹``, which reads ``14.3``).
+_DROP_RE = re.compile(
+    r"[\ufffe\u00ad](?:[ \t]*(?:\r\n|\n|\r)[ \t]*)?"
+    r"|(?<=[^\W\d_])-[ \t]*(?:\r\n|\n|\r)[ \t]*(?=[^\W\d_])"
+    r"|[\u2070\u00b9\u00b2\u00b3\u2074-\u2079]+")
 _WS = re.compile(r"[\s\x00-\x1f\x7f\u00a0\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+")
 
 
@@ -33,11 +41,23 @@ class NormText:
         return self.offsets[start], self.offsets[end - 1] + 1
 
 
+def _drops(original: str) -> list[tuple[int, int]]:
+    out = []
+    for m in _DROP_RE.finditer(original):
+        s, e = m.span()
+        if original[s] == "-" and not (original[s - 1].islower() and original[e].islower()):
+            out.append((s + 1, e))  # ``Kunming-\nMontreal``: the hyphen stays, the line break goes
+            continue
+        out.append((s, e))
+    return out
+
+
 def normalise(original: str) -> NormText:
     """Collapse every whitespace/control run to one space (a leading run too);
-    drop line-end hyphen marks (see ``_DROP``)."""
-    if any(c in original for c in _DROP):
-        return _normalise_dropping(original)
+    leave out line-end hyphens and footnote calls (see ``_DROP_RE``)."""
+    drops = _drops(original)
+    if drops:
+        return _normalise_dropping(original, drops)
     out: list[str] = []
     offsets = array("l")
     pos = 0
@@ -56,23 +76,20 @@ def normalise(original: str) -> NormText:
     return NormText(original, "".join(out), offsets)
 
 
-def _normalise_dropping(original: str) -> NormText:
-    """Slow path of :func:`normalise` for texts holding characters to drop; a
-    line break right after a dropped hyphen mark is dropped too (the word
-    continues on the next line)."""
+def _normalise_dropping(original: str, drops: list[tuple[int, int]]) -> NormText:
+    """Slow path of :func:`normalise` for texts with stretches to leave out."""
     out: list[str] = []
     offsets = array("l")
     in_ws = False
     i, n = 0, len(original)
+    k = 0
     while i < n:
-        c = original[i]
-        if c in _DROP:
-            j = i + 1
-            m = _WS.match(original, j)
-            if m and ("\n" in m.group() or "\r" in m.group()):
-                j = m.end()
-            i = j
+        while k < len(drops) and drops[k][1] <= i:
+            k += 1
+        if k < len(drops) and drops[k][0] <= i:
+            i = drops[k][1]
             continue
+        c = original[i]
         if _WS.fullmatch(c):
             if not in_ws:
                 in_ws = True

@@ -308,9 +308,11 @@ def extract_and_store(document_id: int, *, session: Session, settings=None, nlp=
     doc = session.get(Document, document_id)
     if doc is None:
         raise ValueError(f"no document with id {document_id}")
-    texts = list(session.scalars(select(Page.text).where(Page.document_id == document_id)
-                                 .order_by(Page.number)))
-    ex = _extract.extract_pages(texts, settings=settings, nlp=nlp, source=doc.source,
-                                symbol=doc.symbol, language=doc.language)
+    rows = session.execute(select(Page.text, Page.blocks).where(Page.document_id == document_id)
+                           .order_by(Page.number)).all()
+    # the stored blocks give the page's structure (headers, footers, footnotes
+    # as sentence boundaries); the language is found part by part, not forced
+    ex = _extract.extract_pages([r.text for r in rows], settings=settings, nlp=nlp, source=doc.source,
+                                symbol=doc.symbol, blocks=[r.blocks or [] for r in rows])
     version = ex.model_version or _model_version(settings)
     return store_extraction(document_id, ex, session=session, model_version=version)

@@ -29,7 +29,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 
-from docmine.settings import PROJECT_ROOT
+from docmine.settings import PATTERNS_DIR  # installed: docmine/_data/models/patterns; checkout: models/patterns
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -39,8 +39,9 @@ from ..treaty import document_treaty, treaties_in
 from ..decision_structure import DecisionStructure, Node, decision_structure
 from ..grammars.ordinals import ORDINAL_WORD_RE, parse_ordinal
 from docmine.records import ActionItem, Deadline
+from .boundaries import unit_start
 
-DEFAULT_PATTERNS = PROJECT_ROOT / "models" / "patterns"
+DEFAULT_PATTERNS = PATTERNS_DIR
 
 _ARTICLE = r"(?:Le|La|Les|L['’]|Au|Aux|The)"
 _CLOSE = re.compile(r"[.;!?](?=\s|$)")
@@ -648,11 +649,13 @@ class ActionFinder:
             if node is None:
                 if op.group("num") is None:
                     prev = text[max(0, start - 2):start].rstrip()
-                    if prev and prev[-1] not in ".;:,»\"" and start > 0:
+                    if prev and prev[-1] not in ".;:,»\"" and start > 0 and not unit_start(doc, start):
                         continue
                 else:
                     prev = text[max(0, op.start() - 2):op.start()].rstrip()
-                    if prev and prev[-1] not in ".;:,»\")" and not prev[-1].isspace():
+                    # after a running header, a page number or a heading (docmine_boundaries)
+                    if prev and prev[-1] not in ".;:,»\")" and not prev[-1].isspace() \
+                            and not unit_start(doc, op.start()):
                         continue
             verb = self.verbs[op.group("verb")]
             pos = op.end()

@@ -17,7 +17,7 @@ import re
 from bisect import bisect_right
 from collections import Counter
 
-from docmine.settings import PROJECT_ROOT
+from docmine.settings import PATTERNS_DIR
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -82,7 +82,7 @@ def _load_treaty_names() -> list[tuple[re.Pattern, str]]:
     """Full convention names (``CONVENTION SUR LES ESPÈCES MIGRATRICES``) from meetings.json."""
     import json
     from pathlib import Path
-    p = PROJECT_ROOT / "models" / "patterns" / "meetings.json"
+    p = PATTERNS_DIR / "meetings.json"
     try:
         names = json.loads(p.read_text(encoding="utf-8"))["treaty_names"]
     except (OSError, KeyError, ValueError):

@@ -21,7 +21,7 @@ import json
 import re
 from pathlib import Path
 
-from docmine.settings import PROJECT_ROOT
+from docmine.settings import PATTERNS_DIR  # installed: docmine/_data/models/patterns; checkout: models/patterns
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -29,7 +29,7 @@ from docmine.extraction import treaty as ctx
 from ..grammars.ordinals import parse_ordinal
 from .context import doc_text, make_span, sentence_range, set_spans, treaty_for
 
-_PATTERNS = PROJECT_ROOT / "models" / "patterns"
+_PATTERNS = PATTERNS_DIR
 
 
 class MeetingRecognizer:

@@ -22,13 +22,13 @@ import json
 import re
 from pathlib import Path
 
-from docmine.settings import PROJECT_ROOT
+from docmine.settings import PATTERNS_DIR  # installed: docmine/_data/models/patterns; checkout: models/patterns
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from ..kb import load_kb
 
-DEFAULT_PATTERNS = PROJECT_ROOT / "models" / "patterns" / "orgs_ner.json"
+DEFAULT_PATTERNS = PATTERNS_DIR / "orgs_ner.json"
 ROMAN = re.compile(r"^[IVXLCDM]+$")
 BLOCKING = ("ORG", "REF", "DOC", "MEETING", "DATE")
 
@@ -50,6 +50,9 @@ def load_ner_patterns(patterns_path: str | Path | None) -> dict:
     if p.exists():
         data.update(json.loads(p.read_text(encoding="utf-8")))
     return data
+
+
+_BRACKETED_TAIL = re.compile(r"\(\s*([^()\s]+)\s*\)$")
 
 
 class OrgFilter:
@@ -74,6 +77,11 @@ class OrgFilter:
         if not first[:1].isupper():
             return False
         if text in self.generic or text.lower() in self.generic_lower:
+            return False
+        # the long form of a generic class's acronym is generic too
+        # (``Organisations régionales de gestion des pêches (ORGP)``)
+        acr = _BRACKETED_TAIL.search(text)
+        if acr and acr.group(1) in self.generic:
             return False
         if len(words) == 1:
             w = first.strip("«»\"'’")

@@ -39,14 +39,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from docmine.settings import PROJECT_ROOT
+from docmine.settings import PATTERNS_DIR  # installed: docmine/_data/models/patterns; checkout: models/patterns
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..treaty import document_treaty
 from ..kb import KnowledgeBase, load_kb, name_key
 
-DEFAULT_PATTERNS = PROJECT_ROOT / "models" / "patterns" / "orgs.json"
+DEFAULT_PATTERNS = PATTERNS_DIR / "orgs.json"
 INSIDE_LABELS = ("REF", "DOC", "MEETING")
 
 

@@ -3,13 +3,16 @@
 * full symbols (``UNEP/CMS/StC44/13``, ``CBD/COP/DEC/16/31``, ``CoP18 Doc. 12``,
   ``SC65 Doc. 7 (Rev. 1)``), ids = the symbol without whitespace;
 * an elliptic continuation joins the mention (``UNEP/CMS/StC44/18.1, 18.2 et
-  18.3`` → one mention, three ids); two full symbols are two mentions;
+  18.3`` → one mention, three ids; ``UNEP/CBD/COP/12/2 et Corr.1`` → one
+  mention, ids the symbol and ``…/Corr.1``); two full symbols are two mentions;
+* ``PNUE/`` (French) and ``PNUMA/`` (Spanish) symbols get ``UNEP/`` ids
+  (spec §1); a symbol broken across a line after a slash is one mention;
 * a bare short form after ``document(s)`` (``le document 10.3``) is a mention
   ``10.3`` completed from the document's own symbol, else from the series of
   the symbols the text cites, when that series is unambiguous.
 
 Patterns are data: ``models/patterns/symbols.json`` (``slash_heads``: extra
-issuing bodies of slash symbols).
+issuing bodies of slash symbols; ``id_prefix_aliases``: written prefix → id prefix).
 """
 from __future__ import annotations
 
@@ -34,8 +37,11 @@ class SymbolRecognizer:
                 data = json.loads(p.read_text(encoding="utf-8"))
                 heads = sorted(set(sp.SLASH_HEADS) | set(data.get("slash_heads", [])), key=len, reverse=True)
                 alt = "|".join(re.escape(h) for h in heads)
-                slash = rf"(?:{alt})(?:/{sp._SEG})+(?=[^\w/]|$)"
+                slash = rf"(?:{alt})(?:{sp._SLASH_SEP}{sp._SEG})+(?=[^\w/]|$)"
                 self.symbol_re = re.compile(rf"(?<![\w/])(?:(?P<sym>{slash})|(?P<cites>{sp.CITES}))")
+                aliases = data.get("id_prefix_aliases")
+                if aliases:
+                    sp.ID_PREFIX_ALIASES = dict(aliases)
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)

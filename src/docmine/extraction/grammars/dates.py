@@ -11,7 +11,9 @@ Pure functions, no spaCy:
 What is not a date (spec §1): years that name a plan, programme, vision,
 strategy or decade (``Plan stratégique 2011-2020``, ``programme de travail
 2015-2017``, ``à l'horizon 2030`` after a programme's name), ``l'après-2015``,
-numbers that are counts or parts of symbols. Periods and goals are dates
+numbers that are counts or parts of symbols, years inside a name
+(``coronavirus disease 2019``, ``the 2030 Agenda``: :data:`YEAR_NAME_BEFORE`,
+:data:`YEAR_NAME_AFTER`). Periods and goals are dates
 (``durant la période 2012-2015``, ``objectifs mondiaux pour 2050``).
 Spans keep ``du … au …``, ``entre … et …`` (and ``from … to``, ``between …
 and``); other prepositions and articles stay outside.
@@ -112,6 +114,16 @@ COUNT_BEFORE = re.compile(
     r"(?:paragraphes?|para\.|paragraphs?|párrafos?|articles?|artículos?|n°|no\.|nº|pages?|p\.|annexes?|"
     r"points?|numéros?|\$|US\$|USD|EUR|€|£|CHF|Doc\.|Inf\.|Rev\.|Add\.|Corr\.)\s*$", re.I)
 AFTER_RE = re.compile(r"(?:l['’]apr[eè]s|post)[\s\-]*$", re.I)
+#: words right before a year that make it part of a name (``coronavirus disease
+#: 2019``, ``maladie à coronavirus 2019``); ``models/patterns/dates.json``
+#: (``year_name_before``) replaces it
+YEAR_NAME_BEFORE = re.compile(
+    r"(?i:(?:coronavirus\s+disease|maladie\s+(?:à|a)\s+coronavirus|enfermedad\s+por\s+coronavirus|"
+    r"covid|sars-cov)[\s\-]*)$")
+#: words right after a year that make it part of a name (``the 2030 Agenda``,
+#: ``2050 Vision for Biodiversity``); case-sensitive (a name is capitalised);
+#: ``dates.json`` (``year_name_after``) replaces it
+YEAR_NAME_AFTER = re.compile(r"\s+(?:Agenda|Vision|Strategy|Programme|Program|Plan|Framework|Targets|Goals)\b")
 #: ``de 2000 à 2500 espèces``: the first number of a range of counts
 _COUNT_RANGE = re.compile(r"\s*(?:à|a|to|-|–|et|and|ou|or)\s*\d[\d\s.,]*(?=[^\d\s.,])")
 URL_RE = re.compile(r"(?:https?://|www\.)\S+")
@@ -258,6 +270,12 @@ def _count_range(text: str, e: int) -> bool:
 _ANCHOR = re.compile(r"(?:19[5-9]|20\d)\d")
 #: a day and a month without a year (the only expression without a year)
 _DN_RE = re.compile(rf"(?<![\w/.\-–])(?P<dnd>(?:1er|1re|1ère|\d{{1,2}})(?:st|nd|rd|th)?)(?:\s+de)?\s+(?P<dnm>{M})(?!,?\s+(?:de\s+|of\s+)?\d)", re.I)
+#: a range of days without a year: ``du 8 au 9 février``, ``8-9 février``,
+#: ``du 30 janvier au 2 février``, ``from 8 to 9 February``
+_DNR_RE = re.compile(
+    rf"(?<![\w/.\-–])(?:(?P<pre>du|from|del|de)\s+)?(?P<d1>{D})(?:{DE}\s+(?P<m1>{M}))?"
+    rf"(?(pre)\s+{TO}\s+(?:le\s+)?|\s*(?:-|–|—)\s*)(?P<d2>{D}){DE}\s+(?P<m2>{M})"
+    r"(?!,?\s+(?:de\s+|of\s+)?\d)", re.I)
 _LOOKBACK = 90
 
 
@@ -304,8 +322,22 @@ def find_dates(text: str, default_year: int | None = None) -> list[tuple[int, in
                 continue
             if _names_years(text, s):
                 continue
+        # a year inside a name (``coronavirus disease 2019``, ``the 2030 Agenda``)
+        if YEAR_NAME_BEFORE.search(text, max(0, s - 40), s) or (
+                (_is_year_only(m) or m.group("r3")) and YEAR_NAME_AFTER.match(text, e)):
+            continue
         out.append((s, e, value, attrs))
     if default_year is not None:
+        for m in _DNR_RE.finditer(text):
+            s, e = m.span()
+            if any(os < e and s < oe for os, oe, _, _ in out):
+                continue
+            d1, d2 = _day(m.group("d1")), _day(m.group("d2"))
+            m2 = _month(m.group("m2"))
+            m1 = _month(m.group("m1")) if m.group("m1") else m2
+            if not (1 <= d1 <= 31 and 1 <= d2 <= 31) or (m1, d1) >= (m2, d2):
+                continue
+            out.append((s, e, f"{_iso(default_year, m1, d1)}/{_iso(default_year, m2, d2)}", {}))
         for m in _DN_RE.finditer(text):
             s, e = m.span()
             if any(os < e and s < oe for os, oe, _, _ in out):

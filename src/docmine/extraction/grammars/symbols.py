@@ -19,13 +19,23 @@ SLASH_HEADS = ["UNEP", "CBD", "IPBES", "UNEA", "FCCC", "ICCD", "UNESCO", "WHC", 
 _HEADS = "|".join(sorted((re.escape(h) for h in SLASH_HEADS), key=len, reverse=True))
 # the last element never ends in a dot (sentence punctuation)
 _SEG = r"[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?"
-SLASH = rf"(?:{_HEADS})(?:/{_SEG})+(?=[^\w/]|$)"
+#: a symbol broken across a line (``UNEP/CMS/StC99/`` + line break + ``12.1``) reads
+#: ``UNEP/CMS/StC99/ 12.1`` in the normalised text: one space after a slash is
+#: allowed when the next element holds a digit
+_SLASH_SEP = r"/(?:\s(?=[A-Za-z0-9.\-]*\d))?"
+SLASH = rf"(?:{_HEADS})(?:{_SLASH_SEP}{_SEG})+(?=[^\w/]|$)"
 CITES = (r"(?:CoP|SC|AC|PC)\d{1,2}\s+(?:Doc|Inf|Com)\.\s*\d+(?:\.\d+)*(?:\s+[A-Z]\d?(?![\w]))?"
          r"(?:\s*\((?:Rev|rev)\.\s*\d+\))?(?:\s+Add\.(?:\s*\d+)?)?")
 #: a full symbol (group ``sym`` for slash symbols, ``cites`` for CITES ones)
 SYMBOL_RE = re.compile(rf"(?<![\w/])(?:(?P<sym>{SLASH})|(?P<cites>{CITES}))")
 #: an elliptic continuation right after a symbol: ``, 18.2 et 18.3``
-CONT_RE = re.compile(r"(?:\s*,\s*|\s+(?:et|and|y|&)\s+)(?P<n>\d+(?:\.\d+)*(?:/(?:Add|Rev|Corr)\.\d+)?)(?![\w/]|\.\d)")
+CONT_RE = re.compile(r"(?:\s*,\s*|\s+(?:et|and|y|&)\s+)(?:(?P<n>\d+(?:\.\d+)*(?:/(?:Add|Rev|Corr)\.\d+)?)"
+                     r"|(?P<part>(?:Add|Rev|Corr)\.\s?\d+))(?![\w/]|\.\d)")
+#: a part of a symbol: its addendum, revision or corrigendum (``/Add.1``)
+_PART_TAIL = re.compile(r"/(?P<kind>Add|Rev|Corr)\.\d+$")
+#: French and Spanish prefixes of UNEP symbols: the id uses ``UNEP/`` (spec §1);
+#: ``models/patterns/symbols.json`` (``id_prefix_aliases``) replaces this table
+ID_PREFIX_ALIASES: dict[str, str] = {"PNUE/": "UNEP/", "PNUMA/": "UNEP/"}
 #: a bare short form after the word document(s): ``le document 10.3``
 SHORT_RE = re.compile(
     r"(?:documents?|docs?\.|documentos?)\s+(?P<n>\d{1,3}(?:\.\d{1,3})*(?:/(?:Add|Rev|Corr)\.\d+)?)(?![\w/]|\.\d|\s*%)",
@@ -34,8 +44,25 @@ _LAST_NUM = re.compile(r"^(?P<prefix>.*?)(?P<num>\d+(?:\.\d+)*)(?P<tail>(?:/(?:A
 
 
 def symbol_id(text: str) -> str:
-    """The canonical id: whitespace removed."""
-    return re.sub(r"\s+", "", text)
+    """The canonical id: whitespace removed; a French or Spanish prefix of a
+    UNEP symbol written as ``UNEP/`` (:data:`ID_PREFIX_ALIASES`)."""
+    sid = re.sub(r"\s+", "", text)
+    for alias, canonical in ID_PREFIX_ALIASES.items():
+        if sid.startswith(alias):
+            return canonical + sid[len(alias):]
+    return sid
+
+
+def part_id(symbol: str, part: str) -> str:
+    """The id of ``part`` (``Add.1``, ``Corr.1``, ``Rev.1``) of ``symbol``:
+    ``UNEP/CBD/COP/12/2`` + ``Corr.1`` → ``UNEP/CBD/COP/12/2/Corr.1``; a part of
+    the same kind replaces the symbol's own (``…/Add.1`` + ``Add.2`` → ``…/Add.2``)."""
+    sid = symbol_id(symbol)
+    part = re.sub(r"\s+", "", part)
+    m = _PART_TAIL.search(sid)
+    if m and part.startswith(m.group("kind") + "."):
+        sid = sid[:m.start()]
+    return f"{sid}/{part}"
 
 
 def series_prefix(symbol: str) -> str | None:
@@ -72,6 +99,12 @@ def continuations(text: str, end: int, symbol: str) -> list[tuple[int, str]]:
         m = CONT_RE.match(text, pos)
         if not m:
             break
+        if m.group("part"):  # ``et Add.1``, ``and Corr.1``: a part of the symbol before
+            if "/" not in symbol:
+                break
+            out.append((m.end(), part_id(symbol, m.group("part"))))
+            pos = m.end()
+            continue
         n = m.group("n")
         if number_shape(n) != shape or (shape == 1 and len(n) == 4):
             break
