@@ -17,6 +17,9 @@ class Mention:
     text: str
     ids: list[str] = field(default_factory=list)
     attrs: dict[str, Any] = field(default_factory=dict)
+    #: numbered paragraph / lettered item the mention stands in (``"12"``, ``"12 b"``),
+    #: from the document's decision structure; stored, not part of the JSON of spec §7
+    paragraph: str | None = None
 
     def to_dict(self) -> dict:
         return {"label": self.label, "start": self.start, "end": self.end,
