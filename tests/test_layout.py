@@ -144,3 +144,21 @@ def test_wings_say_what_they_hold_and_may_import():
     for wing in ("reading", "extraction", "store"):
         doc = ast.get_docstring(ast.parse((SRC / wing / "__init__.py").read_text()))
         assert doc and "May import" in doc, wing
+def test_deprecated_locations_still_work_and_warn():
+    import importlib
+    import sys
+    import warnings
+
+    for name, attr in (("docmine.db", "session_scope"), ("docmine.extract", "extract_text")):
+        sys.modules.pop(name, None)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            mod = importlib.import_module(name)
+        assert any(issubclass(w.category, DeprecationWarning) for w in caught), name
+        assert callable(getattr(mod, attr))
+    assert callable(sys.modules["docmine.extract"])  # the old module stays callable
+    import subprocess
+    code = ("import docmine; from docmine.extraction.extract import extract; "
+            "from docmine.store.db import session_scope; "
+            "assert docmine.extract is extract; assert docmine.session_scope is session_scope")
+    subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-c", code], check=True)
