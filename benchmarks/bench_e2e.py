@@ -33,6 +33,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -50,8 +51,8 @@ import render_samples as rs  # noqa: E402  (the renderer of the sample PDFs, reu
 
 SHARED = Path(os.environ.get("DOCMINE_SHARED_DIR", REPO.parent / "shared"))
 BIN = Path(sys.executable).parent
-ALL_MODES = ("naive", "library", "cli-seq", "cli-threads-2", "cli-dask-1", "cli-dask-2",
-             "startup-empty", "startup-unchanged", "startup-extract")
+ALL_MODES = ("naive", "library", "cli-seq", "startup-empty", "startup-unchanged", "startup-extract",
+             "cli-threads-2", "cli-dask-1", "cli-dask-2")
 
 TREATIES = [
     ("CBD", "CONVENTION SUR LA DIVERSITÉ BIOLOGIQUE", "CBD/COP/{m}/{n}",
@@ -173,7 +174,7 @@ def build_corpus(folder: Path, docs: int = 100, min_pages: int = 600, long: bool
     sources = source_blocks()
     files: dict[str, int] = {}
     i = 0
-    per_doc = max(300, int(min_pages / max(docs, 1) * 380))
+    per_doc = max(300, int(min_pages / max(docs, 1) * 315))
     while i < docs or sum(files.values()) < min_pages:
         rnd = random.Random(10_000 + i)
         paper = make_paper(i, sources, words=rnd.randint(per_doc // 2, per_doc * 3 // 2))
@@ -409,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
         tmp = tempfile.TemporaryDirectory(prefix="docmine-bench-")
         args.folder = Path(tmp.name)
     work = args.folder.resolve()
-    echo = (lambda *a, **k: print(*a, file=sys.stderr, **k)) if args.json else print
+    echo = functools.partial(print, file=sys.stderr if args.json else sys.stdout, flush=True)
     t0 = time.perf_counter()
     info = build_corpus(work / "corpus", args.docs, args.min_pages, long=args.long)
     echo(f"corpus: {info['docs']} PDFs, {info['pages']} pages in {work / 'corpus'} "
