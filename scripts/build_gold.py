@@ -1,12 +1,15 @@
-"""Build the dev gold (``corpus/dev/fr``) from annotated sources (``corpus/dev/fr/src``).
+"""Build the dev gold (``corpus/dev/<lang>``) from annotated sources (``corpus/dev/<lang>/src``).
 
 An annotated source ``src/NNN_slug.ann`` is the text of ``NNN_slug.txt`` with
 inline marks (the marks are removed, offsets are those of the clean text):
 
 * a header of ``%% key: value`` lines (``symbol``, ``treaty``, ``language``,
-  ``nbsp``) closed by a line ``%%%``. ``nbsp: yes`` turns every space before
-  ``;``, ``:``, ``?``, ``!`` and after ``«`` / before ``»`` into U+00A0, as
-  French UN papers print them;
+  ``nbsp``, ``newline``) closed by a line ``%%%``. ``nbsp: yes`` turns every
+  space before ``;``, ``:``, ``?``, ``!`` and after ``«`` / before ``»`` into
+  U+00A0, as French UN papers print them; ``newline: crlf`` turns every line
+  break of the body into ``\r\n``, as PDFium stores page text (the source is
+  kept with plain ``\n`` because text mode reads ``\r\n`` as ``\n``); a
+  form feed in the body is a page break, as in stored PDF text;
 * a mention ``⟦LABEL ids @key=value|text⟧``: ``ids`` separated by ``;`` (may
   be empty: ``⟦ORG|Fondation MAVA⟧``), optional attrs after `` @``;
 * an action item ``⟪A actor=…|actor_text=…|verb=…|para=…|meeting=…|date=…⟫
@@ -16,7 +19,8 @@ inline marks (the marks are removed, offsets are those of the clean text):
 
 Writes ``NNN_slug.txt`` (UTF-8) and ``NNN_slug.gold.json`` (spec §7 shape)
 beside ``src/`` and checks ``text[start:end] == mention text`` for every
-span. Usage: ``python scripts/build_gold.py [corpus/dev/fr]``.
+span. Usage: ``python scripts/build_gold.py [corpus/dev/fr …]`` (no argument:
+every ``corpus/dev/*`` folder that has a ``src/``).
 """
 from __future__ import annotations
 
@@ -116,6 +120,10 @@ def build(ann: Path, out_dir: Path) -> dict:
     meta, body = _header(ann.read_text(encoding="utf-8"))
     if meta.get("nbsp") == "yes":
         body = _nbsp(body)
+    if meta.get("newline", "lf") == "crlf":
+        body = body.replace("\n", "\r\n")
+    elif meta.get("newline", "lf") != "lf":
+        raise AnnotationError(f"newline must be lf or crlf, not {meta['newline']!r}")
     text, mentions, items = parse(body)
     name = ann.stem
     for m in mentions:
@@ -134,7 +142,7 @@ def build(ann: Path, out_dir: Path) -> dict:
         meeting, date = it.get("meeting") or None, it.get("date") or None
         action_items.append({
             "start": it["start"], "end": it["end"], "text": span,
-            "actor": it["actor"], "actor_text": it["actor_text"], "verb": it["verb"],
+            "actor": it.get("actor") or None, "actor_text": it["actor_text"], "verb": it["verb"],
             "kind": "request",
             "deadline": {"meeting": meeting, "date": date} if (meeting or date) else None,
             "refs": refs, "paragraph": it.get("para") or None,
@@ -157,8 +165,7 @@ def build(ann: Path, out_dir: Path) -> dict:
     return gold
 
 
-def main(argv: list[str]) -> int:
-    out_dir = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parents[1] / "corpus/dev/fr"
+def build_dir(out_dir: Path) -> int:
     anns = sorted((out_dir / "src").glob("*.ann"))
     if not anns:
         print(f"no annotated sources in {out_dir / 'src'}", file=sys.stderr)
@@ -173,6 +180,15 @@ def main(argv: list[str]) -> int:
         for m in g["mentions"]:
             labels[m["label"]] = labels.get(m["label"], 0) + 1
         print(f"{ann.stem}: {g['text_length']} chars, mentions {labels}, items {len(g['action_items'])}")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    dev = Path(__file__).resolve().parents[1] / "corpus/dev"
+    dirs = [Path(a) for a in argv[1:]] or sorted(d for d in dev.iterdir() if (d / "src").is_dir())
+    for out_dir in dirs:
+        if rc := build_dir(out_dir):
+            return rc
     return 0
 
 
