@@ -379,9 +379,9 @@ def naive_model() -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--folder", type=Path, help="work folder (corpus, databases); default a temp dir")
-    ap.add_argument("--docs", type=int, default=100)
-    ap.add_argument("--min-pages", type=int, default=600)
-    ap.add_argument("--quick", action="store_true", help="12 PDFs, ≥ 40 pages")
+    ap.add_argument("--docs", type=int, help="PDFs at least (default 100; --quick 12)")
+    ap.add_argument("--min-pages", type=int, help="pages at least, in all (default 600; --quick 40)")
+    ap.add_argument("--quick", action="store_true", help="12 PDFs, ≥ 40 pages (unless --docs/--min-pages)")
     ap.add_argument("--long", action="store_true", help="also one 500-page PDF through the library run")
     ap.add_argument("--modes", default=",".join(ALL_MODES), help=f"comma-separated subset of {','.join(ALL_MODES)}")
     ap.add_argument("--json", action="store_true", help="print JSON instead of the table")
@@ -399,8 +399,10 @@ def main(argv: list[str] | None = None) -> int:
         child_library(args.corpus, args.db, args.data_dir)
         return 0
 
-    if args.quick:
-        args.docs, args.min_pages = 12, 40
+    if args.docs is None:
+        args.docs = 12 if args.quick else 100
+    if args.min_pages is None:
+        args.min_pages = 40 if args.quick else 600
     modes = [m for m in args.modes.split(",") if m]
     unknown = set(modes) - set(ALL_MODES)
     if unknown:
