@@ -100,11 +100,12 @@ MANDATES += [
 ]
 
 MANDATES += [
-    # CITES decisions: "Les Parties sont invitées à :" / "Le Secrétariat doit, … :" with lettered tasks
+    # CITES decisions: "Les Parties sont invitées à :" / "Le Secrétariat doit, … :" with lettered tasks;
+    # a passive decision with a request verb in the lead gives that verb to every item (spec §2)
     ("À l'adresse des Parties\n18.50 Les Parties sont invitées à :\na) communiquer au Secrétariat les "
      "informations disponibles ;\nb) faire rapport au Comité permanent à sa 78e session.",
-     [("a", "parties", "Les Parties", "communiquer", None, None, "a) communiquer"),
-      ("b", "parties", "Les Parties", "faire", "CITES SC78", None, "b) faire")]),
+     [("a", "parties", "Les Parties", "inviter", None, None, "a) communiquer"),
+      ("b", "parties", "Les Parties", "inviter", "CITES SC78", None, "b) faire")]),
     ("À l'adresse du Secrétariat\n18.51 Le Secrétariat doit, sous réserve de financements externes :\n"
      "a) organiser un atelier ;\nb) faire rapport à la 19e session de la Conférence des Parties.",
      [("a", "cites-secretariat", "Le Secrétariat", "organiser", None, None, "a) organiser"),

@@ -139,8 +139,10 @@ def test_cli_extract_mirrors_extract(runner, tmp_path):
     assert len(lines) == 1
     s = get_settings(use_ner=False)
     assert json.loads(lines[0]) == extract(p, settings=s, nlp=load_nlp(s)).to_dict()
-    table = runner.invoke(app, ["extract", str(p), "--no-ner", "--format", "table"])
+    table = runner.invoke(app, ["extract", str(p), "--no-ner", "--format", "table"],
+                          env={"COLUMNS": "250"})  # wide enough for no cell to wrap
     assert table.exit_code == 0 and "prendre note" in table.stdout
+    assert table.stdout.rstrip().endswith("(2 action items)")
 
 
 def test_cli_extract_failures(runner, tmp_path):
@@ -170,7 +172,7 @@ def test_cli_evaluate_mirrors_evaluate(runner, tmp_path):
     res = runner.invoke(app, ["evaluate", str(d), "--format", "json", "--no-ner"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout) == evaluate(d, settings=get_settings(use_ner=False))
-    table = runner.invoke(app, ["evaluate", str(d), "--no-ner"])
+    table = runner.invoke(app, ["evaluate", str(d), "--no-ner"], env={"COLUMNS": "250"})
     assert table.exit_code == 0 and "action items" in table.stdout
     assert runner.invoke(app, ["evaluate", str(tmp_path / "nope")]).exit_code == 2
 

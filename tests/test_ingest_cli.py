@@ -89,7 +89,10 @@ def test_ingest_cli_failures_exit_1_and_the_rest_is_stored(db_url, tmp_path):
 def test_ingest_cli_usage_errors_exit_2(tmp_path, folder):
     url = f"sqlite:///{tmp_path / 'u.db'}"
     missing = invoke("ingest", tmp_path / "nope.pdf", "--database", url)
-    assert missing.exit_code == 2 and "does not exist" in missing.output
+    # one plain line on stderr, whatever the terminal width or the path's length
+    assert missing.exit_code == 2 and missing.stdout == ""
+    assert missing.stderr.startswith("docmine ingest: error: ")
+    assert len(missing.stderr.splitlines()) == 1 and "does not exist" in missing.stderr
     assert invoke("ingest", folder, "--backend", "tesseract", "--database", url).exit_code == 2
     assert invoke("ingest", "--database", url).exit_code == 2
 
@@ -116,15 +119,18 @@ def test_documents_cli_matches_list_documents(db_url, folder):
     as_csv = invoke("documents", "--database", db_url, "--format", "csv")
     parsed = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert [{k: str(v) if v is not None else "" for k, v in r.items()} for r in rows] == parsed
-    table = invoke("documents", "--database", db_url).stdout
+    # wide enough for no cell to wrap: a header, a rule, a line per document, the count
+    table = runner.invoke(app, ["documents", "--database", db_url],
+                          env={"COLUMNS": "400"}).stdout
     lines = table.splitlines()
     assert lines[0].split() == ["id", "symbol", "title", "pages", "language", "status", "source", "version"]
-    assert len(lines) == 1 + 3 + 1 and "(3 documents)" in lines[-1]
+    assert len(lines) == 1 + 1 + 3 + 1 and "(3 documents)" in lines[-1]
     assert all(r["symbol"] in table for r in rows)
 
 
 def test_documents_cli_empty_database(tmp_path):
     url = f"sqlite:///{tmp_path / 'empty.db'}"
+    db.init_db(url)
     result = invoke("documents", "--database", url)
     assert result.exit_code == 0 and "(0 documents)" in result.stdout
     assert json.loads(invoke("documents", "--database", url, "-f", "json").stdout) == []
@@ -167,9 +173,13 @@ def test_show_body_leaves_out_the_running_header(db_url, shared_dir):
 def test_show_errors_exit_2(db_url, folder):
     invoke("ingest", folder, "--database", db_url, "--quiet")
     missing = invoke("show", "UNEP/XYZ/1", "--database", db_url)
-    assert missing.exit_code == 2 and "no stored document" in missing.output
+    assert missing.exit_code == 2 and "no stored document" in missing.stderr
     no_page = invoke("show", "1", "--page", 9, "--database", db_url)
-    assert no_page.exit_code == 2 and "has no page 9" in no_page.output
+    assert no_page.exit_code == 2 and "has no page 9" in no_page.stderr
+    # an id beyond any integer column: not found, no overflow traceback
+    huge = invoke("show", "99999999999999999999", "--database", db_url)
+    assert huge.exit_code == 2 and "no stored document" in huge.stderr
+    assert "Traceback" not in huge.output and len(huge.stderr.splitlines()) == 1
 
 
 @pytest.mark.shared

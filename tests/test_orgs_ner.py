@@ -107,3 +107,73 @@ def test_ner_does_not_override_a_full_kb_name(blank):
 def test_ner_skips_non_org_labels_and_generic_classes(blank):
     text = "Les ONG et Paris et la Résolution Conf. 14.2."
     assert _run_org_ner(blank, text, [], [("ONG", "ORG"), ("Paris", "LOC")]) == []
+
+
+# Issue 8, O3: a statistical entity never spans a ``;``, a clause boundary or a
+# person's name; O4: a KB mention is replaced only by a longer name that is kept.
+# Rows: (text, KB mentions (text, ids), NER entities (text, label), expected ORG).
+NER_BOUNDARY_CASES = [
+    ("Le Comité fournit au Secrétariat des directives politiques sur la mise en œuvre.",
+     [("Secrétariat", ["cites-secretariat"])], [("Secrétariat des directives politiques sur la mise", "ORG")],
+     [("Secrétariat", ["cites-secretariat"])]),
+    ("La session a examiné la Convention; les questions relatives au commerce; et la coopération avec la FAO.",
+     [("FAO", ["fao"])], [("Convention; les questions relatives au commerce; et la coopération avec la FAO", "ORG")],
+     [("FAO", ["fao"])]),
+    ("Les travaux du Réseau africain des aires protégées; les questions budgétaires.",
+     [], [("Réseau africain des aires protégées; les questions budgétaires", "ORG")],
+     [("Réseau africain des aires protégées", [])]),
+    ("Le Groupe de travail sur les vautours, qui s'est réuni à Abou Dhabi, a rendu son rapport.",
+     [], [("Groupe de travail sur les vautours, qui s'est réuni à Abou Dhabi", "ORG")],
+     [("Groupe de travail sur les vautours", [])]),
+    ("Le Fonds fiduciaire pour les vautours présidé par M. Jean Dupont a contribué.",
+     [], [("Fonds fiduciaire pour les vautours présidé par M. Jean Dupont", "ORG")],
+     [("Fonds fiduciaire pour les vautours", [])]),
+    ("La Société zoologique de Londres Mme Claire Martin a présenté le rapport.",
+     [], [("Société zoologique de Londres Mme Claire Martin", "ORG")],
+     [("Société zoologique de Londres", [])]),
+    ("Le Forum des pêches Dr Ana Silva a ouvert la séance.",
+     [], [("Forum des pêches Dr Ana Silva a ouvert", "ORG")],
+     [("Forum des pêches", [])]),
+    ("TRAFFIC et le Groupe de travail sur le bois d'agar établi par le Comité pour les plantes ont fait rapport.",
+     [], [("Groupe de travail sur le bois d'agar établi par le Comité pour les plantes", "ORG")],
+     [("Groupe de travail sur le bois d'agar", []), ("Comité pour les plantes", ["cites-plants-committee"])]),
+    # O4: the rejected entity 'Comité permanent)' does not remove the KB mention inside it
+    ("(Préparé par le Secrétariat au nom du Comité permanent) Le Réseau pour les voies de migration examinera.",
+     [("Secrétariat", []), ("Comité permanent", [])],
+     [("Secrétariat", "ORG"), ("Comité permanent)", "ORG"), ("Réseau pour les voies de migration", "ORG")],
+     [("Secrétariat", []), ("Comité permanent", []), ("Réseau pour les voies de migration", [])]),
+    # a longer name that adds a capitalised name still replaces a KB acronym inside it
+    ("Le Bureau régional du PNUE pour la Mongolie; les autres bureaux.",
+     [("PNUE", ["unep"])], [("Bureau régional du PNUE pour la Mongolie; les autres bureaux", "ORG")],
+     [("Bureau régional du PNUE pour la Mongolie", [])]),
+]
+
+
+@pytest.mark.parametrize("text,kb_spans,ents,expected", NER_BOUNDARY_CASES)
+def test_ner_entity_cut_at_clause_boundaries(blank, text, kb_spans, ents, expected):
+    assert _run_org_ner(blank, text, kb_spans, ents) == expected
+
+
+@pytest.mark.parametrize("text,bare,ent,expected", [
+    # a bare body's name is whole, even when the entity adds a capitalised word
+    ("Prie le Conseil scientifique de recenser les besoins de la Convention en matière d'évaluation.",
+     "Conseil scientifique", "Conseil scientifique de recenser les besoins de la Convention",
+     [("Conseil scientifique", ["cms-scientific-council"])]),
+    ("Le Secrétariat du Réseau Ouest-Africain a écrit.", "Secrétariat", "Secrétariat du Réseau Ouest-Africain",
+     [("Secrétariat", ["cms-secretariat"])]),
+])
+def test_ner_never_extends_a_bare_body(blank, text, bare, ent, expected):
+    from docmine.extraction.components.org_ner import OrgNer
+    from docmine.extraction.kb import load_kb
+    from spacy.tokens import Span
+    doc = blank.make_doc(text)
+    i = text.index(bare)
+    sp = doc.char_span(i, i + len(bare), label="ORG")
+    sp._.ids, sp._.attrs = expected[0][1], {}
+    doc.spans["ORG"] = [sp]
+    doc.user_data["docmine_bare_orgs"] = {(i, i + len(bare))}
+    j = text.index(ent)
+    e = doc.char_span(j, j + len(ent))
+    doc.ents = [Span(doc, e.start, e.end, label="ORG")]
+    OrgNer(load_ner_patterns(S.patterns_dir), load_kb(str(S.kb_path)))(doc)
+    assert [(s.text, s._.ids) for s in doc.spans["ORG"]] == expected

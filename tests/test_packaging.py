@@ -81,6 +81,13 @@ def test_wheel_carries_the_data_files(installed):
     expected += [f"docmine/_data/corpus/samples/{p.name}" for p in (REPO / "corpus" / "samples").glob("*.pdf")]
     assert [e for e in expected if e not in names] == []
     assert any(n.startswith("docmine/store/migrations/versions/") and n.endswith(".py") for n in names)
+    # every source file of the two packages (modules, templates, static files,
+    # migrations): a package or a data glob missing from pyproject.toml fails here
+    for root, prefix in ((REPO / "src" / "docmine", "docmine"), (REPO / "pipeline", "docmine_pipeline")):
+        files = [p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                 and p.suffix not in (".pyc", ".md", ".yaml") and not p.name.startswith(".")]
+        assert [f"{prefix}/{p.relative_to(root)}" for p in files
+                if f"{prefix}/{p.relative_to(root)}" not in names] == []
     # the training project and its corpora stay out of the product
     assert not [n for n in names if n.startswith("docmine/_data/models/training")]
 

@@ -242,8 +242,10 @@ BAD = [
     ("/api/nothing-here", 404, "no such page"),
     ("/api/actions?actor=%27%3B%20DROP%20TABLE%20action_items%3B--", 200, None),
     ("/api/search?q=%22unbalanced", 200, None),
-    ("/api/search?q=-", 200, None),
-    ("/api/search?q=%2A%3A%28%29%5E", 200, None),
+    ("/api/search?q=-", 422, "nothing to search"),
+    ("/api/search?q=%2A%3A%28%29%5E", 422, "nothing to search"),
+    ("/api/search?q=le", 422, "only French function words"),
+    ("/api/search?q=-technique", 422, "needs a word to find"),
 ]
 
 

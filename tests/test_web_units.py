@@ -66,14 +66,15 @@ def test_actions_go_beside_their_paragraph():
     assert [len(b.actions) for b in blocks] == [0, 0, 1, 0]
 
 
-@pytest.mark.parametrize("snippet,html", [
-    ("la **coopération** technique", "la <mark>coopération</mark> technique"),
-    ("<script>**x**</script>", "&lt;script&gt;<mark>x</mark>&lt;/script&gt;"),
-    ("a **b", "a **b"),
-    (None, ""),
+@pytest.mark.parametrize("snippet,highlights,html", [
+    ("la coopération technique", [[3, 14]], "la <mark>coopération</mark> technique"),
+    ("<script>x</script>", [[8, 9]], "&lt;script&gt;<mark>x</mark>&lt;/script&gt;"),
+    ("a **b", [], "a **b"),
+    ("a b", [[2, 9]], "a b"),  # offsets beyond the text are ignored
+    (None, None, ""),
 ])
-def test_snippet_html(snippet, html):
-    assert str(snippet_html(snippet)) == html
+def test_snippet_html(snippet, highlights, html):
+    assert str(snippet_html(snippet, highlights)) == html
 
 
 def test_docmine_web_with_a_bad_database_is_one_line():

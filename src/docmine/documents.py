@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, selectinload
 from docmine.store.schema import Document, Page
 
 __all__ = ["DocumentNotFound", "AmbiguousDocument", "LIST_COLUMNS", "SORT_KEYS", "list_documents",
-           "document_facets", "body_of_symbol",
-           "get_document", "document_view", "page_body_text"]
+           "document_facets", "body_of_symbol", "get_document", "document_view",
+           "page_body_text", "as_row_id", "MAX_ROW_ID"]
 
 #: columns of :func:`list_documents`, in order
 LIST_COLUMNS = ("id", "symbol", "title", "pages", "language", "status", "source", "version",
@@ -25,6 +25,25 @@ LIST_COLUMNS = ("id", "symbol", "title", "pages", "language", "status", "source"
 TABLE_COLUMNS = LIST_COLUMNS[:8]
 
 _HEX = re.compile(r"[0-9a-fA-F]{4,64}")
+_DIGITS = re.compile(r"[0-9]{1,32}")
+
+#: the largest row id: ids are SQL ``INTEGER`` (32-bit on PostgreSQL)
+MAX_ROW_ID = 2**31 - 1
+
+
+def as_row_id(key: Any) -> Optional[int]:
+    """``key`` as a row id when it is one: an ``int`` or ASCII digits, between 1
+    and :data:`MAX_ROW_ID`; ``None`` otherwise (a larger number names no row,
+    and binding it would overflow the database's integer)."""
+    if isinstance(key, bool):
+        return None
+    if isinstance(key, int):
+        n = key
+    elif isinstance(key, str) and _DIGITS.fullmatch(key.strip()):
+        n = int(key.strip())
+    else:
+        return None
+    return n if 1 <= n <= MAX_ROW_ID else None
 
 
 class DocumentNotFound(LookupError):
@@ -160,10 +179,11 @@ def get_document(key: str | int, *, session: Session) -> Document:
     sha256 prefix (at least 4 hex digits) or its symbol (case and spaces
     ignored; among versions of one source the latest wins). Raises
     :class:`DocumentNotFound` or :class:`AmbiguousDocument`."""
+    row_id = as_row_id(key)
     key = str(key).strip()
     q = select(Document).options(selectinload(Document.pages))
-    if key.isdigit():
-        doc = session.scalar(q.where(Document.id == int(key)))
+    if row_id is not None:
+        doc = session.scalar(q.where(Document.id == row_id))
         if doc is not None:
             return doc
     if _HEX.fullmatch(key):

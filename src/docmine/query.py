@@ -35,6 +35,7 @@ from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from docmine.store import search as _search
+from docmine.documents import as_row_id
 from docmine.store.entities import (date_first_day, meeting_date, meetings_before, normalise_symbol,
                        parse_entity_id)
 from docmine.store.schema import (ActionItem, ActionItemRef, Correction, Document, Entity, EntityAlias,
@@ -43,7 +44,7 @@ from docmine.store.write import paragraph_at, sentence_at
 
 ACTION_COLUMNS = ["symbol", "page", "paragraph", "actor", "actor_text", "verb",
                   "deadline_meeting", "deadline_date", "refs", "text", "treaty",
-                  "deadline_sort", "document_id", "start", "end", "origin"]
+                  "deadline_sort", "deadline_start", "document_id", "start", "end", "origin"]
 CITES_COLUMNS = ["symbol", "page", "paragraph", "label", "text", "sentence", "cited", "actor",
                  "verb", "action", "document_id", "start", "end", "origin"]
 CITED_BY_COLUMNS = ["symbol", "page", "paragraph", "label", "text", "cited", "cited_document_id",
@@ -51,8 +52,8 @@ CITED_BY_COLUMNS = ["symbol", "page", "paragraph", "label", "text", "cited", "ci
                     "origin"]
 ENTITY_COLUMNS = ["id", "label", "kind", "name", "treaty", "mentions", "documents",
                   "document_id"]
-SEARCH_COLUMNS = ["symbol", "page", "paragraph", "snippet", "terms", "hits", "title",
-                  "document_id", "rank"]
+SEARCH_COLUMNS = ["symbol", "page", "paragraph", "snippet", "highlights", "terms", "hits",
+                  "title", "document_id", "rank"]
 _ISO = re.compile(r"^\d{4}(-\d{2}(-\d{2})?|-Q[1-4])?$")
 _SHA = re.compile(r"^[0-9a-fA-F]{6,64}$")
 
@@ -93,6 +94,9 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     for c in _INT_COLUMNS:  # nullable integers: no float NaN for a missing id
         if c in df.columns:
             df[c] = df[c].astype("Int64")
+    if "deadline_start" in df.columns:  # datetime64: the first day of deadline_date's grain
+        df["deadline_start"] = pd.to_datetime(df["deadline_date"].map(date_first_day),
+                                              errors="coerce", format="%Y-%m-%d")
     return df.reset_index(drop=True)
 
 
@@ -121,10 +125,9 @@ def resolve_documents(doc: Any, *, session: Session) -> list[int]:
     symbol (whitespace ignored). Empty when nothing matches."""
     if doc is None:
         return []
-    if isinstance(doc, int) or (isinstance(doc, str) and doc.strip().isdigit()):
-        did = int(doc)
-        if session.get(Document, did) is not None:
-            return [did]
+    did = as_row_id(doc)
+    if did is not None and session.get(Document, did) is not None:
+        return [did]
     s = str(doc).strip()
     sym = normalise_symbol(s)
     ids = list(session.scalars(select(Document.id).where(
@@ -301,8 +304,11 @@ def actions(*, session: Session, actor: str | None = None, treaty: str | None = 
     * ``ref``: an instrument or symbol the item refers to (``CMS Res 11.10``).
 
     Columns: symbol, page, paragraph, actor, actor_text, verb, deadline_meeting,
-    deadline_date, refs (list of ids), text, treaty, deadline_sort,
-    document_id, start, end (page offsets), origin.
+    deadline_date (ISO 8601 string at its own grain: ``2016``, ``2016-Q4``,
+    ``2016-03``, ``2016-03-31``), refs (list of ids), text, treaty,
+    deadline_sort, deadline_start (``datetime64``: the first day of
+    deadline_date's grain, ``NaT`` when there is no date), document_id, start,
+    end (page offsets), origin.
     """
     f = _ActionFilter()
     q = (select(ActionItem.id, Document.symbol, Document.sha256, ActionItem.document_id,
@@ -679,17 +685,27 @@ def entity(entity_id: str, *, session: Session) -> dict[str, pd.DataFrame]:
 
 # ------------------------------------------------------------------ search
 def search(words: str, *, session: Session, limit: int = 20, offset: int = 0) -> pd.DataFrame:
-    """Pages whose text has any of ``words`` (French stemming, accents and case
-    ignored; ``"a phrase"`` is one term, ``-word`` excludes), best first: most
-    query terms on the page, then most hits, then document and page; with a
-    snippet of the raw text around the hits (``**hit**``). Columns: symbol,
-    page, paragraph, snippet, terms (query terms on the page), hits, title,
-    document_id, rank (the engine's own score, differs between SQLite and
-    PostgreSQL). ``offset`` skips the first pages of that order (``limit`` then
-    counts from there)."""
+    """Pages whose text has any of ``words``, best first: most query terms on
+    the page, then most hits, then document and page — the same pages in the
+    same order on SQLite and PostgreSQL. Query syntax (:mod:`docmine.store.search`):
+    French stemming, accents and case ignored, function words (``le``, ``de``)
+    left out; ``"a phrase"`` and a document symbol (``UNEP/CMS/StC52/11``) are
+    one term; ``coop*`` is a prefix; ``-word`` excludes.
+
+    Columns: symbol, page, paragraph, snippet (plain raw text around the
+    hits, whitespace collapsed), highlights (list of ``[start, end]`` offsets
+    of the hits in the snippet), terms (query terms on the page), hits, title,
+    document_id, rank (the engine's own score: differs between SQLite and
+    PostgreSQL, not used for the order). ``offset`` skips the first pages of
+    that order (``limit`` then counts from there).
+
+    Raises :class:`docmine.store.search.SearchQueryError` (a ``ValueError``) for an
+    empty query, one made only of function words, or only of exclusions.
+    """
     if limit < 0 or offset < 0:
         raise ValueError("limit and offset must be 0 or more")
-    hits = _search.search_pages(words, session=session, limit=offset + limit)[offset:]
+    hits = _search.search_pages(words, session=session,
+                                limit=max(offset + limit, 1))[offset:offset + limit]
     if not hits:
         return _frame([], SEARCH_COLUMNS)
     meta = {r.id: r for r in session.execute(
@@ -701,7 +717,8 @@ def search(words: str, *, session: Session, limit: int = 20, offset: int = 0) ->
         out.append({"symbol": d.symbol if d else None, "page": h["page"],
                     "paragraph": paragraph_at(h["text"] or "", h["start"])
                     if h["start"] is not None else None,
-                    "snippet": h["snippet"], "terms": h["terms"], "hits": h["hits"],
+                    "snippet": h["snippet"], "highlights": h["highlights"],
+                    "terms": h["terms"], "hits": h["hits"],
                     "title": d.title if d else None,
                     "document_id": h["document_id"], "rank": h["rank"]})
     return _frame(out, SEARCH_COLUMNS)

@@ -17,6 +17,9 @@ class Mention:
     text: str
     ids: list[str] = field(default_factory=list)
     attrs: dict[str, Any] = field(default_factory=dict)
+    #: numbered paragraph / lettered item the mention stands in (``"12"``, ``"12 b"``),
+    #: from the document's decision structure; stored, not part of the JSON of spec §7
+    paragraph: str | None = None
 
     def to_dict(self) -> dict:
         return {"label": self.label, "start": self.start, "end": self.end,
@@ -103,3 +106,55 @@ class Extraction:
                 "text_length": self.text_length,
                 "mentions": [m.to_dict() for m in self.mentions],
                 "action_items": [a.to_dict() for a in self.action_items]}
+
+
+# ------------------------------------------------------------------ values in exports
+def json_value(v: Any) -> Any:
+    """A JSON-able Python value for exports (CLI ``--format json|jsonl|csv``,
+    the web API): no numpy/pandas scalars, ``None`` for missing (NaN, NA,
+    NaT), dates and timestamps as ISO 8601 strings (a date alone when there
+    is no time of day), lists and dicts converted inside."""
+    import math
+    from datetime import date, datetime
+
+    if v is None or isinstance(v, (str, bool, int)):
+        return v
+    if isinstance(v, (list, tuple)):
+        return [json_value(x) for x in v]
+    if isinstance(v, dict):
+        return {k: json_value(x) for k, x in v.items()}
+    try:
+        import pandas as pd
+        if v is pd.NA or v is pd.NaT:
+            return None
+        if isinstance(v, pd.Timestamp):
+            v = v.to_pydatetime()
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(v, datetime):
+        return v.date().isoformat() if v.time() == datetime.min.time() and v.tzinfo is None \
+            else v.isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if hasattr(v, "tolist") and not isinstance(v, float):  # numpy scalar or array
+        v = v.tolist()
+        return json_value(v) if isinstance(v, (list, dict)) else v
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    return v
+
+
+def csv_value(v: Any) -> Any:
+    """One CSV cell for a :func:`json_value`: a list of plain values joined
+    with ``"; "``, other lists and dicts as JSON, ``None`` as an empty cell."""
+    import json
+
+    if v is None:
+        return ""
+    if isinstance(v, list):
+        if all(not isinstance(x, (list, dict)) for x in v):
+            return "; ".join("" if x is None else str(x) for x in v)
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, dict):
+        return json.dumps(v, ensure_ascii=False)
+    return v

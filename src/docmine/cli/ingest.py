@@ -2,30 +2,21 @@
 store, and a look at what is stored."""
 from __future__ import annotations
 
-import csv
-import io
 import json
+from enum import Enum
 from pathlib import Path
 from typing import Any, List, Optional
-
-from enum import Enum
 
 import typer
 
 from . import app
-from .common import DatabaseOption, settings_from, text_table
-
+from .common import (CliError, DatabaseOption, FormatOption, OutputFormat, check_database,
+                     open_store, settings_from, write_rows)
 
 
 class Backend(str, Enum):
     pypdfium2 = "pypdfium2"
     pdfplumber = "pdfplumber"
-
-
-class ListFormat(str, Enum):
-    table = "table"
-    csv = "csv"
-    json = "json"
 
 
 @app.command("ingest")
@@ -52,11 +43,14 @@ def ingest_cmd(
     layer is stored and flagged "needs OCR".
 
     Exit code: 0 when every file was stored or already there, 1 when any
-    failed. Python: docmine.ingest.ingest_paths(paths, settings=...).
+    failed.
+
+    Python: `docmine.ingest.ingest_paths(paths, settings=...)`.
     """
     from docmine.ingest import ingest_paths
 
     settings = settings_from(database, pdf_backend=backend.value if backend else None)
+    check_database(settings, must_exist=False)
     summary = ingest_paths(paths, settings=settings, progress=not quiet and not as_json,
                            trigger="cli")
     if as_json:
@@ -66,24 +60,10 @@ def ingest_cmd(
     raise typer.Exit(summary.exit_code)
 
 
-def _format_rows(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps(rows, ensure_ascii=False, indent=2)
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-        return buf.getvalue().rstrip("\n")
-    return text_table(rows, list(columns), widths={"title": 48, "source": 60, "symbol": 32},
-                      noun="document", keep_tail=("source",))
-
-
 @app.command("documents")
 def documents_cmd(
     database: Optional[str] = DatabaseOption,
-    fmt: ListFormat = typer.Option(ListFormat.table, "--format", "-f", case_sensitive=False,
-                            help="table (for reading), csv or json (for other programs)."),
+    fmt: OutputFormat = FormatOption,
     treaty: Optional[str] = typer.Option(None, "--treaty", "-t", help="CMS, CBD, CITES…"),
     year: Optional[str] = typer.Option(None, "--year", help="Year of the document's date."),
     language: Optional[str] = typer.Option(None, "--language", help="fr, en, es…"),
@@ -99,21 +79,19 @@ def documents_cmd(
     csv/json add treaty, date and body.
 
     Use an id, a sha256 prefix or the symbol with `docmine show`.
-    Python: docmine.documents.list_documents(session=..., treaty=..., year=...,
-    language=..., status=..., body=..., sort=...).
-    """
-    from docmine.store.db import session_scope
-    from docmine.documents import LIST_COLUMNS, TABLE_COLUMNS, list_documents
 
-    with session_scope(settings_from(database)) as session:
+    Python: `docmine.documents.list_documents(session=..., treaty=..., year=...,
+    language=..., status=..., body=..., sort=...)`.
+    """
+    from docmine.documents import TABLE_COLUMNS, list_documents
+
+    with open_store(database) as session:
         try:
             rows = list_documents(session=session, treaty=treaty, year=year, language=language,
                                   status=status, body=body, sort=sort)
         except ValueError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2)
-    fmt = ListFormat(fmt).value
-    typer.echo(_format_rows(rows, TABLE_COLUMNS if fmt == "table" else LIST_COLUMNS, fmt))
+            raise CliError(str(exc)) from None
+    write_rows(rows, fmt, table_columns=TABLE_COLUMNS, noun="document")
 
 
 def _render_view(view: dict[str, Any], body: bool) -> str:
@@ -142,17 +120,16 @@ def show_cmd(
     """Show one stored document: its metadata (symbol, title, date, language,
     source, version…) and the text of its pages exactly as stored.
 
-    Python: docmine.documents.get_document(key, session=...) and
-    document_view(doc, page=..., body=...).
+    Python: `docmine.documents.get_document(key, session=...)` and
+    `docmine.documents.document_view(doc, page=..., body=...)`.
     """
-    from docmine.store.db import session_scope
     from docmine.documents import document_view, get_document
 
-    with session_scope(settings_from(database)) as session:
+    with open_store(database) as session:
         try:
             view = document_view(get_document(doc, session=session), page=page, body=body)
         except LookupError as exc:
-            raise typer.BadParameter(str(exc.args[0] if exc.args else exc), param_hint="DOC")
+            raise CliError(str(exc.args[0] if exc.args else exc)) from None
     if as_json:
         typer.echo(json.dumps(view, ensure_ascii=False, indent=2))
     else:

@@ -3,23 +3,16 @@
 :mod:`docmine.query` (same arguments, same rows)."""
 from __future__ import annotations
 
-import csv
-import io
-import json
-import math
 from enum import Enum
-from typing import Any, Optional
+from typing import List, Optional
 
 import typer
 
 from . import app
-from .common import DatabaseOption, settings_from, text_table
+from .common import (CliError, DatabaseOption, FormatOption, OutputFormat, WordsCommand,
+                     open_store, records, write_rows)
 
-
-class Format(str, Enum):
-    table = "table"
-    csv = "csv"
-    json = "json"
+__all__ = ["records", "render"]
 
 
 class Label(str, Enum):
@@ -30,11 +23,15 @@ class Label(str, Enum):
     DATE = "DATE"
 
 
-FormatOption = typer.Option(Format.table, "--format", "-f", case_sensitive=False,
-                            help="table (for reading), csv or json (for other programs: "
-                                 "every column, lists as lists in JSON, '; '-joined in CSV).")
+class Part(str, Enum):
+    entity = "entity"
+    aliases = "aliases"
+    documents = "documents"
+    mentions = "mentions"
+    actions = "actions"
 
-#: columns shown in the table format (csv/json give them all)
+
+#: columns shown in the table format (csv/json/jsonl give them all)
 TABLE_COLUMNS = {
     "actions": ["symbol", "page", "paragraph", "actor", "verb", "deadline_meeting",
                 "deadline_date", "refs", "text"],
@@ -43,57 +40,21 @@ TABLE_COLUMNS = {
                  "sentence"],
     "entities": ["id", "label", "name", "treaty", "mentions", "documents"],
     "search": ["symbol", "page", "paragraph", "terms", "hits", "snippet"],
+    "mentions": ["symbol", "page", "paragraph", "text", "sentence", "actor", "verb"],
 }
-_WIDTH = {"text": 70, "sentence": 70, "snippet": 90, "name": 40, "symbol": 30, "refs": 30,
-          "actor": 26, "cited": 28}
 
 
-def _plain(v: Any) -> Any:
-    """A JSON-able Python value (no numpy/pandas scalars, None for missing)."""
-    if v is None:
-        return None
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
-    try:
-        import pandas as pd
-        if v is pd.NA or v is pd.NaT:
-            return None
-    except Exception:  # pragma: no cover
-        pass
-    if hasattr(v, "item"):  # numpy scalar
-        v = v.item()
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    return v
+def _write(df, fmt, what: str, noun: str = "row", **kw) -> None:
+    write_rows(df, fmt, table_columns=TABLE_COLUMNS.get(what), noun=noun, **kw)
 
 
-def records(df) -> list[dict[str, Any]]:
-    """A DataFrame's rows as plain dicts (what ``--format json`` prints)."""
-    return [{c: _plain(r[c]) for c in df.columns} for _i, r in df.iterrows()]
-
-
-def render(df, fmt: Format | str, what: str) -> str:
-    fmt = Format(fmt).value
-    rows = records(df)
-    if fmt == "json":
-        return json.dumps(rows, ensure_ascii=False, indent=2)
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=list(df.columns), lineterminator="\n")
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: "; ".join(map(str, v)) if isinstance(v, list) else v
-                        for k, v in r.items()})
-        return buf.getvalue().rstrip("\n")
-    cols = [c for c in TABLE_COLUMNS.get(what, list(df.columns)) if c in df.columns]
-    return text_table(rows, cols, widths=_WIDTH)
-
-
-def _session(database: Optional[str]):
-    from docmine.store.db import session_scope
-    return session_scope(settings_from(database))
+def render(df, fmt: OutputFormat | str, what: str) -> str:
+    """What ``docmine <what> --format fmt`` prints for ``df``, as a string
+    (without the final newline): the same writer, into a buffer."""
+    import io
+    buf = io.StringIO()
+    _write(df, fmt, what, file=buf)
+    return buf.getvalue().rstrip("\n")
 
 
 @app.command("actions")
@@ -119,29 +80,27 @@ def actions_cmd(
     ref: Optional[str] = typer.Option(None, "--ref", metavar="ID",
                                       help="Items that refer to this resolution, decision or "
                                            "document, e.g. 'CMS Res 11.10'."),
-    fmt: Format = FormatOption,
+    fmt: OutputFormat = FormatOption,
     database: Optional[str] = DatabaseOption,
 ) -> None:
     """Action items: who is asked to do what, by when — with the document
     symbol, page and paragraph they come from.
 
-    Example: what the CBD asks its Executive Secretary before COP13:
+    Example, what the CBD asks its Executive Secretary before COP13:
+    `docmine actions --actor cbd-executive-secretary --due-before "CBD COP13"`
 
-      docmine actions --actor cbd-executive-secretary --due-before "CBD COP13"
-
-    Python: docmine.query.actions(session=..., actor=..., treaty=..., verb=...,
-    meeting=..., due_before=..., document=..., text=..., ref=...).
+    Python: `docmine.query.actions(session=..., actor=..., treaty=..., verb=...,
+    meeting=..., due_before=..., document=..., text=..., ref=...)`.
     """
     from docmine import query
-    try:
-        with _session(database) as session:
+    with open_store(database) as session:
+        try:
             df = query.actions(session=session, actor=actor, treaty=treaty, verb=verb,
                                meeting=meeting, due_before=due_before, document=document,
                                text=text, ref=ref)
-    except ValueError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
-    typer.echo(render(df, fmt, "actions"))
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+    _write(df, fmt, "actions", noun="action item")
 
 
 @app.command("cites")
@@ -149,21 +108,21 @@ def cites_cmd(
     entity_id: str = typer.Argument(..., metavar="ID",
                                     help="An instrument ('CMS Res 11.10', 'CBD COP Dec XII/30') "
                                          "or a document symbol ('UNEP/CMS/StC44/18.1')."),
-    fmt: Format = FormatOption,
+    fmt: OutputFormat = FormatOption,
     database: Optional[str] = DatabaseOption,
 ) -> None:
     """Which documents cite a resolution, decision or document, with the citing
     sentence and, when the citation stands in an action item, who is asked to
     do what.
 
-      docmine cites "CMS Res 11.10"
+    Example: `docmine cites "CMS Res 11.10"`
 
-    Python: docmine.query.cites(entity_id, session=...).
+    Python: `docmine.query.cites(entity_id, session=...)`.
     """
     from docmine import query
-    with _session(database) as session:
+    with open_store(database) as session:
         df = query.cites(entity_id, session=session)
-    typer.echo(render(df, fmt, "cites"))
+    _write(df, fmt, "cites", noun="citation")
 
 
 @app.command("cited-by")
@@ -171,21 +130,21 @@ def cited_by_cmd(
     doc: str = typer.Argument(..., metavar="DOC",
                               help="A document: id, sha256 prefix or symbol "
                                    "(see `docmine documents`)."),
-    fmt: Format = FormatOption,
+    fmt: OutputFormat = FormatOption,
     database: Optional[str] = DatabaseOption,
 ) -> None:
     """What a document cites: resolutions, decisions and document symbols, one
     row each, with the ingested document a cited symbol stands for
     (cited_document_id) when it is in the database.
 
-      docmine cited-by UNEP/CMS/StC44/13
+    Example: `docmine cited-by UNEP/CMS/StC44/13`
 
-    Python: docmine.query.cited_by(doc, session=...).
+    Python: `docmine.query.cited_by(doc, session=...)`.
     """
     from docmine import query
-    with _session(database) as session:
+    with open_store(database) as session:
         df = query.cited_by(doc, session=session)
-    typer.echo(render(df, fmt, "cited_by"))
+    _write(df, fmt, "cited_by", noun="citation")
 
 
 @app.command("entities")
@@ -194,18 +153,18 @@ def entities_cmd(
                                           help="Only one kind: ORG (organisations), REF "
                                                "(resolutions, decisions), MEETING, DOC "
                                                "(document symbols) or DATE."),
-    fmt: Format = FormatOption,
+    fmt: OutputFormat = FormatOption,
     database: Optional[str] = DatabaseOption,
 ) -> None:
     """The things the documents mention, most mentioned first, with how many
     mentions and in how many documents. Use an id with `docmine entity ID`.
 
-    Python: docmine.query.entities(session=..., label=...).
+    Python: `docmine.query.entities(session=..., label=...)`.
     """
     from docmine import query
-    with _session(database) as session:
+    with open_store(database) as session:
         df = query.entities(session=session, label=label.value if label else None)
-    typer.echo(render(df, fmt, "entities"))
+    _write(df, fmt, "entities", noun="entity", plural="entities")
 
 
 @app.command("entity")
@@ -213,51 +172,67 @@ def entity_cmd(
     entity_id: str = typer.Argument(..., metavar="ID",
                                     help="An id from `docmine entities` ('cms-secretariat', "
                                          "'CMS Res 11.10', 'CBD COP13') or a name."),
-    fmt: Format = FormatOption,
+    part: Optional[Part] = typer.Option(
+        None, "--part", "-p", case_sensitive=False,
+        help="Only this table: entity, aliases, documents, mentions or actions. table and "
+             "json give all of them by default; csv and jsonl print one table (default: "
+             "mentions)."),
+    fmt: OutputFormat = FormatOption,
     database: Optional[str] = DatabaseOption,
 ) -> None:
-    """Everything about one entity: what it is, its names (aliases), where it
-    is mentioned, in which documents, and the action items it is the actor,
+    """Everything about one entity: what it is, its names (aliases), in which
+    documents and where it is mentioned, and the action items it is the actor,
     deadline or subject of. Exit code 1 when the id is unknown.
 
-    Python: docmine.query.entity(entity_id, session=...) (a dict of DataFrames).
+    Python: `docmine.query.entity(entity_id, session=...)` (a dict of DataFrames).
     """
     from docmine import query
-    with _session(database) as session:
+    with open_store(database) as session:
         parts = query.entity(entity_id, session=session)
     if parts["entity"].empty:
-        typer.echo(f"unknown entity: {entity_id} (see `docmine entities`)", err=True)
-        raise typer.Exit(1)
-    if Format(fmt) == Format.json:
-        typer.echo(json.dumps({k: records(v) for k, v in parts.items()}, ensure_ascii=False,
-                              indent=2))
+        raise CliError(f"unknown entity: {entity_id} (see `docmine entities`)", code=1)
+    fmt = OutputFormat(fmt)
+    if part is None and fmt is OutputFormat.json:
+        import json
+        import sys
+        sys.stdout.write(json.dumps({k: records(v) for k, v in parts.items()},
+                                    ensure_ascii=False, indent=2) + "\n")
         return
-    out = []
-    for key, what in (("entity", None), ("aliases", None), ("documents", None),
-                      ("mentions", "cites"), ("actions", "actions")):
-        out.append(f"== {key}")
-        out.append(render(parts[key], fmt, what or key))
-    typer.echo("\n".join(out))
+    if part is None and fmt is OutputFormat.table:
+        for key in ("entity", "aliases", "documents", "mentions", "actions"):
+            _write(parts[key], fmt, key, title=key)
+        return
+    key = (part or Part.mentions).value
+    _write(parts[key], fmt, key)
 
 
-@app.command("search")
+@app.command("search", cls=WordsCommand)
 def search_cmd(
-    words: str = typer.Argument(..., metavar="WORDS",
-                                help='Words to find: pages with any of them, those with '
-                                     'the most first; "a phrase" in quotes; -word to exclude.'),
-    limit: int = typer.Option(20, "--limit", "-n", min=1, help="At most this many pages."),
-    fmt: Format = FormatOption,
+    words: List[str] = typer.Argument(
+        ..., metavar="WORDS",
+        help='Words to find: pages with any of them, those with the most first; "a phrase" '
+             "in quotes, or a document symbol such as UNEP/CMS/StC52/11, is one term; "
+             "coop* is a prefix; -word excludes (no quotes or -- needed)."),
+    limit: int = typer.Option(20, "--limit", "-n", min=1, max=10_000,
+                              help="At most this many pages."),
+    fmt: OutputFormat = FormatOption,
     database: Optional[str] = DatabaseOption,
 ) -> None:
     """Full-text search over the pages, French-aware: accents and case are
-    ignored and words match their other forms (coopération, coopérations,
-    cooperation). Shows the symbol, page, paragraph and a snippet around the hits.
+    ignored, words match their other forms (coopération, coopérations,
+    cooperation), and function words (le, de, sont…) are left out. The same
+    pages, in the same order, on SQLite and PostgreSQL. Shows the symbol, page,
+    paragraph and a snippet around the hits.
 
-      docmine search "coopération technique"
+    Example: `docmine search coopération technique -Afrique`
 
-    Python: docmine.query.search(words, session=..., limit=...).
+    Python: `docmine.query.search(words, session=..., limit=...)`.
     """
     from docmine import query
-    with _session(database) as session:
-        df = query.search(words, session=session, limit=limit)
-    typer.echo(render(df, fmt, "search"))
+    from docmine.store.search import SearchQueryError
+    with open_store(database) as session:
+        try:
+            df = query.search(" ".join(words), session=session, limit=limit)
+        except SearchQueryError as exc:
+            raise CliError(str(exc)) from None
+    _write(df, fmt, "search", noun="page", highlight={"snippet": "highlights"})

@@ -37,6 +37,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from docmine import records
+from .decision_structure import decision_structure, line_starts_of
 from .nlp import LABELS, load_nlp, model_version
 from docmine.reading.boundaries import Boundary, find_boundaries, paragraph_starts
 from docmine.settings import Settings, get_settings
@@ -131,6 +132,8 @@ def _prepare(nlp: Language, norm: NormText, symbol: str | None, language: str | 
         nlp.max_length = len(norm.text) + 1
     doc = nlp.make_doc(norm.text)
     doc.user_data["docmine_text"] = norm.text  # == doc.text, without rebuilding it from tokens
+    # where the original began a line: the decision structure admits paragraph markers there
+    doc.user_data["docmine_line_starts"] = line_starts_of(norm.original, norm.text, norm.offsets)
     if bounds:  # the page's structure (docmine.extraction.components.boundaries)
         doc.user_data[_BOUNDS_KEY], doc.user_data[_PARAS_KEY] = bounds
     if symbol:
@@ -153,6 +156,7 @@ def _to_extraction(doc: Doc, norm: NormText, *, source: str, sha256: str, langua
                    symbol: str | None, pages: int | None, pipeline: str, version: str | None,
                    treaty: str | None = None) -> records.Extraction:
     original = norm.original
+    structure = decision_structure(doc)
     mentions: list[records.Mention] = []
     seen: set[tuple] = set()
     for span in _mentions_of(doc):
@@ -165,7 +169,8 @@ def _to_extraction(doc: Doc, norm: NormText, *, source: str, sha256: str, langua
         seen.add(key)
         mentions.append(records.Mention(
             label=span.label_, start=s, end=e, text=original[s:e],
-            ids=list(span._.ids or []), attrs=dict(span._.attrs or {})))
+            ids=list(span._.ids or []), attrs=dict(span._.attrs or {}),
+            paragraph=structure.paragraph_at(span.start_char)))
     mentions.sort(key=lambda m: (m.start, m.end, m.label))
     items: list[records.ActionItem] = []
     for it in (doc._.action_items or []) if pipeline != "rules" else []:

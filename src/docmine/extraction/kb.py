@@ -65,9 +65,74 @@ def is_acronym_like(alias: str) -> bool:
     return " " not in alias and sum(c.isupper() for c in alias) >= 2
 
 
+#: letters that capitals often lose their accent on (``ESPECES``, ``DIVERSITE``); spec §1
+FOLD = {"a": "aàâäáã", "e": "eéèêë", "i": "iîïíì", "o": "oôöóò", "u": "uûüúù", "c": "cç",
+        "n": "nñ", "y": "yÿ"}
+_UNACCENT = {ch: base for base, chars in FOLD.items() for ch in chars[1:]}
+_UNACCENT.update({ch.upper(): base.upper() for ch, base in list(_UNACCENT.items())})
+_UNACCENT_TABLE = str.maketrans(_UNACCENT)
+
+
+def unaccent(text: str) -> str:
+    """``text`` with the accents of :data:`FOLD` removed (same length)."""
+    return text.translate(_UNACCENT_TABLE)
+
+
+def fold_regex(pattern: str) -> str:
+    """``pattern`` with every letter of :data:`FOLD` (accented or not) matching its
+    accented and unaccented forms: ``Conf[ée]rence`` also matches ``CONFERENCE``
+    (compile with ``re.IGNORECASE``), and every literal space matching any run of
+    whitespace (a name broken across lines). Escapes, classes and group syntax are kept."""
+    out, i, n, in_class = [], 0, len(pattern), False
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < n:
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+                out.append(ch)
+            elif ch == "-" or pattern[i + 1:i + 2] == "-" or (i > 0 and pattern[i - 1] == "-"):
+                out.append(ch)  # a range (``a-z``) stays as written
+            else:
+                base = _UNACCENT.get(ch, ch).lower()
+                out.append(FOLD[base] + FOLD[base].upper() if base in FOLD else ch)
+            i += 1
+            continue
+        if ch == "[":
+            in_class = True
+            out.append(ch)
+            if pattern[i + 1:i + 2] == "^":
+                out.append("^")
+                i += 1
+            i += 1
+            continue
+        if ch == "(" and pattern[i + 1:i + 2] == "?":
+            # group syntax: copy up to the end of the group head (``(?:``, ``(?P<n>``, ``(?<!``)
+            m = re.match(r"\(\?(?:P<\w+>|P=\w+\)|<[=!]|[:=!>]|[aiLmsux-]+[:)])", pattern[i:])
+            if m:
+                out.append(m.group())
+                i += m.end()
+                continue
+        if ch == " ":  # a name broken across lines matches
+            out.append(r"\s+")
+            i += 1
+            continue
+        base = _UNACCENT.get(ch, ch).lower()
+        if base in FOLD and ch.isalpha():
+            out.append("[" + FOLD[base] + FOLD[base].upper() + "]")
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
 def name_key(text: str) -> str:
-    """Lookup key of a name as written: case, apostrophes, œ, spaces and hyphens folded."""
-    t = text.translate(_APOS).lower().replace("œ", "oe").replace("æ", "ae")
+    """Lookup key of a name as written: case, accents, apostrophes, œ, spaces and
+    hyphens folded (``ESPECES`` = ``espèces``)."""
+    t = unaccent(text.translate(_APOS).lower().replace("œ", "oe").replace("æ", "ae"))
     return re.sub(r"[\s\-‐‑–]+", "", t)
 
 
@@ -101,12 +166,14 @@ def _trie_regex(strings: list[str], unit) -> str:
         return body + "?" if optional else body
 
     def u_to_re(u: str) -> str:
-        if u == " ":
-            return r"[ \u00a0\u202f\-‐‑]?"
+        if u == " ":  # a space, a line break, a hyphen, or nothing (``commerceet``)
+            return r"(?:[\s\u00a0\u202f]+|[\-‐‑])?"
         if u == "'":
-            return r"['’‘ʼ][ \u00a0]?"
+            return r"['’‘ʼ][\s\u00a0]*"
         if u == "oe":
             return "(?:œ|oe)"
+        if u in FOLD:  # accents present or missing (``ESPECES``, ``espèces``)
+            return "[" + FOLD[u] + "]"
         return re.escape(u)
 
     # iterative emission would be nicer; recursion depth = longest alias (< 300)
@@ -129,7 +196,7 @@ def _name_units(s: str) -> list[str]:
         elif ch == "œ":
             out.append("oe")
         else:
-            out.append(ch)
+            out.append(_UNACCENT.get(ch, ch))
     return out
 
 

@@ -29,7 +29,7 @@ def register_extensions() -> None:
         if not Span.has_extension(name):
             Span.set_extension(name, default=default)
     # parts: [(start, end, language)] in doc.text offsets (docmine.extract, issue 8 kind 8)
-    for name in ("treaty", "symbol", "language", "action_items", "doc_date", "parts"):
+    for name in ("treaty", "symbol", "language", "action_items", "doc_date", "parts", "structure"):
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=None)
 

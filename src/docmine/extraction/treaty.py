@@ -16,8 +16,10 @@ from spacy.tokens import Doc, Span
 TREATY_WORDS: dict[str, str] = {
     "CMS": "CMS", "CEM": "CMS", "CITES": "CITES", "CBD": "CBD", "CDB": "CBD",
     "IPBES": "IPBES", "Ramsar": "RAMSAR",
+    "UNFCCC": "UNFCCC", "CCNUCC": "UNFCCC", "CMNUCC": "UNFCCC",
+    "UNCCD": "UNCCD", "CNULCD": "UNCCD", "CNULD": "UNCCD",
 }
-TREATY_RE = re.compile(r"(?<![\w/-])(CMS|CEM|CITES|CBD|CDB|IPBES|Ramsar)(?![\w-])")
+TREATY_RE = re.compile(r"(?<![\w/-])(CMS|CEM|CITES|CBD|CDB|IPBES|Ramsar|UNFCCC|CCNUCC|CMNUCC|UNCCD|CNULCD|CNULD)(?![\w-])")
 
 from docmine.reading.pagemeta import treaty_of_symbol  # noqa: E402,F401  (the one symbol → treaty table)
 
@@ -75,19 +77,97 @@ def sentence_text(doc: Doc, char: int) -> str:
     return doc_text(doc)[lo:hi]
 
 
+#: a heading in capitals: three or more upper-case words in a row (``RAPPORT DU
+#: SECRÉTARIAT SUR LA COOPÉRATION AVEC LA CITES``); digits and ordinals may sit inside
+HEADING_RE = re.compile(
+    r"(?:(?<=\s)|^)(?:[^\s\w]*(?:\d+\w{0,3}|[^\W\d_a-zß-ÿ]+(?:['’\-][^\W\d_a-zß-ÿ]+)*)[^\s\w]*\s+){2,}"
+    r"[^\s\w]*(?:\d+\w{0,3}|[^\W\d_a-zß-ÿ]+(?:['’\-][^\W\d_a-zß-ÿ]+)*)[^\s\w]*(?=\s|$)")
+
+
+def heading_runs(text: str) -> list[tuple[int, int]]:
+    """[start, end) of every run of upper-case words that reads as a heading (at
+    least two words with letters). A treaty named in a heading is no context for
+    a mention outside it (issue 8, O6)."""
+    out = []
+    for m in HEADING_RE.finditer(text):
+        words = [w for w in m.group().split() if any(c.isalpha() for c in w)]
+        if len([w for w in words if sum(c.isalpha() for c in w) >= 2]) >= 2 and not all(
+                TREATY_RE.fullmatch(w.strip(",;:()")) for w in words):
+            out.append((m.start(), m.end()))
+    return out
+
+
+def doc_headings(doc: Doc) -> list[tuple[int, int]]:
+    """:func:`heading_runs` of ``doc``'s text, computed once per doc."""
+    runs = doc.user_data.get("docmine_headings")
+    if runs is None:
+        runs = heading_runs(doc_text(doc))
+        doc.user_data["docmine_headings"] = runs
+    return runs
+
+
+def in_heading(runs: list[tuple[int, int]], start: int, end: int) -> tuple[int, int] | None:
+    """The heading run holding [start, end), if any."""
+    i = bisect_right(runs, (start, float("inf"))) - 1
+    if i >= 0 and runs[i][0] <= start and end <= runs[i][1]:
+        return runs[i]
+    return None
+
+
+#: what separates the clauses of one sentence: a ``;`` or a list item's marker
+#: (``a)``, ``b.``, ``iv)``) after whitespace
+CLAUSE_SEP_RE = re.compile(r";|(?<=\s)(?:[a-z]|[ivx]{1,4})[).](?=\s)")
+
+
+def sibling_clauses(text: str, lo: int, pos: int) -> tuple[int, int] | None:
+    """[start, end) of the earlier clauses of the sentence text[lo:…] that are no
+    context for a mention at ``pos``: the sibling items or ``;`` clauses before the
+    one holding ``pos``. A lead clause ending with ``:`` stays context (``Le
+    Secrétariat de la CMS est prié de : a) … b) …``: its subject is every item's)."""
+    seps = list(CLAUSE_SEP_RE.finditer(text, lo, pos))
+    if not seps:
+        return None
+    first, last = seps[0], seps[-1]
+    lead_ends_colon = text[lo:first.start()].rstrip().endswith(":")
+    a = first.start() if lead_ends_colon else lo
+    return (a, last.start()) if last.start() > a else None
+
+
+def context_text(doc: Doc, start: int, end: int) -> str:
+    """The sentence around [start, end) without the headings in capitals that do
+    not hold the mention and without the sibling clauses before its own
+    (:func:`sibling_clauses`); both are blanked, offsets kept."""
+    lo, hi = sentence_range(doc, start)
+    full = doc_text(doc)
+    text = full[lo:hi]
+    own = in_heading(doc_headings(doc), start, end)
+    blanks = [(a, b) for a, b in doc_headings(doc) if not (b <= lo or a >= hi or (a, b) == own)]
+    sib = sibling_clauses(full, lo, start)
+    if sib:
+        blanks.append(sib)
+    for a, b in blanks:
+        a2, b2 = max(a, lo) - lo, min(b, hi) - lo
+        text = text[:a2] + " " * (b2 - a2) + text[b2:]
+    return text
+
+
 def treaty_at(doc: Doc, start: int, end: int | None = None, *, mention_text: str | None = None) -> str | None:
     """Treaty for a mention at [start, end): mention, then sentence, then document.
 
-    A sentence naming several conventions, the document's own among them, keeps
-    the document's (a footnote or list merged into the sentence must not flip it);
-    otherwise the sentence's most named convention wins.
+    Only what the sentence names before the mention counts, headings in capitals
+    that do not hold the mention left out. A sentence naming several conventions
+    there, the document's own among them, keeps the document's (a footnote or list
+    merged into the sentence must not flip it); otherwise the most named wins.
     """
     text = mention_text if mention_text is not None else doc_text(doc)[start:end if end is not None else start]
     found = treaties_in(text)
     if found:
         return found[0]
     own = document_treaty(doc)
-    named = treaties_in(sentence_text(doc, start))
+    # what the sentence names before the mention (a treaty named later is another
+    # clause's: issue 8, O6), headings in capitals left out
+    lo, _ = sentence_range(doc, start)
+    named = treaties_in(context_text(doc, start, end if end is not None else start)[:start - lo])
     if named:
         if own in named:
             return own

@@ -104,8 +104,13 @@ def _lines(text: str) -> list[_Line]:
 
 
 def _is_upper_heading(s: str) -> bool:
-    letters = _UPPER_LETTERS.findall(s)
-    return len(letters) >= 3 and all(ch.isupper() for ch in letters) and len(s) <= 200
+    # no lower-case letter (cheap test first), then at least three letters
+    return len(s) <= 200 and s == s.upper() and len(_UPPER_LETTERS.findall(s)) >= 3
+
+
+def _open_end(s: str) -> bool:
+    """The line ends with a word its sentence goes on after (``de``, ``la``, ``the``…)."""
+    return bool(_OPEN_END.search(s[-12:]))
 
 
 def _starts_upper(s: str) -> bool:
@@ -141,7 +146,7 @@ def _line_kind(lines: list[_Line], i: int) -> str:
         return "upper"
     nxt = lines[i + 1].text if i + 1 < len(lines) else ""
     numbered = bool(_NUMBERED.match(s))
-    if s[-1] not in _FINAL_PUNCT + "," and not _OPEN_END.search(s) and (not nxt or _starts_upper(nxt)):
+    if s[-1] not in _FINAL_PUNCT + "," and not _open_end(s) and (not nxt or _starts_upper(nxt)):
         # ``II. Contexte``, ``A. Synergies``, ``3.1 Coopération`` and a short
         # numbered line whose text stops there (``1. Introduction``)
         if (not numbered and _NUM_HEADING.match(s) and len(s) <= 80) or (numbered and nxt and len(s) <= 60):
@@ -214,7 +219,7 @@ def find_boundaries(text: str, page_blocks: Sequence[Iterable] | None = None) ->
             nxt = lines[j] if j < n else None
             continuing = (last_body is not None and last_body[-1] not in _FINAL_PUNCT
                           and nxt is not None and kinds[j] == "text"
-                          and (_starts_lower(nxt.text) or bool(_OPEN_END.search(last_body))))
+                          and (_starts_lower(nxt.text) or _open_end(last_body)))
             if not continuing:
                 for t in range(i, j):
                     # each note (a line opening with its marker) and each furniture line is a unit
@@ -239,7 +244,7 @@ def find_boundaries(text: str, page_blocks: Sequence[Iterable] | None = None) ->
             i = j
             continue
         if k in ("numheading", "paragraph") and _NUMBERED.match(ln.text) and last_body is not None \
-                and last_body[-1] not in _FINAL_PUNCT and _GLUE_BEFORE_NUMBER.search(last_body):
+                and last_body[-1] not in _FINAL_PUNCT and bool(_GLUE_BEFORE_NUMBER.search(last_body[-24:])):
             k = "text"  # ``au paragraphe`` + ``4. Le …``: the number belongs to the line before
         if k == "numheading":
             put(ln.start, "heading")

@@ -15,10 +15,31 @@ Two engines, one behaviour:
   ``unaccent`` extension behind an immutable wrapper); queries use
   ``websearch_to_tsquery('french', docmine_unaccent(:q))``. Nothing to maintain.
 
-Query syntax (both engines): a page matches when it has any of the words
-(French function words ignored), pages with more of them first; ``"a
-phrase"`` in double quotes is one term; ``-word`` excludes. Snippets come
-from the raw page text around the hits, hits marked ``**like this**``.
+Query syntax, the same on both engines (:func:`parse_query`):
+
+* bare words: a page matches when it has any of them; pages with more of the
+  query's terms come first, then pages with more hits;
+* a token made of several words joined by punctuation (a UN document symbol
+  such as ``UNEP/CMS/StC52/11``, a number such as ``11.10``, ``d'ici``) is
+  one term: its words adjacent and in order, like ``"a phrase"`` in double
+  quotes;
+* ``word*`` (or ``"a phra*"``) is a prefix: the stem of what is typed, then
+  anything (``coop*`` finds ``coopération``, ``coopérer``);
+* ``-word`` or ``-"a phrase"`` excludes the pages that have it (a query needs
+  at least one term to find: exclusions alone are refused);
+* French function words (PostgreSQL's ``french`` stop list, the Snowball
+  list: ``le``, ``de``, ``sont``…) are left out of the index and of queries; a
+  query made only of them, an empty query, or a query with nothing but
+  exclusions raises :class:`SearchQueryError` (a ``ValueError``) saying why.
+
+Both indexes hold the same words: the page text folded (accents removed,
+lower case, ligatures spread), cut at every character that is not a letter or
+a digit, stop words dropped, words stemmed with the Snowball French stemmer
+(words with digits, such as ``stc52`` or ``11e``, are kept whole). SQLite
+stores them in FTS5; PostgreSQL applies its ``french`` configuration (the same
+stemmer and stop list) to the text with every non-alphanumeric character
+replaced by a space. Snippets come from the raw page text around the hits,
+with the hits' offsets in the snippet (``highlights``), no markup.
 """
 from __future__ import annotations
 
@@ -32,15 +53,33 @@ import snowballstemmer
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-#: the FTS5 table (SQLite) and the PostgreSQL expression the GIN index covers
+#: the FTS5 table (SQLite)
 FTS_TABLE = "page_fts"
-PG_TSVECTOR = "to_tsvector('french', docmine_unaccent(coalesce(p.text, '')))"
+#: the PostgreSQL expression the GIN index ``ix_pages_fts_words`` covers (migration 0003):
+#: the page text unaccented, every run of non-alphanumeric characters made one space
+#: (so a symbol ``UNEP/CMS/StC52/11`` is four words, as in the SQLite index), then the
+#: ``french`` text search configuration (Snowball stemmer, Snowball stop list)
+PG_TSVECTOR = ("to_tsvector('french', regexp_replace(docmine_unaccent(coalesce(p.text, '')), "
+               "'(\\W|_)+', ' ', 'g'))")
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-#: French function words dropped from queries (PostgreSQL's ``french`` config drops them too)
-STOPWORDS = frozenset("""au aux avec ce ces dans de des du elle en et eux il je la le les leur
-lui ma mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son
-sur ta te tes toi ton tu un une vos votre vous c d j l m n s t y a ete etre""".split())
+#: a word: a run of letters and digits (the underscore and all punctuation separate words)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+#: French function words left out of the index and of queries: PostgreSQL's ``french``
+#: stop list (the Snowball French list, ``tsearch_data/french.stop``), the entries that
+#: are their own folded form (PostgreSQL compares them with the unaccented text)
+STOPWORDS = frozenset("""au aux avec ce ces dans de des du elle en et eux il je la le leur lui
+ma mais me mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te
+tes toi ton tu un une vos votre vous c d j l m n s t y suis es est sommes sont serai seras
+sera serons serez seront serais serait serions seriez seraient fus fut furent sois soit soyons
+soyez soient fusse fusses fussions fussiez fussent ayant ayante ayantes ayants eu eue eues eus
+ai as avons avez ont aurai auras aura aurons aurez auront aurais aurait aurions auriez
+auraient avais avait avions aviez avaient eut eurent aie aies ait ayons ayez aient eusse
+eusses eussions eussiez eussent""".split())
+
+
+class SearchQueryError(ValueError):
+    """A search string that asks for nothing: empty, only function words, or
+    only exclusions. The message says which, in one line."""
 
 
 # ------------------------------------------------------------------ text processing
@@ -69,7 +108,11 @@ def _stemmer():
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Snowball French stem of one folded word."""
+    """Snowball French stem of one folded word; a word with a digit (``stc52``,
+    ``11e``, ``2016``) is kept whole, as PostgreSQL's ``french`` configuration
+    does (its ``numword``/``int`` tokens go to the ``simple`` dictionary)."""
+    if any(c.isdigit() for c in word):
+        return word
     return _stemmer().stemWord(word)
 
 
@@ -79,9 +122,15 @@ def stem_raw(word: str) -> str:
     return stem(fold(word))
 
 
+def words_of(s: str) -> list[str]:
+    """The folded words of a text, in order (function words included)."""
+    return _WORD.findall(fold(s))
+
+
 def terms_of(s: str) -> list[str]:
-    """The stems of a text, in order (what the SQLite index holds)."""
-    return [stem(w) for w in _WORD.findall(fold(s))]
+    """The stems of a text's words, function words left out, in order: what
+    both indexes hold."""
+    return [stem(w) for w in words_of(s) if w not in STOPWORDS]
 
 
 def index_text(s: str | None) -> str:
@@ -90,10 +139,33 @@ def index_text(s: str | None) -> str:
 
 @dataclass
 class Term:
-    """One query term: a word, or a quoted phrase (``raw`` as typed, ``stems`` processed)."""
+    """One query term: a word, or several adjacent words (a quoted phrase, or
+    words joined by punctuation such as a document symbol). ``raw`` as typed;
+    ``words`` folded (function words included, for PostgreSQL's phrase
+    distances); ``stems`` the indexed stems; ``prefix``: the last stem is a
+    prefix."""
     raw: str
+    words: list[str]
     stems: list[str]
     phrase: bool = False
+    prefix: bool = False
+
+    def fts5(self) -> str:
+        return '"' + " ".join(self.stems) + '"' + (" *" if self.prefix else "")
+
+    def tsquery(self) -> str:
+        """to_tsquery text (words are letters and digits only: nothing to escape)."""
+        ws = list(self.words)
+        if self.prefix:
+            ws[-1] += ":*"
+        return "(" + " <-> ".join(ws) + ")"
+
+    def found_in(self, page_stems: set[str]) -> bool:
+        """Whether a page with these stems has every word of the term (prefix-aware)."""
+        *whole, last = self.stems
+        if not all(s in page_stems for s in whole):
+            return False
+        return any(p.startswith(last) for p in page_stems) if self.prefix else last in page_stems
 
 
 @dataclass
@@ -107,65 +179,78 @@ class ParsedQuery:
     def stems(self) -> set[str]:
         return {t for term in self.terms for t in term.stems}
 
+    def is_hit(self, stem_: str) -> bool:
+        """Whether a page word (its stem) is one of the query's words."""
+        return any(stem_ == s or (t.prefix and j == len(t.stems) - 1 and stem_.startswith(s))
+                   for t in self.terms for j, s in enumerate(t.stems))
+
     def fts5(self, all_terms: bool = False) -> str:
-        """The FTS5 MATCH expression (stems are ``\\w+`` only, each phrase quoted):
-        any term (or every term with ``all_terms``), minus the excluded ones."""
-        def q(t: Term) -> str:
-            return '"' + " ".join(t.stems) + '"'
-        expr = (" AND " if all_terms else " OR ").join(q(t) for t in self.terms)
+        """The FTS5 MATCH expression (stems are letters and digits only, each
+        term quoted): any term (or every term with ``all_terms``), minus the
+        excluded ones."""
+        expr = (" AND " if all_terms else " OR ").join(t.fts5() for t in self.terms)
         if self.exclude:
-            expr = f"({expr}) NOT (" + " OR ".join(q(t) for t in self.exclude) + ")"
+            expr = f"({expr}) NOT (" + " OR ".join(t.fts5() for t in self.exclude) + ")"
         return expr
 
-    def postgres(self, all_terms: bool = False) -> tuple[str, dict[str, str]]:
-        """A tsquery SQL expression over bound parameters, and the parameters."""
-        params: dict[str, str] = {}
-        parts = []
-        for i, t in enumerate(self.terms):
-            params[f"t{i}"] = t.raw
-            fn = "phraseto_tsquery" if t.phrase else "plainto_tsquery"
-            parts.append(f"{fn}('french', docmine_unaccent(:t{i}))")
-        expr = "(" + (" && " if all_terms else " || ").join(parts) + ")"
-        for i, t in enumerate(self.exclude):
-            params[f"x{i}"] = t.raw
-            fn = "phraseto_tsquery" if t.phrase else "plainto_tsquery"
-            expr = f"({expr} && !!{fn}('french', docmine_unaccent(:x{i})))"
-        return expr, params
+    def tsquery(self, all_terms: bool = False) -> str:
+        """The PostgreSQL ``to_tsquery('french', …)`` text: the same terms and
+        exclusions (phrases with ``<->``, prefixes with ``:*``)."""
+        expr = (" & " if all_terms else " | ").join(t.tsquery() for t in self.terms)
+        if self.exclude:
+            expr = f"({expr}) & !(" + " | ".join(t.tsquery() for t in self.exclude) + ")"
+        return expr
 
     def matched(self, page_stems: set[str]) -> int:
         """How many terms a page has (a phrase counts when all its words are there)."""
-        return sum(1 for t in self.terms if all(s in page_stems for s in t.stems))
+        return sum(1 for t in self.terms if t.found_in(page_stems))
+
+
+_TOKEN = re.compile(r'-?"[^"]*"?\*?|\S+')
 
 
 def parse_query(words: str) -> ParsedQuery:
-    """Parse ``words``: bare words (French function words dropped), ``"a
-    phrase"``, ``-word`` or ``-"a phrase"`` to exclude; ``OR`` is accepted
-    and changes nothing (any term matches; pages with more terms rank first)."""
-    tokens = re.findall(r'-?"[^"]*"?|\S+', words or "")
+    """Parse ``words`` (syntax in the module docstring). ``OR``, ``AND``, ``|``
+    and ``+`` are accepted and change nothing. Raises :class:`SearchQueryError`
+    when nothing is left to find."""
     terms: list[Term] = []
     exclude: list[Term] = []
-    for tok in tokens:
+    stop_only: list[str] = []
+    for tok in _TOKEN.findall(words or ""):
         if tok in ("OR", "AND", "|", "+"):
             continue
         neg = tok.startswith("-") and len(tok) > 1
-        if neg:
-            tok = tok[1:]
-        tok = tok.lstrip("+")
-        if tok.startswith('"'):
-            raw = tok.strip('"')
-            stems = terms_of(raw)
-            found = [Term(raw, stems, True)] if stems else []
-        else:
-            found = [Term(w, [stem(fold_w)]) for w in _WORD.findall(tok)
-                     for fold_w in [fold(w)] if fold_w not in STOPWORDS]
-        (exclude if neg else terms).extend(found)
-    if not terms:  # only function words: search them after all
-        terms = [Term(w, [stem(fold(w))]) for w in _WORD.findall(words or "")
-                 if w not in ("OR", "AND")]
-    # one term per distinct stem (``coopération coopérations`` is one term)
+        body = tok[1:] if neg else tok.lstrip("+")
+        quoted = body.startswith('"')
+        prefix = body.rstrip('"').endswith("*")
+        inner = body.strip('"').rstrip("*").rstrip('"') if quoted else body.rstrip("*")
+        ws = words_of(inner)
+        content = [w for w in ws if w not in STOPWORDS]
+        if not content:
+            if ws:
+                stop_only.append(inner)
+            continue
+        # function words at the ends of a phrase do not count (PostgreSQL drops them)
+        while ws and ws[0] in STOPWORDS:
+            ws.pop(0)
+        while ws and ws[-1] in STOPWORDS:
+            ws.pop()
+        term = Term(inner, ws, [stem(w) for w in content], phrase=len(content) > 1,
+                    prefix=prefix)
+        (exclude if neg else terms).append(term)
+    if not terms:
+        if exclude:
+            raise SearchQueryError(
+                "a search needs a word to find: -word only leaves out the pages that have it")
+        if stop_only:
+            raise SearchQueryError(
+                f"nothing to search in {words.strip()!r}: only French function words "
+                "(le, la, de, sont…), which the index leaves out")
+        raise SearchQueryError("nothing to search: give one or more words")
+    # one term per distinct stem sequence (``coopération coopérations`` is one term)
     seen, uniq = set(), []
     for t in terms:
-        key = tuple(t.stems)
+        key = (tuple(t.stems), t.prefix)
         if key not in seen:
             seen.add(key)
             uniq.append(t)
@@ -227,99 +312,100 @@ def reindex_all(*, session: Session) -> int:
 
 
 # ------------------------------------------------------------------ searching
-#: above this many matching pages the engine's relevance ranking (bm25 /
-#: ts_rank over every match) is skipped: candidates are the first pages, by
-#: id, having every term, then any term
-RANK_MAX = 3000
+#: up to this many matching pages, every match is ordered (most terms, most
+#: hits, document, page); beyond it the candidates are the first pages by id
+#: having every term, then any term — the same pages on both engines
+ORDER_ALL_MAX = 1000
 
 
 def search_pages(words: str, *, session: Session, limit: int = 20) -> list[dict]:
     """Pages matching ``words``, best first: dicts with page_id, document_id,
-    page, text, rank (the engine's score, None for unranked candidates), terms
-    (how many query terms the page has), hits (query-word occurrences), start
-    (offset of the snippet's first hit) and snippet.
+    page, text, rank (the engine's own score: bm25 on SQLite, ts_rank on
+    PostgreSQL; not used for ordering), terms (how many query terms the page
+    has), hits (query-word occurrences), start (offset of the snippet's first
+    hit in the page), snippet (plain text) and highlights (``[start, end]``
+    offsets of the hits in the snippet).
 
     Order, the same on both engines: most terms, most hits, then document and
-    page, among candidates: the engine's best ``max(4 × limit, 100)`` pages by
-    relevance when at most :data:`RANK_MAX` pages match; beyond that (very
-    common words) the first pages by id having every term, then any term.
+    page — over every matching page when at most :data:`ORDER_ALL_MAX` match,
+    else over the first ``max(4 × limit, 100)`` pages by id having every term,
+    then any term. Raises :class:`SearchQueryError` for a query that asks for
+    nothing (see :func:`parse_query`).
     """
     q = parse_query(words)
-    if not q.terms:
-        return []
+    limit = max(1, int(limit))
     pool = max(limit * 4, 100)
     sqlite = _dialect(session) == "sqlite"
     if sqlite:
         catch_up(session)
         base = (f"SELECT p.id, p.document_id, p.number, p.text, {FTS_TABLE}.body AS stems, "
-                f"{{rank}} AS rank FROM {FTS_TABLE} JOIN pages p ON p.id = {FTS_TABLE}.rowid "
-                f"WHERE {FTS_TABLE} MATCH :q")
+                f"bm25({FTS_TABLE}) AS rank FROM {FTS_TABLE} JOIN pages p "
+                f"ON p.id = {FTS_TABLE}.rowid WHERE {FTS_TABLE} MATCH :q")
+        count = f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q"
 
-        def fetch(all_terms: bool, ranked: bool, exclude: list[int] = ()):
-            sql = base.format(rank=f"bm25({FTS_TABLE})" if ranked else "NULL")
-            params = {"q": q.fts5(all_terms), "n": pool}
-            if exclude:
-                sql += " AND p.id NOT IN :ex"
-            sql += " ORDER BY rank, p.id LIMIT :n" if ranked else " ORDER BY p.id LIMIT :n"
-            stmt = text(sql)
-            if exclude:
-                stmt = stmt.bindparams(bindparam("ex", expanding=True))
-                params["ex"] = list(exclude)
-            return session.execute(stmt, params).all()
-
-        n_match = session.execute(text(f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} "
-                                       "MATCH :q"), {"q": q.fts5()}).scalar()
+        def qparam(all_terms: bool) -> dict:
+            return {"q": q.fts5(all_terms)}
     else:
-        def fetch(all_terms: bool, ranked: bool, exclude: list[int] = ()):
-            tsq, params = q.postgres(all_terms)
-            rank = f"ts_rank({PG_TSVECTOR}, {tsq})" if ranked else "NULL::real"
-            sql = (f"SELECT p.id, p.document_id, p.number, p.text, {rank} AS rank FROM pages p "
-                   f"WHERE {PG_TSVECTOR} @@ {tsq}")
-            if exclude:
-                sql += " AND p.id NOT IN :ex"
-            sql += " ORDER BY rank DESC, p.id LIMIT :n" if ranked else " ORDER BY p.id LIMIT :n"
-            stmt = text(sql)
-            params = {**params, "n": pool}
-            if exclude:
-                stmt = stmt.bindparams(bindparam("ex", expanding=True))
-                params["ex"] = list(exclude)
-            return session.execute(stmt, params).all()
+        base = (f"SELECT p.id, p.document_id, p.number, p.text, "
+                f"ts_rank({PG_TSVECTOR}, to_tsquery('french', :q)) AS rank FROM pages p "
+                f"WHERE {PG_TSVECTOR} @@ to_tsquery('french', :q)")
+        count = f"SELECT count(*) FROM pages p WHERE {PG_TSVECTOR} @@ to_tsquery('french', :q)"
 
-        tsq, params = q.postgres()
-        n_match = session.execute(text(f"SELECT count(*) FROM pages p WHERE {PG_TSVECTOR} @@ {tsq}"),
-                                  params).scalar()
-    if n_match <= RANK_MAX:
-        rows = fetch(False, True)
+        def qparam(all_terms: bool) -> dict:
+            return {"q": q.tsquery(all_terms)}
+
+    def fetch(all_terms: bool, n: int | None, exclude: list[int] = ()):
+        sql, params = base, qparam(all_terms)
+        if exclude:
+            sql += " AND p.id NOT IN :ex"
+        sql += " ORDER BY p.id"
+        if n is not None:
+            sql += " LIMIT :n"
+            params["n"] = n
+        stmt = text(sql)
+        if exclude:
+            stmt = stmt.bindparams(bindparam("ex", expanding=True))
+            params["ex"] = list(exclude)
+        return session.execute(stmt, params).all()
+
+    n_match = session.execute(text(count), qparam(False)).scalar()
+    if n_match <= ORDER_ALL_MAX:
+        rows = fetch(False, None)
     else:
-        rows = fetch(True, False) if len(q.terms) > 1 else []
+        rows = fetch(True, pool) if len(q.terms) > 1 else []
         if len(rows) < pool:
-            rows += fetch(False, False, [r.id for r in rows])
-    stems = q.stems
+            rows += fetch(False, pool - len(rows), [r.id for r in rows])
     out = []
     for r in rows:
         stored = getattr(r, "stems", None)  # SQLite: the index holds the page's stems
-        words_ = stored.split() if stored is not None else \
-            [stem(w) for w in _WORD.findall(fold(r.text or ""))]
+        words_ = stored.split() if stored is not None else terms_of(r.text or "")
         rank = None if r.rank is None else (-float(r.rank) if sqlite else float(r.rank))
         out.append({"page_id": r.id, "document_id": r.document_id, "page": r.number,
                     "text": r.text, "rank": rank, "terms": q.matched(set(words_)),
-                    "hits": sum(1 for w in words_ if w in stems)})
+                    "hits": sum(1 for w in words_ if q.is_hit(w))})
     out.sort(key=lambda d: (-d["terms"], -d["hits"], d["document_id"], d["page"]))
     out = out[:limit]
     for d in out:  # snippets for the pages returned only
-        d["snippet"], _hits, d["start"] = snippet(d["text"] or "", stems)
+        d["snippet"], d["highlights"], _hits, d["start"] = snippet(d["text"] or "", q)
     return out
 
 
-def snippet(page_text: str, stems: Iterable[str], width: int = 90) -> tuple[str, int, int | None]:
-    """``(snippet, hits, start)``: the raw text around the densest cluster of
-    query stems (whitespace collapsed, hits marked ``**…**``), the number of
-    hits on the page, and the offset of the cluster's first hit."""
-    stems = set(stems)
+def snippet(page_text: str, query: "ParsedQuery | Iterable[str]",
+            width: int = 90) -> tuple[str, list[list[int]], int, int | None]:
+    """``(snippet, highlights, hits, start)``: the raw text around the densest
+    cluster of query words (whitespace collapsed, no markup), the ``[start,
+    end]`` offsets of the hits inside the snippet, the number of hits on the
+    page, and the page offset of the cluster's first hit. ``query`` is a
+    :class:`ParsedQuery` or a set of stems."""
+    if isinstance(query, ParsedQuery):
+        is_hit = query.is_hit
+    else:
+        stems = set(query)
+        is_hit = stems.__contains__
     hits = [(m.start(), m.end()) for m in _WORD.finditer(page_text)
-            if stem_raw(m.group()) in stems]
+            if fold(m.group()) not in STOPWORDS and is_hit(stem_raw(m.group()))]
     if not hits:
-        return re.sub(r"\s+", " ", page_text[:2 * width]).strip(), 0, None
+        return re.sub(r"\s+", " ", page_text[:2 * width]).strip(), [], 0, None
     # the most distinct query words, within the shortest span (within 2 × width)
     hit_stems = [stem_raw(page_text[a:b]) for a, b in hits]
     best, best_key = 0, None
@@ -345,16 +431,29 @@ def snippet(page_text: str, stems: Iterable[str], width: int = 90) -> tuple[str,
     if hi < len(page_text):
         m = re.search(r"\s\S*$", page_text[hits[best][1]:hi])
         hi = hits[best][1] + m.start() if m else hi
-    parts, pos = [], lo
+    # build the snippet piece by piece, collapsing whitespace, keeping hit offsets
+    out = "…" if lo > 0 else ""
+    marks: list[list[int]] = []
+    pos = lo
+
+    def add(chunk: str) -> None:
+        nonlocal out
+        chunk = re.sub(r"\s+", " ", chunk)
+        if out.endswith(" ") and chunk.startswith(" "):
+            chunk = chunk[1:]
+        if out in ("", "…"):
+            chunk = chunk.lstrip()
+        out += chunk
+
     for a, b in hits:
         if a >= lo and b <= hi:
-            parts.append(page_text[pos:a])
-            parts.append("**" + page_text[a:b] + "**")
+            add(page_text[pos:a])
+            start = len(out)
+            add(page_text[a:b])
+            marks.append([start, len(out)])
             pos = b
-    parts.append(page_text[pos:hi])
-    snip = re.sub(r"\s+", " ", "".join(parts)).strip()
-    if lo > 0:
-        snip = "…" + snip
+    add(page_text[pos:hi])
+    out = out.rstrip()
     if hi < len(page_text):
-        snip += "…"
-    return snip, len(hits), s0
+        out += "…"
+    return out, marks, len(hits), s0

@@ -28,6 +28,7 @@ from __future__ import annotations
 import bisect
 import re
 import time
+from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Any
 
@@ -40,6 +41,7 @@ from .entities import (apply_count_delta, date_first_day, document_entity_counts
                        parse_entity_id, upsert_entities)
 from .schema import (ActionItem, ActionItemRef, Document, Entity, ExtractionRun, Mention,
                      MentionEntity, ModelVersion, Page)
+from docmine.extraction.decision_structure import TextParagraphs
 from .search import index_document
 
 #: labels whose mentions keep their citing sentence
@@ -55,8 +57,6 @@ _BOUNDARY = re.compile(r"[.!?;](?=[\s\"”»)]*\s)|\r?\n[ \t]*\r?\n|\f"
                        r"|\r?\n(?=[ \t]*[A-ZÀ-ÖØ-Þ0-9])")
 #: a line this short, not ending a sentence, followed by a capital: a heading or header
 _SHORT_LINE = 60
-_NUM_PARA = re.compile(r"^[ \t]*(\d{1,3})\.[ \t]+\S", re.M)
-_LETTER_PARA = re.compile(r"^[ \t]*\(?([a-z])[.)][ \t]+\S", re.M)
 
 
 # ------------------------------------------------------------------ text helpers
@@ -100,25 +100,18 @@ def sentence_at(text: str, start: int, end: int) -> str:
     return re.sub(r"\s+", " ", text[lo:hi]).strip()
 
 
-def paragraph_at(text: str, offset: int, lookback: int = 6000) -> str | None:
+def paragraph_at(text: str, offset: int) -> str | None:
     """The numbered paragraph (``"12"``), lettered item (``"b"``) or both
-    (``"12 b"``) that ``offset`` stands in, from the item markers starting
-    lines above it (within ``lookback`` characters)."""
-    lo = max(0, offset - lookback)
-    chunk = text[lo:offset + 1]
-    num = None
-    for m in _NUM_PARA.finditer(chunk):
-        num = m
-    letter = None
-    for m in _LETTER_PARA.finditer(chunk, num.end() if num else 0):
-        letter = m
-    if num is None and letter is None:
-        return None
-    if num is None:
-        return letter.group(1)
-    if letter is None:
-        return num.group(1)
-    return f"{num.group(1)} {letter.group(1)}"
+    (``"12 b"``) that ``offset`` stands in, read from the decision structure
+    of ``text`` (:class:`docmine.extraction.decision_structure.TextParagraphs`, the same
+    tree the extraction uses; parsed once per text, the last few cached).
+    For positions that have no extracted record (editors' additions, search hits)."""
+    return _paragraphs(text).paragraph_at(offset)
+
+
+@lru_cache(maxsize=8)
+def _paragraphs(text: str) -> TextParagraphs:
+    return TextParagraphs(text)
 
 
 # ------------------------------------------------------------------ pages
@@ -250,6 +243,9 @@ def _store(document_id: int, extraction: records.Extraction, *, session: Session
     session.flush()
 
     text = pm.text
+    # the extractor gives every record its paragraph (from the document's decision
+    # structure); hand-made extractions without any are read from the same structure
+    records_have_paragraphs = any(m.paragraph is not None for m in extraction.mentions)
     labels: dict[str, int] = {}
     mentions = []
     for m in extraction.mentions:
@@ -260,7 +256,8 @@ def _store(document_id: int, extraction: records.Extraction, *, session: Session
             end=pstart + (m.end - m.start), doc_start=m.start, doc_end=m.end, label=m.label,
             text=m.text, attrs=dict(m.attrs or {}),
             sentence=sentence_at(text, m.start, m.end) if m.label in CITING_LABELS else None,
-            paragraph=paragraph_at(text, m.start), extraction_run_id=run.id,
+            paragraph=m.paragraph if m.paragraph is not None or records_have_paragraphs
+            else paragraph_at(text, m.start), extraction_run_id=run.id,
             model_version=model_version, origin="model",
             links=[MentionEntity(entity_id=i, position=k) for k, i in enumerate(ids)]))
         labels[m.label] = labels.get(m.label, 0) + 1
@@ -281,7 +278,8 @@ def _store(document_id: int, extraction: records.Extraction, *, session: Session
             end=pstart + (a.end - a.start), doc_start=a.start, doc_end=a.end, text=a.text,
             actor_id=a.actor, actor_text=a.actor_text or "", verb=a.verb or "", kind=a.kind,
             deadline_meeting_id=meeting, deadline_date=ddate, deadline_sort=sort,
-            paragraph=a.paragraph or paragraph_at(text, a.start), treaty=treaty,
+            paragraph=a.paragraph if a.paragraph is not None or records_have_paragraphs
+            else paragraph_at(text, a.start), treaty=treaty,
             extraction_run_id=run.id, model_version=model_version, origin="model",
             refs=[ActionItemRef(entity_id=r) for r in refs]))
     session.add_all(items)

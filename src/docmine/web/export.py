@@ -16,27 +16,13 @@ from typing import Any, Callable, Iterable, Iterator
 
 from fastapi.responses import StreamingResponse
 
+from docmine.records import csv_value, json_value
+
 CHUNK = 5000
 
 
-def plain(v: Any) -> Any:
-    """A JSON-able Python value: no numpy/pandas scalars, ``None`` for missing."""
-    if v is None or isinstance(v, (str, int, bool)):
-        return v
-    if isinstance(v, (list, tuple)):
-        return [plain(x) for x in v]
-    if isinstance(v, dict):
-        return {k: plain(x) for k, x in v.items()}
-    import pandas as pd
-    if v is pd.NA or v is pd.NaT:
-        return None
-    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
-        v = v.item()
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if hasattr(v, "isoformat"):
-        return v.isoformat()
-    return v
+#: a JSON-able value (dates as ISO 8601): the CLI's rules (:func:`docmine.records.json_value`)
+plain = json_value
 
 
 def frame_records(df) -> list[dict[str, Any]]:
@@ -82,8 +68,7 @@ def csv_lines(columns: list[str], row_chunks: Iterable[list[dict]]) -> Iterator[
         buf.seek(0)
         buf.truncate()
         for r in rows:
-            w.writerow({k: "; ".join(map(str, v)) if isinstance(v, list) else v
-                        for k, v in r.items()})
+            w.writerow({k: csv_value(v) for k, v in r.items()})
         yield buf.getvalue()
 
 

@@ -90,16 +90,19 @@ def page_blocks(text: str, mentions: list[dict], actions: list[dict],
     return blocks
 
 
-def snippet_html(snippet: Any) -> Markup:
-    """A search snippet (hits marked ``**…**`` by :func:`docmine.search.snippet`)
-    as escaped HTML with the hits in ``<mark>``."""
+def snippet_html(snippet: Any, highlights: Any = None) -> Markup:
+    """A search snippet (plain text, see :func:`docmine.store.search.snippet`)
+    as escaped HTML with the hits — the ``[start, end]`` offsets of
+    ``highlights`` in the snippet — in ``<mark>``."""
     if snippet is None:
         return Markup("")
-    parts = str(snippet).split("**")
-    html = []
-    for i, part in enumerate(parts):
-        if i % 2 and i < len(parts) - 1:
-            html.append(f"<mark>{escape(part)}</mark>")
-        else:
-            html.append(str(escape(part if i % 2 == 0 else "**" + part)))
+    text = str(snippet)
+    html, pos = [], 0
+    for a, b in sorted((int(x), int(y)) for x, y in (highlights or [])):
+        if a < pos or b > len(text) or a >= b:
+            continue
+        html.append(str(escape(text[pos:a])))
+        html.append(f"<mark>{escape(text[a:b])}</mark>")
+        pos = b
+    html.append(str(escape(text[pos:])))
     return Markup("".join(html))

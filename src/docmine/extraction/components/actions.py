@@ -36,6 +36,8 @@ from spacy.tokens import Doc
 from collections import Counter
 
 from ..treaty import document_treaty, treaties_in
+from ..decision_structure import DecisionStructure, Node, decision_structure
+from ..grammars.ordinals import ORDINAL_WORD_RE, parse_ordinal
 from docmine.records import ActionItem, Deadline
 from .boundaries import unit_start
 
@@ -76,10 +78,35 @@ class _Item:
 class ActionFinder:
     """The compiled patterns; ``find(doc)`` gives the action items of a doc."""
 
-    def __init__(self, patterns: dict):
-        p = patterns
+    def __init__(self, patterns: dict, language: str = "fr"):
+        p = lexicon_for(patterns, language) if "languages" in patterns else patterns
         self.p = p
-        self.verbs: dict[str, str] = p["operative_verbs"]
+        self.language = language
+        lex = p
+        self.lex = lex
+        self.opener_re = re.compile(p["decision_openers"]) if p.get("decision_openers") else None
+        ending = p.get("infinitive_ending", "(?:er|ir|re|oir)")
+        self.infinitive_end_re = re.compile(r"%s$" % ending)
+        #: a lead clause with a task of its own: "de/à/to" + an infinitive before the list
+        self.lead_task_re = re.compile(r"(?:^|\s)(?:à|de|d['’]|to)\s?[\w’'-]*%s\b" % ending)
+        self.passive = [(re.compile(k), v) for k, v in lex.get("passive_requests", {}).items()]
+        self.passive_re = re.compile(
+            r"(?<!\w)(?P<actor>%s ?[A-ZÉÈ][^.;:]{0,200}?) (?P<pv>%s)\s*(?P<colon>:)?"
+            % (_ARTICLE, "|".join("(?:%s)" % k for k in lex.get("passive_requests", {}))) ) \
+            if lex.get("passive_requests") else None
+        self.indicative_re = re.compile(
+            r"(?:(?P<pre>[A-ZÀ-Ý][^.;:,]{1,150}),\s)?(?P<actor>%s)(?P<inc>,[^.;:]{1,200})?\s?:"
+            % lex["indicative_subject"]) \
+            if lex.get("indicative_subject") else None
+        self.irregular: dict[str, str] = lex.get("indicative_irregular", {})
+        self.suffixes: list[list[str]] = lex.get("indicative_suffixes", [])
+        self.ind_multi = sorted(lex.get("indicative_multiword", {}).items(), key=lambda kv: -len(kv[0]))
+        self.not_indicative = set(lex.get("not_indicative", []))
+        self.item_skip = re.compile(lex["item_skip"], re.I) if lex.get("item_skip") else None
+        self.past_re = re.compile(lex["past_event_cues"], re.I) if lex.get("past_event_cues") else None
+        self.verbs: dict[str, str] = dict(p["operative_verbs"])
+        # Ramsar and some CBD papers write the operative verb in capitals (DEMANDE, INVITE)
+        self.verbs.update({k.upper(): v for k, v in list(self.verbs.items())})
         self.multiword = sorted(p.get("multiword_verbs", []), key=len, reverse=True)
         self.not_inf = set(p.get("not_infinitives", []))
         self.adjectives = set(p.get("addressee_adjectives", []))
@@ -95,10 +122,11 @@ class ActionFinder:
             % (_ARTICLE, _alt(p["mandate_triggers"])))
         adverbs = _alt(p.get("verb_adverbs", []))
         self.operative_re = re.compile(
-            r"(?<!\w)(?:(?P<num>\d{1,3})[.)]? )?(?P<verb>%s)(?P<adv>(?:,? (?:%s),?)*) (?=(?:que |qu['’])?(?:l['’]|le |la |les |au |aux |à |tous |toutes |the |all |[A-ZÉ]))"
+            r"(?<!\w)(?:(?P<num>\d{1,3})(?:[.)] ?| ))?(?P<br>\[ ?)?(?P<verb>%s)(?P<adv>(?:,? (?:%s),?)*) (?=(?:que |qu['’])?(?:l['’]|le |la |les |au |aux |à |tous |toutes |the |all |[A-ZÉ]))"
             % (_alt(self.verbs), adverbs))
         self.lead_word_re = re.compile(r"^(?:%s)" % _alt(p.get("item_lead_words", [])), re.I)
-        self.collective = [(re.compile(r"^(?:%s)\b" % k, re.I), v) for k, v in p.get("collective_addressees", {}).items()]
+        collective = dict(p.get("collective_addressees", {}))
+        self.collective = [(re.compile(r"^(?:%s)\b" % k, re.I), v) for k, v in collective.items()]
         self.bodies = sorted(p.get("body_addressees", {}).items(), key=lambda kv: -len(kv[0]))
         self.body_re = re.compile(r"(%s)" % _alt(re.escape(k) for k in p.get("body_addressees", {})), re.I)
         self.meeting_bodies = p.get("meeting_bodies", {})
@@ -106,7 +134,8 @@ class ActionFinder:
         dets = _alt(p.get("deadline_determiners", []))
         self.cue_re = {label: re.compile(r"(?:^|\W)(?:%s)(?: (?:%s))? ?$" % (_alt(p[key]), dets), re.I)
                        for label, key in (("MEETING", "deadline_cues_meeting"), ("DATE", "deadline_cues_date"))}
-        ords = _alt(self.ordinals)
+        # ordinals in figures or words, any number (docmine.extraction.grammars.ordinals)
+        ords = ORDINAL_WORD_RE + "|" + _alt(self.ordinals)
         self.meeting_fallback_re = re.compile(
             r"(?:à|lors de|avant|pour) (?:sa|la|leur) (?:prochaine )?(?P<ord>\d{1,3}(?:e|è|ème|eme|ieme|ième|er|re)?|%s) (?:réunion|session)" % ords, re.I)
         months = _alt(self.months)
@@ -144,50 +173,54 @@ class ActionFinder:
         return verb, start + off
 
     def _is_infinitive(self, word: str) -> bool:
+        """An infinitive by its ending (``infinitive_ending`` of the language lexicon;
+        French ``-er -ir -re -oir``)."""
         w = word.lower()
         return (w not in self.not_inf and not word[:1].isupper()
-                and re.search(r"(?:er|ir|re|oir)$", w) is not None)
+                and self.infinitive_end_re.search(w) is not None)
 
-    def _list_items(self, text: str, pos: int, limit: int, *, own_verbs: bool) -> list[_Item]:
-        """Items of a list that starts right after ``pos``: lettered (``a.``, ``b)``, ``(c)``),
-        numbered (``1.``), roman (``i)``) or bulleted (``•``, ``-``)."""
-        head = text[pos:pos + 12]
-        first = re.match(r"\s*(\()?(a|1|i)([.)]) ", head)
-        bullet = re.match(r"\s*([%s]) " % re.escape(_BULLETS), head)
-        if first:
-            seq = _SEQUENCES[first.group(2)]
-            paren, close = first.group(1) or "", first.group(3)
-            markers = [re.compile(r"(?:^|(?<=\s))%s%s%s " % (re.escape(paren), m, re.escape(close))) for m in seq]
-            cur, body = pos + first.start(1 if paren else 2), pos + first.end()
-            labels = seq
-        elif bullet:
-            bre = re.compile(r"(?:^|(?<=\s))%s " % re.escape(bullet.group(1)))
-            markers, labels = None, None
-            cur, body = pos + bullet.start(1), pos + bullet.end()
-        else:
-            return []
+    def _list_items(self, struct: DecisionStructure, text: str, pos: int, limit: int, *,
+                    own_verbs: bool) -> list[_Item]:
+        """Items of the list that the decision structure has right after ``pos``: lettered
+        (``a.``, ``b)``, ``(c)``), numbered (``1.``), roman (``i)``) or bulleted (``•``, ``-``).
+        Lettered/numbered items start at their marker; bullets at their verb (``paragraph`` None)."""
         items: list[_Item] = []
-        k = 0
-        while True:
-            if markers is not None:
-                nm = markers[k + 1].search(text, body, min(limit, body + 3000)) if k + 1 < len(markers) else None
-            else:
-                nm = bre.search(text, body, min(limit, body + 3000))
-            nxt = nm.start() if nm else None
-            stop = nxt if nxt is not None else min(limit, body + 3000)
-            end = self._closing(text, body, stop)
-            if end is None:
-                end = self._trim(text, body, nxt if nxt is not None else min(limit, body + 1500))
-            inf = self._infinitive(text, body) if own_verbs else None
-            if markers is not None:
-                items.append(_Item(cur, end, inf[0] if inf else "", labels[k]))
-            else:
-                items.append(_Item(inf[1] if inf else body, end, inf[0] if inf else "", None))
-            if nm is None or not self._gap_ok(text, end, nxt):
+        prev_end = None
+        for nd in struct.list_after(pos):
+            if nd.start >= limit:
                 break
-            k += 1
-            cur, body = nm.start(), nm.end()
+            if prev_end is not None and not self._gap_ok(text, prev_end, nd.start):
+                break
+            end = self._node_end(text, nd)
+            inf = self._infinitive(text, nd.body) if own_verbs else None
+            if nd.kind != "bullet":
+                items.append(_Item(nd.start, end, inf[0] if inf else "", nd.label))
+            else:
+                items.append(_Item(inf[1] if inf else nd.body, end, inf[0] if inf else "", None))
+            prev_end = end
         return items
+
+    def _node_end(self, text: str, nd: Node) -> int:
+        """End of an item: the closing punctuation of its last sub-item (or of itself),
+        a closing ``]`` of negotiation text included."""
+        last = nd
+        while last.children:
+            last = last.children[-1]
+        start = last.body
+        end = self._closing(text, start, min(last.end, start + 3000))
+        if end is None:
+            end = self._trim(text, start, min(last.end, start + 1500))
+        return self._bracket_end(text, nd.start, end)
+
+    @staticmethod
+    def _bracket_end(text: str, start: int, end: int) -> int:
+        """Extend ``end`` over a ``]`` that closes a ``[`` opened inside ``[start, end)``."""
+        seg = text[start:end]
+        if seg.count("[") > seg.count("]"):
+            m = re.match(r" ?\][.;]?", text[end:end + 3])
+            if m:
+                return end + m.end()
+        return end
 
     @staticmethod
     def _gap_ok(text: str, end: int, nxt: int | None) -> bool:
@@ -220,8 +253,8 @@ class ActionFinder:
                     if self._is_infinitive(low[2:]):
                         return a
                     continue
-                nw = re.match(r"\s*[\w’'-]+", text[start + m.end():start + m.end() + 40])
-                if nw and self._is_infinitive(nw.group().strip()):
+                nw = re.match(r"\s*\[?\s*([\w’'-]+)", text[start + m.end():start + m.end() + 40])
+                if nw and self._is_infinitive(nw.group(1)):
                     return a
                 continue
             if que and tok[:1].islower() and (low.endswith("ent") or low.endswith("e")) \
@@ -268,7 +301,8 @@ class ActionFinder:
                 return Counter(found).most_common(1)[0][0]
         return document_treaty(doc)
 
-    def _actor_id(self, doc: Doc, text: str, a: int, b: int) -> str | None:
+    def _actor_id(self, doc: Doc, text: str, a: int, b: int,
+                  clause: tuple[int, int] | None = None) -> str | None:
         phrase = text[a:b]
         first = re.split(r",\s|\s(?:et|ainsi que|and)\s", phrase, maxsplit=1)[0]
         fb = a + len(first)
@@ -285,58 +319,115 @@ class ActionFinder:
                     if "{treaty}" not in tmpl:
                         return tmpl
                     treaty = self._treaty(doc, a, fb)
+                    if treaty is None and clause is not None:
+                        treaty = self._treaty_of_ids(doc, *clause)
                     return tmpl.format(treaty=treaty.lower()) if treaty else None
         return None
 
+    def _treaty_of_ids(self, doc: Doc, a: int, b: int) -> str | None:
+        """With no treaty named and none for the document: the treaty that the linked
+        mentions of the clause agree on (``cbd-sbi``, ``CBD SBI5``, ``CBD COP Dec 15/4``)."""
+        found: list[str] = []
+        for s in self._mentions_in(doc, a, b, ("ORG", "MEETING", "REF")):
+            for i in s._.ids or []:
+                if s.label_ == "ORG":
+                    t = i.split("-", 1)[0].upper() if "-" in i else None
+                else:
+                    t = i.split(" ", 1)[0] if " " in i else None
+                if t and t.isalpha() and t.isupper():
+                    found.append(t)
+        return found[0] if found and len(set(found)) == 1 else None
+
     # ------------------------------------------------------------ deadlines / refs
+    def _past_event(self, text: str, a: int, at: int) -> bool:
+        """A participle of a past event (``le cadre adopté par … à sa deuxième session``)
+        governs the meeting at ``at``: within 160 characters before it, in the same clause."""
+        if self.past_re is None:
+            return False
+        window = text[max(a, at - 160):at]
+        last = None
+        for m in self.past_re.finditer(window):
+            last = m
+        if last is None:
+            return False
+        between = window[last.end():]
+        # the participle governs the first meeting after it, not a later one
+        # ("établi par le Comité à sa 25e session, … et la soumet au Comité à sa 28e session")
+        if re.search(r"(?:^|\s)(?:à|lors de|avant) (?:sa|la|leur) \S+ (?:réunion|session)", between, re.I):
+            return False
+        return not re.search(r"[;:]|, (?:de |d['’]|et de |à )", between)
+
     def _deadline(self, doc: Doc, text: str, a: int, b: int, clause_start: int) -> Deadline | None:
+        """The meeting and/or the date by which the item is due (spec §2: both when the
+        item gives both, A4); a meeting of a past event is none (A3)."""
+        meeting = date = None
         for s in self._mentions_in(doc, a, b, ("MEETING", "DATE")):
             if s.start_char < a or s.end_char > b or not s._.ids:
                 continue
             before = text[max(a, s.start_char - 40):s.start_char]
-            if self.cue_re[s.label_].search(before):
-                if s.label_ == "MEETING":
-                    return Deadline(meeting=s._.ids[0], date=None)
-                return Deadline(meeting=None, date=s._.ids[0])
-        m = self.meeting_fallback_re.search(text, a, b)
-        if m:
-            n = self._ordinal(m.group("ord"))
-            ident = self._meeting_id(doc, text, clause_start, b, m.start(), n) if n else None
-            if ident:
-                return Deadline(meeting=ident, date=None)
-        m = self.date_fallback_re.search(text, a, b)
-        if m:
-            y, mo, d = m.group("year"), m.group("month"), m.group("day")
-            if mo:
-                val = f"{y}-{self.months[mo.lower()]:02d}"
-                if d:
-                    val += f"-{int(d):02d}"
-            else:
-                val = y
-            return Deadline(meeting=None, date=val)
-        return None
+            if not self.cue_re[s.label_].search(before):
+                continue
+            if s.label_ == "MEETING" and meeting is None and not self._past_event(text, a, s.start_char):
+                meeting = s._.ids[0]
+            elif s.label_ == "DATE" and date is None:
+                date = s._.ids[0]
+        if meeting is None:
+            for m in self.meeting_fallback_re.finditer(text, a, b):
+                if self._past_event(text, a, m.start()):
+                    continue
+                n = self._ordinal(m.group("ord"))
+                meeting = self._meeting_id(doc, text, clause_start, b, m.start(), n, item_start=a) if n else None
+                if meeting:
+                    break
+        if date is None:
+            m = self.date_fallback_re.search(text, a, b)
+            if m:
+                y, mo, d = m.group("year"), m.group("month"), m.group("day")
+                if mo:
+                    date = f"{y}-{self.months[mo.lower()]:02d}"
+                    if d:
+                        date += f"-{int(d):02d}"
+                else:
+                    date = y
+        if meeting is None and date is None:
+            return None
+        return Deadline(meeting=meeting, date=date)
 
     def _ordinal(self, s: str) -> int | None:
         d = re.match(r"\d+", s)
         if d:
             return int(d.group())
-        return self.ordinals.get(s.lower())
+        return self.ordinals.get(s.lower()) or parse_ordinal(s)
 
-    def _meeting_id(self, doc: Doc, text: str, clause_start: int, b: int, at: int, n: int) -> str | None:
+    def _meeting_id(self, doc: Doc, text: str, clause_start: int, b: int, at: int, n: int,
+                    item_start: int | None = None) -> str | None:
         after = re.compile(r"[^.;,]{0,40}? (?:du|de la|de l['’]|des) (%s)" % self.meeting_body_re.pattern[1:-1],
                            re.I).match(text, at, b)
         if after:
             body = after.group(1)
         else:
             bodies = [m for m in self.meeting_body_re.finditer(text, clause_start, b) if m.start() < at]
-            if not bodies:
-                return None
-            body = bodies[-1].group(1)
+            if bodies:
+                body = bodies[-1].group(1)
+            else:
+                # no body in the clause: in decision text, the deciding body's own meeting
+                # ("La Conférence des Parties, … faire rapport … à sa 15e session" → COP15)
+                opener = None
+                if self.opener_re is not None:
+                    for om in self.opener_re.finditer(text, max(0, at - 30000), at):
+                        opener = om
+                bm = self.meeting_body_re.search(opener.group()) if opener else None
+                if bm is None:
+                    return None
+                body = bm.group(1)
         table = next((v for k, v in self.meeting_bodies.items()
                       if re.fullmatch(k, body, re.I)), None)
         if not table:
             return None
-        treaty = self._treaty(doc, clause_start, b)
+        # the treaty the item itself names, else the document's, else its sentence's: a body
+        # named in a sibling item ("avec le Secrétariat de la CMS") does not decide it
+        named = treaties_in(text[item_start:b]) if item_start is not None else []
+        treaty = named[0] if named else (document_treaty(doc) or self._treaty(doc, clause_start, b))
         tmpl = table.get(treaty or "") or (next(iter(table.values())) if len(table) == 1 else None)
         return tmpl.format(n=n) if tmpl else None
 
@@ -354,15 +445,95 @@ class ActionFinder:
             actor_b -= 1
         return ActionItem(
             start=it.start, end=it.end, text=text[it.start:it.end],
-            actor=self._actor_id(doc, text, actor_a, actor_b),
+            actor=self._actor_id(doc, text, actor_a, actor_b, (it.start, it.end)),
             actor_text=text[actor_a:actor_b], verb=it.verb, kind="request",
             deadline=self._deadline(doc, text, it.start, it.end, clause_start),
             refs=self._refs(doc, it.start, it.end), paragraph=it.paragraph)
 
     # ------------------------------------------------------------ the three sources
+    def _indicative(self, text: str, pos: int) -> tuple[str, int] | None:
+        """The infinitive of the present-indicative verb that opens an item at ``pos``
+        (``compile`` → ``compiler``, ``fait rapport`` → ``faire``), an infinitive kept as
+        it is (``organiser``), or None; leading phrases such as ``en collaboration avec
+        X,`` are skipped. Irregular forms and suffix rules are data (``actions_fr.json``)."""
+        while pos < len(text) and text[pos] in " :":
+            pos += 1
+        rest = text[pos:pos + 300]
+        m = self.item_skip.match(rest) if self.item_skip else None
+        off = m.end() if m else 0
+        low = rest[off:].lower()
+        for form, inf in self.ind_multi:
+            if low.startswith(form) and (len(low) == len(form) or not low[len(form)].isalnum()):
+                return inf, pos + off
+        w = re.match(r"[\w’'-]+", low)
+        if not w:
+            return None
+        word = w.group()
+        if word in self.not_indicative or word in self.not_inf or not word.isalpha():
+            return None
+        if self._is_infinitive(word) and word not in self.irregular:
+            return word, pos + off
+        inf = indicative_infinitive(word, self.irregular, self.suffixes)
+        return (inf, pos + off) if inf else None
+
+    def _indicative_clause(self, text: str, node: Node) -> tuple[int, int, str, int] | None:
+        """A decision paragraph in the indicative without a list (``18.52 Le Comité
+        permanent examine le rapport …``): (actor start, actor end, verb, verb start)."""
+        m = re.match(r"(?:%s) ?[A-ZÉÈ][\w’'-]*" % _ARTICLE, text[node.body:node.body + 200])
+        if not m:
+            return None
+        a = node.body
+        pos = a + m.end()
+        for _ in range(8):
+            inc = re.match(r",[^.;:,]{1,150},", text[pos:pos + 160])
+            if inc:  # "Le Secrétariat, sous réserve des fonds disponibles, compile"
+                pos += inc.end()
+            w = re.match(r" ([\w’'-]+)", text[pos:pos + 40])
+            if not w:
+                return None
+            word = w.group(1)
+            low = word.lower()
+            prev = text[max(0, pos - 4):pos].split(" ")[-1].lower()
+            after_det = prev in ("le", "la", "les", "l", "un", "une", "des", "du", "de", "d", "au", "aux",
+                                 "sa", "son", "ses", "leur", "leurs", "pour")
+            if word[:1].islower() and low not in self.adjectives and low not in self.not_indicative \
+                    and low not in ("de", "des", "du", "la", "le", "les", "et", "d", "pour") \
+                    and not after_det and self._indicative(text, pos + 1) is not None:
+                ind = self._indicative(text, pos + 1)
+                if ind is not None and ind[0] == "devoir":
+                    # "Le Secrétariat doit organiser un atelier": the infinitive it governs
+                    nxt = re.match(r"\S+ (?:(?:en outre|également|aussi|notamment|,) )*([\w’'-]+)",
+                                   text[pos + 1:pos + 80])
+                    if nxt and self._is_infinitive(nxt.group(1)):
+                        inf = self._infinitive(text, pos + 1 + nxt.start(1))
+                        if inf:
+                            return a, pos - (inc.end() if inc else 0), inf[0], pos + 1
+                    return None
+                if ind is None or ind[0] in ("avoir", "être", "pouvoir", "devoir"):
+                    return None
+                if low not in self.irregular and not any(low.endswith(suf) for suf, _r in self.suffixes):
+                    return None
+                b = pos - (inc.end() if inc else 0)
+                return a, b, ind[0], pos + 1
+            pos += w.end()
+        return None
+
+    def _in_decision(self, struct: DecisionStructure, text: str, at: int) -> bool:
+        """``at`` stands in decision text: an operative paragraph of the structure, or
+        right under a CITES ``À l'adresse de …`` heading."""
+        node = struct.node_at(at)
+        while node is not None and node.kind != "root":
+            if node.operative:
+                return True
+            node = node.parent
+        heading = self.lex.get("addressee_headings")
+        return bool(heading and re.search(heading, text[max(0, at - 250):at]))
+
+    # ------------------------------------------------------------ the sources
     def find(self, doc: Doc) -> list[ActionItem]:
         text = doc_text(doc)
         n = len(text)
+        struct = decision_structure(doc, self.lex)
         found: list[ActionItem] = []
         covered: list[tuple[int, int]] = []
 
@@ -374,14 +545,14 @@ class ActionFinder:
             covered.append((item.start, item.end))
             found.append(item)
 
-        # 1. Action requise sections
+        # 1. Action requise sections: each item's own infinitive
         for sec in self.section_re.finditer(text):
             window_end = min(n, sec.end() + 400)
             inv = self.invited_re.search(text, sec.end(), window_end)
             if not inv or inv.start() - sec.end() > 200:
                 continue
             a, b = inv.start("actor"), inv.end("actor")
-            items = self._list_items(text, inv.end(), n, own_verbs=True)
+            items = self._list_items(struct, text, inv.end(), n, own_verbs=True)
             if not items:  # a single request in running text: "est invité à prendre note …"
                 inf = self._infinitive(text, inv.end())
                 if inf:
@@ -390,7 +561,33 @@ class ActionFinder:
             for it in items:
                 add(self._make(doc, text, it, a, b, inv.start()))
 
-        # 1b. "Les Parties sont invitées à : a) … b) …" outside a section: only as a list
+        # 2. passive decisions ("Le Secrétariat est prié de : a) …"): in decision text,
+        #    every item (or the clause itself) takes the lead's request verb
+        if self.passive_re is not None:
+            for pm in self.passive_re.finditer(text):
+                a = pm.start("actor")
+                if not self._in_decision(struct, text, a):
+                    continue
+                if not self._clause_start(struct, text, a):
+                    continue
+                verb = next(v for rx, v in self.passive if rx.fullmatch(pm.group("pv")))
+                b = a + len(re.split(r",", pm.group("actor"), maxsplit=1)[0])
+                node = struct.node_with_body(a)
+                items = self._list_items(struct, text, pm.end(), n, own_verbs=False) if pm.group("colon") else []
+                if items:
+                    for it in items:
+                        it.verb = verb
+                        add(self._make(doc, text, it, a, b, a))
+                    continue
+                hard = node.end if node is not None else n
+                end = self._closing(text, pm.end(), min(hard, pm.end() + 3000)) or \
+                    self._trim(text, pm.end(), min(hard, pm.end() + 1500))
+                end = self._bracket_end(text, a, end)
+                para = node.label if node is not None and node.kind != "bullet" else None
+                add(self._make(doc, text, _Item(a, end, verb, para), a, b, a))
+
+        # 2b. "Les Parties sont invitées à : a) … b) …" outside decision text: only as a list,
+        #     each item's own infinitive (as in an Action requise list)
         for inv in self.invited_re.finditer(text):
             if not text[inv.start():inv.end()].rstrip().endswith(":"):
                 continue
@@ -398,33 +595,68 @@ class ActionFinder:
             cut = list(re.finditer(r"\b(?:que|qu['’])\s?", text[a:b]))
             if cut:
                 a += cut[-1].end()
-            for it in self._list_items(text, inv.end(), n, own_verbs=True):
+            for it in self._list_items(struct, text, inv.end(), n, own_verbs=True):
                 add(self._make(doc, text, it, a, b, inv.start()))
 
-        # 2. mandates written as lists
+        # 3. mandates written as lists
         for man in self.mandate_re.finditer(text):
             a, b = man.start("actor"), man.end("actor")
             # "Les Parties ont convenu que le Comité permanent s'appliquera": the subject after "que"
             cut = list(re.finditer(r"\b(?:que|qu['’])\s?", text[a:b]))
             if cut:
                 a += cut[-1].end()
-            items = self._list_items(text, man.end(), n, own_verbs=True)
+            items = self._list_items(struct, text, man.end(), n, own_verbs=True)
             for it in items:
                 add(self._make(doc, text, it, a, b, man.start()))
 
-        # 3. operative clauses
+        # 4. indicative decisions (CITES "À l'adresse du Secrétariat / 20.AA Le Secrétariat,
+        #    sous réserve des fonds disponibles : a) compile … b) fait rapport …"): each
+        #    item's own verb, the indicative brought to its infinitive
+        if self.indicative_re is not None:
+            for node in struct.nodes:
+                if node.kind not in ("num", "dec") or not self._in_decision(struct, text, node.body):
+                    continue
+                im = self.indicative_re.match(text, node.body)
+                if im and im.group("pre") is None and text[im.start("actor")].islower():
+                    im = None
+                if not im:
+                    single = self._indicative_clause(text, node)
+                    if single is not None:
+                        a, b, verb, vstart = single
+                        end = self._closing(text, vstart, min(node.end, vstart + 3000)) or \
+                            self._trim(text, vstart, min(node.end, vstart + 1500))
+                        add(self._make(doc, text, _Item(a, self._bracket_end(text, a, end), verb,
+                                                        node.label), a, b, node.body))
+                    continue
+                a = im.start("actor")
+                b = im.end("actor")
+                items = self._list_items(struct, text, im.end(), n, own_verbs=False)
+                for it in items:
+                    ind = self._indicative(text, it.start if it.paragraph is None else
+                                           text.find(" ", it.start) + 1)
+                    if ind is None or ind[0] in ("avoir", "être", "pouvoir"):
+                        continue
+                    it.verb = ind[0]
+                    add(self._make(doc, text, it, a, b, node.body))
+
+        # 5. operative clauses
         for op in self.operative_re.finditer(text):
             vs = op.start("verb")
-            if op.group("num") is None:
-                prev = text[max(0, vs - 2):vs].rstrip()
-                if prev and prev[-1] not in ".;:,»\"" and vs > 0 and not unit_start(doc, vs):
-                    continue
-            else:
-                prev = text[max(0, op.start() - 2):op.start()].rstrip()
-                # after a running header, a page number or a heading (docmine_boundaries)
-                if prev and prev[-1] not in ".;:,»\")" and not prev[-1].isspace() \
-                        and not unit_start(doc, op.start()):
-                    continue
+            start = op.start("br") if op.group("br") else vs
+            node = struct.node_with_body(start)
+            if node is not None and node.kind in ("bullet",):
+                node = None
+            if node is None:
+                if op.group("num") is None:
+                    prev = text[max(0, start - 2):start].rstrip()
+                    if prev and prev[-1] not in ".;:,»\"" and start > 0 and not unit_start(doc, start):
+                        continue
+                else:
+                    prev = text[max(0, op.start() - 2):op.start()].rstrip()
+                    # after a running header, a page number or a heading (docmine_boundaries)
+                    if prev and prev[-1] not in ".;:,»\")" and not prev[-1].isspace() \
+                            and not unit_start(doc, op.start()):
+                        continue
             verb = self.verbs[op.group("verb")]
             pos = op.end()
             que = False
@@ -435,49 +667,136 @@ class ActionFinder:
             pm = re.match(r"(?:aux |au |à l['’]|à la |à )", text[pos:pos + 6])
             if pm:
                 pos += pm.end()
-            limit = min(n, pos + 300)
+            hard = n
+            sub: list[Node] = []
+            if node is not None:
+                hard = node.end
+                nested = next((c for c in node.children if c.kind == "nested"), None)
+                if nested is not None:
+                    hard = nested.start
+                sub = [c for c in node.items() if c.kind != "num" and c.start < hard]
+            limit = min(hard, pos + 300)
             a = pos
             b = self._actor_end(text, a, limit, que=que)
             if b <= a:
                 continue
             # the clause: up to its closing punctuation, or its colon and list
-            clause_end = self._closing(text, b, min(n, b + 3000)) or self._trim(text, b, min(n, b + 1500))
-            colon = text.find(":", b, clause_end)
-            para = op.group("num")
-            if colon != -1:
-                items = self._list_items(text, colon + 1, n, own_verbs=False)
+            clause_end = self._closing(text, b, min(hard, b + 3000)) or self._trim(text, b, min(hard, b + 1500))
+            clause_end = self._bracket_end(text, start, clause_end)
+            para = node.label if node is not None else op.group("num")
+            if node is not None and any(c.kind == "nested" for c in node.children):
+                # "Recommande que la Conférence des Parties adopte une décision dans ce sens :":
+                # its only task is the draft that follows, whose clauses are the items
+                continue
+            if sub and sub[0].start < clause_end:
+                list_pos = sub[0].start - 1
+            else:
+                colon = text.find(":", b, clause_end)
+                list_pos = colon + 1 if colon != -1 else None
+            if list_pos is not None:
+                items = self._list_items(struct, text, list_pos, hard, own_verbs=False)
                 if items:
-                    lead = text[b:colon]
-                    if re.search(r"(?:^|\s)(?:à|de|d['’])\s?[\w’'-]*(?:er|ir|re|oir)\b", lead) and \
-                            not re.fullmatch(r"\s*,?\s*(?:de|à|d['’])\s*", lead):
-                        add(self._make(doc, text, _Item(vs, colon + 1, verb, para), a, b, vs))
+                    colon = text.rfind(":", b, items[0].start)
+                    lead = text[b:colon if colon != -1 else items[0].start]
+                    if self.lead_task_re.search(lead) and \
+                            not re.fullmatch(r"\s*,?\s*(?:de|à|d['’]|to)\s*", lead):
+                        lead_stop = colon + 1 if colon != -1 else self._trim(text, b, items[0].start)
+                        add(self._make(doc, text, _Item(start, lead_stop, verb, para), a, b, vs))
                     for it in items:
                         it.verb = verb
                         add(self._make(doc, text, it, a, b, vs))
                     continue
-            add(self._make(doc, text, _Item(vs, clause_end, verb, para), a, b, vs))
+            add(self._make(doc, text, _Item(start, clause_end, verb, para), a, b, vs))
 
         doc.user_data.pop("_docmine_actions_index", None)
         doc.user_data.pop("_docmine_actions_sents", None)
         found.sort(key=lambda x: x.start)
         return found
 
+    @staticmethod
+    def _clause_start(struct: DecisionStructure, text: str, a: int) -> bool:
+        """``a`` opens a clause: a paragraph's body, the text start, or after ``. ; : ]``."""
+        if struct.node_with_body(a) is not None:
+            return True
+        prev = text[max(0, a - 3):a].rstrip()
+        return not prev or prev[-1] in ".;:]"
+
+
+def indicative_infinitive(word: str, irregular: dict[str, str],
+                          suffixes: list[list[str]]) -> str | None:
+    """Infinitive of a French present-indicative form (3rd person): the irregular
+    table first (``fait`` → ``faire``, ``prennent`` → ``prendre``), then the first
+    suffix rule that fits (``compile`` → ``compiler``, ``établissent`` → ``établir``);
+    None when no rule fits. Tables: ``indicative_irregular`` / ``indicative_suffixes``
+    of ``actions_fr.json``; accuracy in ``benchmarks/bench_indicative.py``."""
+    low = word.lower()
+    if low in irregular:
+        return irregular[low]
+    for suf, rep in suffixes:
+        if low.endswith(suf) and len(low) > len(suf) + 1:
+            return low[: -len(suf)] + rep
+    return None
+
 
 def load_patterns(patterns_path: str | Path | None) -> dict:
+    """``actions.json`` (language-neutral tables) with each language lexicon
+    ``actions_<lang>.json`` beside it under ``"languages"`` (``{"fr": {…}}``)."""
     base = Path(patterns_path) if patterns_path else DEFAULT_PATTERNS
     p = base / "actions.json"
     if not p.exists():
         p = DEFAULT_PATTERNS / "actions.json"
-    return json.loads(p.read_text(encoding="utf-8"))
+    data = json.loads(p.read_text(encoding="utf-8"))
+    langs: dict[str, dict] = {}
+    for folder in (DEFAULT_PATTERNS, base):
+        for f in sorted(folder.glob("actions_*.json")):
+            langs[f.stem.split("_", 1)[1]] = json.loads(f.read_text(encoding="utf-8"))
+    data["languages"] = langs
+    return data
+
+
+def lexicon_for(patterns: dict, language: str) -> dict:
+    """The tables for one language: ``actions.json``'s with the language lexicon
+    (``patterns["languages"][language]``, from ``actions_<lang>.json``) added —
+    dicts merged (the language's entries first), lists extended, other values
+    replaced. An unknown language gives the neutral tables alone."""
+    base = {k: v for k, v in patterns.items() if k != "languages"}
+    lex = (patterns.get("languages") or {}).get(language) or {}
+    merged = dict(base)
+    for k, v in lex.items():
+        if k.startswith("_"):
+            continue
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            merged[k] = {**v, **{bk: bv for bk, bv in base[k].items() if bk not in v}}
+        elif isinstance(v, list) and isinstance(base.get(k), list):
+            merged[k] = list(v) + [x for x in base[k] if x not in v]
+        else:
+            merged[k] = v
+    return merged
 
 
 class ActionsComponent:
-    def __init__(self, finder: ActionFinder):
-        self.finder = finder
+    """Runs the :class:`ActionFinder` of the doc's language (``doc._.language``;
+    French when it is unknown or has no lexicon), built on first use."""
+
+    def __init__(self, finder: ActionFinder | None = None, patterns: dict | None = None):
+        self.patterns = patterns if patterns is not None else (finder.p if finder else {})
+        self.finders: dict[str, ActionFinder] = {finder.language: finder} if finder else {}
+
+    @property
+    def finder(self) -> ActionFinder:
+        return self.finder_for("fr")
+
+    def finder_for(self, language: str | None) -> ActionFinder:
+        langs = self.patterns.get("languages") or {}
+        lang = language if language in langs else "fr"
+        f = self.finders.get(lang)
+        if f is None:
+            f = self.finders[lang] = ActionFinder(self.patterns, lang)
+        return f
 
     def __call__(self, doc: Doc) -> Doc:
         try:
-            doc._.action_items = self.finder.find(doc)
+            doc._.action_items = self.finder_for(doc._.language).find(doc)
         except RecursionError:  # pragma: no cover - defensive on pathological text
             doc._.action_items = []
         return doc
@@ -485,4 +804,5 @@ class ActionsComponent:
 
 @Language.factory("docmine_actions", default_config={"patterns_path": None, "kb_path": None})
 def make_actions(nlp, name, patterns_path=None, kb_path=None):
-    return ActionsComponent(ActionFinder(load_patterns(patterns_path)))
+    patterns = load_patterns(patterns_path)
+    return ActionsComponent(ActionFinder(patterns, "fr"), patterns=patterns)

@@ -4,8 +4,9 @@
   document's first lines (its header).
 * ``doc._.treaty``: from the symbol; else the convention whose Secretariat
   prepared the paper (``Préparé par le Secrétariat de la CMS``); else the first
-  convention named in the title lines; else the dominant convention
-  (:func:`docmine.extraction.treaty.dominant_treaty`).
+  convention named in the title lines; else the treaty that wins a vote over
+  the whole text weighted by kind (:class:`TreatyVote`, data
+  ``models/patterns/treaty.json``: symbols, instrument forms, bodies, names).
 * ``doc._.doc_date``: a full date in the header (``Bonn, 27 February 2025``), ISO.
 
 Also home of :func:`make_span`, which every rules component uses to put a
@@ -14,6 +15,7 @@ mention on exact characters.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from bisect import bisect_right
 from collections import Counter
 
@@ -26,6 +28,7 @@ from ..grammars.dates import find_dates
 from ..grammars.symbols import SYMBOL_RE
 
 HEADER_CHARS = 400
+DEFAULT_PATTERNS = PATTERNS_DIR
 PREPARED_RE = re.compile(
     r"(?:Préparé|Prepared|Preparado|préparé)\s+(?:par|by|por)\s+(?:le|the|la|el)\s+"
     r"(?:(?:Secrétariat|Secretariat|Secretaría)\s+(?:de\s+la\s+|de\s+l['’]|du\s+|of\s+the\s+|de\s+)?"
@@ -94,7 +97,58 @@ _TREATY_NAMES = _load_treaty_names()
 _CITES_SYMBOL = re.compile(r"^(?:CoP|SC|AC|PC)\d+\s*(?:Doc|Inf|Com|Sum)\.")
 
 
-def document_treaty_of_text(text: str, symbol: str | None) -> str | None:
+class TreatyVote:
+    """The document's treaty by a vote weighted by kind (issue 8, M5), from
+    ``models/patterns/treaty.json``: full UN symbols vote for their issuer,
+    treaty words (``CMS``, ``CDB``) with weight 1, and each signal (instrument
+    forms such as ``décision II/1``, bodies such as the SBSTTA, names such as
+    ``Objectifs d'Aichi``) with its own weight. Ties go to the treaty named first."""
+
+    def __init__(self, data: dict | None):
+        data = data or {}
+        self.symbol_weight = float(data.get("symbol_weight", 3))
+        self.symbol_treaties = set(data.get("symbol_treaties", []))
+        self.signals = [(re.compile(rx), t, float(w)) for rx, t, w in data.get("signals", [])]
+
+    def scores(self, text: str) -> dict[str, tuple[float, int]]:
+        """treaty -> (score, first position)."""
+        out: dict[str, list] = {}
+
+        def add(t: str, w: float, pos: int) -> None:
+            cur = out.setdefault(t, [0.0, pos])
+            cur[0] += w
+            cur[1] = min(cur[1], pos)
+
+        for m in ctx.TREATY_RE.finditer(text):
+            add(ctx.TREATY_WORDS[m.group(1)], 1.0, m.start())
+        for m in SYMBOL_RE.finditer(text):
+            sym = re.sub(r"\s+", "", m.group("sym") or m.group("cites") or "")
+            t = ctx.treaty_of_symbol(sym) or ("CITES" if _CITES_SYMBOL.match(sym) else None)
+            if t in self.symbol_treaties:
+                add(t, self.symbol_weight, m.start())
+        for rx, t, w in self.signals:
+            for m in rx.finditer(text):
+                add(t, w, m.start())
+        return {t: (v[0], v[1]) for t, v in out.items()}
+
+    def __call__(self, text: str) -> str | None:
+        sc = self.scores(text)
+        if not sc:
+            return None
+        return min(sc, key=lambda t: (-sc[t][0], sc[t][1]))
+
+
+def _load_json(patterns_path: str | None, name: str) -> dict | None:
+    import json
+    from pathlib import Path
+    for base in ([Path(patterns_path)] if patterns_path else []) + [DEFAULT_PATTERNS]:
+        p = base / name
+        if p.exists():
+            return json.loads(p.read_text(encoding="utf-8"))
+    return None
+
+
+def document_treaty_of_text(text: str, symbol: str | None, vote: TreatyVote | None = None) -> str | None:
     t = ctx.treaty_of_symbol(symbol)
     if t:
         return t
@@ -104,17 +158,24 @@ def document_treaty_of_text(text: str, symbol: str | None) -> str | None:
     if m:
         return ctx.TREATY_WORDS.get(m.group("t1") or m.group("t2"))
     head = text[:300]
-    hits = [(m.start(), ctx.TREATY_WORDS[m.group(1)]) for m in ctx.TREATY_RE.finditer(text[:200])]
+    # title lines: a treaty word in a heading in capitals near the top (``COOPERATION
+    # ENTRE LA CMS ET CITES``); in running text it only votes
+    heads = [(a, b) for a, b in ctx.heading_runs(head) if a < 200]
+    hits = [(m.start(), ctx.TREATY_WORDS[m.group(1)]) for a, b in heads
+            for m in ctx.TREATY_RE.finditer(text, a, b)]
     # a convention's full name as an upper-case title line (``CONVENTION SUR LES ESPÈCES MIGRATRICES``)
     hits += [(m.start(), t) for rx, t in _TREATY_NAMES for m in [rx.search(head)] if m and m.group(0).isupper()]
     if hits:
         return min(hits)[1]
+    if vote is not None:
+        return vote(text)
     return ctx.dominant_treaty(text)
 
 
 class DocumentContext:
     def __init__(self, nlp: Language, name: str, patterns_path: str | None = None):
         self.name = name
+        self.vote = TreatyVote(_load_json(patterns_path, "treaty.json"))
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
@@ -123,7 +184,7 @@ class DocumentContext:
             if sym:
                 doc._.symbol = sym
         if not doc._.treaty:
-            doc._.treaty = document_treaty_of_text(text, doc._.symbol)
+            doc._.treaty = document_treaty_of_text(text, doc._.symbol, self.vote)
         if not doc._.doc_date:
             for s, e, value, attrs in find_dates(text[:HEADER_CHARS]):
                 if len(value) == 10 and "/" not in value:

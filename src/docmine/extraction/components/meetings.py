@@ -27,50 +27,70 @@ from spacy.tokens import Doc
 
 from docmine.extraction import treaty as ctx
 from ..grammars.ordinals import parse_ordinal
+from ..kb import fold_regex
 from .context import doc_text, make_span, sentence_range, set_spans, treaty_for
 
 _PATTERNS = PATTERNS_DIR
 
 
 class MeetingRecognizer:
-    def __init__(self, nlp: Language, name: str, patterns_path: str | None = None):
+    def __init__(self, nlp: Language, name: str, patterns_path: str | None = None, *, fold: bool = False):
         self.name = name
         p = Path(patterns_path or _PATTERNS) / "meetings.json"
         if not p.exists():
             p = _PATTERNS / "meetings.json"
         d = json.loads(p.read_text(encoding="utf-8"))
         self.data = d
-        self.noun_re = re.compile(rf"(?<![\w]){d['nouns']}(?![\w])")
-        self.adj_re = re.compile(rf"\s+{d['adjectives']}(?![\w])", re.I)
-        self.adj_word = re.compile(rf"^{d['adjectives']}$", re.I)
-        self.conn_re = re.compile(rf"\s+{d['connectors']}")
-        self.poss_re = re.compile(rf"(?<![\w]){d['possessives']}\s+$", re.I)
+        #: headings mode: phrase regexes ignore case and accents (``12ème SESSION DE LA
+        #: CONFERENCE DES PARTIES``); used only on the headings in capitals
+        self.fold = fold
+
+        def rx_(pattern: str, flags: int = 0) -> re.Pattern:
+            return re.compile(fold_regex(pattern), flags | re.I) if fold else re.compile(pattern, flags)
+
+        self.noun_re = rx_(rf"(?<![\w]){d['nouns']}(?![\w])")
+        self.adj_re = rx_(rf"\s+{d['adjectives']}(?![\w])", re.I)
+        self.adj_word = rx_(rf"^{d['adjectives']}$", re.I)
+        self.conn_re = rx_(rf"\s+{d['connectors']}")
+        self.poss_re = rx_(rf"(?<![\w]){d['possessives']}\s+$", re.I)
         self.tconn = d["treaty_connectors"]
-        self.treaty_names = [(re.compile(rx), t) for rx, t in d["treaty_names"]]
+        self.treaty_names = [(rx_(rx), t) for rx, t in d["treaty_names"]]
         tn = "|".join(f"(?:{rx})" for rx, _ in d["treaty_names"])
-        self.tail_re = re.compile(rf"\s+{self.tconn}(?P<t>{tn})(?![\w])")
-        self.treaty_at_re = re.compile(rf"(?P<t>{tn})(?![\w])")
+        self.tail_re = rx_(rf"\s+{self.tconn}(?P<t>{tn})(?![\w])")
+        self.treaty_at_re = rx_(rf"(?P<t>{tn})(?![\w])")
         self.bodies = []
         for b in d["bodies"]:
-            rx = re.compile("(?:" + "|".join(b["names"]) + r")(?![\w])")
+            rx = rx_("(?:" + "|".join(b["names"]) + r")(?![\w])")
             self.bodies.append((b, rx))
-        allb = "|".join(f"(?:{n})" for b in d["bodies"] for n in b["names"] if b["key"] not in ("MOS", "MOP", "plenary"))
-        self.any_body_re = re.compile(rf"(?<![\w])(?:{allb})(?![\w])")
+        allb = "|".join(f"(?:{n})" for b in d["bodies"] for n in b["names"]
+                        if b["key"] not in ("MOS", "MOP") and not (fold and b["key"] == "plenary"))
+        self.plenary_after_re = rx_(r"\s+(?:Plenary|Pl[ée]ni[èe]re|Plenario)(?![\w])")
+        self.any_body_re = rx_(rf"(?<![\w])(?:{allb})(?![\w])")
+        # a title block names the body on the line above the meeting: ``COMITÉ PERMANENT
+        # QUARANTE-CINQUIÈME RÉUNION``
+        self.body_before_re = rx_(rf"(?<![\w])(?:{allb})\s+$")
+        #: bodies a bare ordinal numbers without ``réunion``/``session`` (``la 18e
+        #: Conférence des Parties``): a numbered Conference of the Parties is a meeting
+        direct = "|".join(f"(?:{n})" for b in d["bodies"] if b.get("ordinal_direct") for n in b["names"])
+        self.direct_re = rx_(rf"(?<![\w])(?:{direct})(?![\w])") if direct else None
         self.by_key = {b["key"]: b for b in d["bodies"]}
-        self.instruments = [(name, re.compile(rf"(?i:(?<![\w])(?:{rx}))")) for name, rx in d["instruments"]]
+        self.instruments = [(name, rx_(rf"(?i:(?<![\w])(?:{rx}))")) for name, rx in d["instruments"]]
         self.agreement_re = re.compile(rf"(?P<a>{d['agreements']})")
         acr = "|".join(sorted(d["acronyms"], key=len, reverse=True))
         spaced = "|".join(d["acronyms_spaced"])
         tw = "CMS|CEM|CDB|CBD|CITES"
         self.acr_re = re.compile(
             rf"(?<![\w/.\-])(?:(?P<tw>{tw})\s+)?(?:(?P<acr>{acr})-?|(?P<acrs>{spaced})\s)(?P<n>\d{{1,2}})(?![\w/]|\.\d)")
-        self.generic_body_re = re.compile(rf"(?<![\w]){d['generic_bodies']}")
-        self.mos_tail = re.compile(d["mos_instrument_tail"]) if d.get("mos_instrument_tail") else None
+        self.generic_body_re = rx_(rf"(?<![\w]){d['generic_bodies']}")
+        self.mos_tail = rx_(d["mos_instrument_tail"]) if d.get("mos_instrument_tail") else None
         self.indef_re = re.compile(r"(?<![\w])(?:une?|an?|otra|another)\s+$", re.I)
-        self.cop_mop = [(re.compile(rx, re.I), t) for rx, t in d.get("cop_serving_as_mop", [])]
-        self.generic_cont = re.compile(rf"\s+{d['generic_continuations']}")
+        self.cop_mop = [(rx_(rx, re.I), t) for rx, t in d.get("cop_serving_as_mop", [])]
+        self.generic_cont = rx_(rf"\s+{d['generic_continuations']}")
         self.skip_before = re.compile(d["skip_before"])
+        self.fronted_re = re.compile(r"(?:\s+[^\s,;()]+){0,3}\s*,\s*(?:le|la|les|l['’]|the|el|los)\s*")
         self.bracket_re = re.compile(r"\s*\((?P<a>[A-Za-z][A-Za-z\-]*?)[\s\-]?(?P<n>\d{1,2})\)")
+        self.headings = None if fold else MeetingRecognizer(nlp, name, patterns_path, fold=True)
+        self._mop_template: str | None = None
 
     # ------------------------------------------------------------------ helpers
     def _treaty_of_name(self, name: str) -> str | None:
@@ -92,7 +112,8 @@ class MeetingRecognizer:
             if "{agreement}" in tmpl:
                 return []
             return [tmpl.format(n=n)]
-        treaty = body.get("treaty") or treaty
+        if not (treaty and treaty in body.get("other_treaties", ())):
+            treaty = body.get("treaty") or treaty
         if not treaty:
             return []
         return [f"{treaty} {self._code(body, treaty)}{n}"]
@@ -163,21 +184,66 @@ class MeetingRecognizer:
                     best = (m.start(), b)
         return best[1] if best else None
 
+    @staticmethod
+    def _brackets(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+        """[start, end) of the parentheses (outermost) between lo and hi."""
+        out, depth, start = [], 0, None
+        for i in range(lo, hi):
+            ch = text[i]
+            if ch == "(":
+                if depth == 0:
+                    start = i
+                depth += 1
+            elif ch == ")" and depth:
+                depth -= 1
+                if depth == 0:
+                    out.append((start, i + 1))
+        if depth:
+            out.append((start, hi))
+        return out
+
     def _clause_body(self, doc: Doc, s: int, e: int):
-        """The body named in the clause around a possessive meeting: (body, treaty)."""
+        """The body a possessive meeting (``sa 32e session``) belongs to: (body, treaty).
+
+        The subject of its clause (spec §5): the nearest body named before it in
+        the sentence, else the nearest after it; never a body inside a parenthesis
+        that does not hold the meeting (``(tenue conjointement avec la 25e session
+        du Comité pour les plantes)``) nor one in a heading in capitals."""
         text = doc_text(doc)
         lo, hi = sentence_range(doc, s)
+        parens = [(a, b) for a, b in self._brackets(text, lo, hi) if not (a <= s < b)]
+        sib = ctx.sibling_clauses(text, lo, s)
+        if sib:
+            parens.append(sib)
+        heads = ctx.doc_headings(doc)
+        own_head = ctx.in_heading(heads, s, e)
         best = None
         for m in self.any_body_re.finditer(text, lo, hi):
             if s <= m.start() < e:
                 continue
-            dist = s - m.end() if m.end() <= s else m.start() - e
-            if best is None or dist < best[0]:
-                best = (dist, m)
+            if any(a <= m.start() < b for a, b in parens):
+                continue
+            if ctx.in_heading(heads, m.start(), m.end()) not in (None, own_head):
+                continue
+            before = m.end() <= s
+            dist = s - m.end() if before else m.start() - e
+            # a fronted phrase (``Lors de sa 31e session, le Comité …``) belongs to the
+            # subject that follows it
+            fronted = not before and self.fronted_re.fullmatch(text, e, m.start()) is not None
+            key = (-1 if fronted else 0 if before else 1, dist)
+            if best is None or key < best[0]:
+                best = (key, m)
         if best is None:
             return None
         m = best[1]
         body, bend, _ = self._body_at(text, m.start())
+        if body["key"] == "COP":
+            # ``la Conférence des Parties siégeant en tant que réunion des Parties au
+            # Protocole de Kyoto, à sa dix-huitième session``: the body is the CMP
+            for rx, tmpl in self.cop_mop:
+                if rx.match(text, bend):
+                    self._mop_template = tmpl
+                    return body, None
         treaty, _ = self._tail(text, bend)
         if treaty is None:
             treaty = treaty_for(doc, m.start(), bend)
@@ -186,9 +252,23 @@ class MeetingRecognizer:
     # ------------------------------------------------------------------ main
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
-        spans = []
+        spans: list = []
         taken: list[tuple[int, int]] = []
-        for nm in self.noun_re.finditer(text):
+        self._phrases(doc, text, 0, len(text), spans, taken)
+        # headings in capitals, with or without accents (spec §1: title blocks)
+        if self.headings is not None:
+            for lo, hi in ctx.doc_headings(doc):
+                self.headings._phrases(doc, text, lo, hi, spans, taken)
+        self._acronyms(doc, text, spans, taken)
+        set_spans(doc, "MEETING", spans)
+        return doc
+
+    def _phrases(self, doc: Doc, text: str, lo: int, hi: int, spans: list, taken: list) -> None:
+        """Meetings written as phrases in text[lo:hi] (appended to ``spans``/``taken``)."""
+        for nm in self._heads(text, lo, hi):
+            if any(ts < nm.end() and nm.start() < te for ts, te in taken):
+                continue
+            direct = nm.re is self.direct_re
             ordinal = self._ordinal_before(text, nm.start())
             if not ordinal:
                 continue
@@ -196,7 +276,7 @@ class MeetingRecognizer:
             if self.indef_re.search(text, max(0, s - 6), s):  # ``une seconde réunion``: not numbered
                 continue
             e = nm.end()
-            adj = self.adj_re.match(text, e)
+            adj = None if direct else self.adj_re.match(text, e)
             plenary = extraordinary = False
             if adj:
                 e = adj.end()
@@ -205,8 +285,15 @@ class MeetingRecognizer:
             ids = None
             body = None
             treaty = None
-            c = self.conn_re.match(text, e)
-            if c:
+            c = None if direct else self.conn_re.match(text, e)
+            if direct:
+                # ``18e Conférence des Parties [à la CITES]``: the head is the body itself
+                found = self._body_at(text, nm.start())
+                body = found[0] if found else None
+                tail_t, tail_end = self._tail(text, e)
+                if tail_t:
+                    treaty, e = tail_t, tail_end
+            elif c:
                 found = self._body_at(text, c.end())
                 if found:
                     body, bend, _ = found
@@ -242,14 +329,31 @@ class MeetingRecognizer:
                             key = self.data["treaty_default_body"].get(tail_t, key)
                         body = self.by_key.get(key)
                     e = tail_end
+                    if tail_t == "IPBES":  # ``twelfth session of the IPBES Plenary``
+                        pl = self.plenary_after_re.match(text, e)
+                        if pl:
+                            e = pl.end()
             elif plenary:
-                if ctx.document_treaty(doc) == "IPBES":
+                # ``L'IPBES a tenu sa onzième session plénière``
+                if ctx.document_treaty(doc) == "IPBES" or treaty_for(doc, s, e) == "IPBES":
                     body = self.by_key["plenary"]
+            if body is None and (self.fold or text[s].isupper()):
+                # title block: the body heads the lines above (``COMITÉ PERMANENT
+                # QUARANTE-CINQUIÈME RÉUNION``; ``Organe subsidiaire chargé de fournir des
+                # avis … technologiques Vingt-sixième réunion``)
+                pre = self.body_before_re.search(text, max(lo, s - 200), s)
+                if pre:
+                    found = self._body_at(text, pre.start())
+                    if found:
+                        body = found[0]
             if body is None:
                 poss = self.poss_re.search(text, max(0, s - 8), s)
                 if not poss:
                     continue
+                self._mop_template = None
                 found = self._clause_body(doc, s, e)
+                if found and self._mop_template:
+                    ids = [self._mop_template.format(n=n)]
                 if not found:
                     lo, hi = sentence_range(doc, s)
                     if not self.generic_body_re.search(text, lo, hi):
@@ -265,9 +369,21 @@ class MeetingRecognizer:
                 ids = self._id(body, treaty, n, doc, s, e) if body else []
                 if extraordinary:
                     ids = [re.sub(r"^(\S+ )?(\S+?)(\d+)$", r"\1Ex\2\3", i) for i in ids]
+            if any(ts < e and s < te for ts, te in taken):
+                continue
             spans.append(make_span(doc, "MEETING", s, e, ids))
             taken.append((s, e))
-        # acronyms
+
+    def _heads(self, text: str, lo: int, hi: int):
+        """Meeting nouns (``réunion``, ``session``) and directly numbered bodies in
+        text[lo:hi], in order."""
+        heads = list(self.noun_re.finditer(text, lo, hi))
+        if self.direct_re is not None:
+            heads += list(self.direct_re.finditer(text, lo, hi))
+        return sorted(heads, key=lambda m: m.start())
+
+    def _acronyms(self, doc: Doc, text: str, spans: list, taken: list) -> None:
+        """Meetings written as acronyms with a number (``COP12``, ``SBI48``)."""
         blocked = [(sp.start_char, sp.end_char) for lab in ("DOC", "REF") if lab in doc.spans for sp in doc.spans[lab]]
         for m in self.acr_re.finditer(text):
             s, e = m.span()
@@ -293,8 +409,6 @@ class MeetingRecognizer:
             body = self.by_key[key]
             spans.append(make_span(doc, "MEETING", s, e, self._id(body, treaty, n, doc, s)))
             taken.append((s, e))
-        set_spans(doc, "MEETING", spans)
-        return doc
 
     @staticmethod
     def data_treaty(word: str | None) -> str | None:

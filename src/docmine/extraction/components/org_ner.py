@@ -106,6 +106,46 @@ class OrgNer:
         self.extend_over_kb = bool(patterns.get("extend_over_kb", True))
         self._replaced: list[tuple[int, int]] = []
         self.max_kb_words_inside = int(patterns.get("max_kb_words_inside", 2))
+        self.boundary_tokens = set(patterns.get("boundary_tokens", []))
+        self.boundary_words = {w.lower() for w in patterns.get("boundary_words", [])}
+        self.person_titles = set(patterns.get("person_titles", []))
+        self.agent_words = {w.lower() for w in patterns.get("agent_words", [])}
+        self.participle_endings = tuple(patterns.get("participle_endings", []))
+
+    def pieces(self, ent: Span) -> list[Span]:
+        """``ent`` cut at clause boundaries: a name never spans a ``;``/``:``, a
+        relative pronoun (``qui``, ``dont``), an agent phrase (``présidé par``) or a
+        person's name (a civility title, a ``PER`` entity); the title or boundary
+        word itself belongs to no piece (issue 8, O3)."""
+        doc = ent.doc
+        per = bytearray(len(doc))
+        for e in doc.ents:
+            if e.label_ == "PER":
+                per[e.start:e.end] = b"\x01" * (e.end - e.start)
+        out, s = [], ent.start
+        i = ent.start
+        while i < ent.end:
+            t = doc[i]
+            cut = (t.text in self.boundary_tokens or t.lower_ in self.boundary_words
+                   or t.text in self.person_titles or per[i]
+                   # an agent phrase: ``établi par le Comité``
+                   or (t.text.islower() and len(t.text) > 3 and t.text.endswith(self.participle_endings)
+                       and i + 1 < len(doc) and doc[i + 1].lower_ in self.agent_words))
+            if cut:
+                if i > s:
+                    out.append(doc[s:i])
+                if t.text in self.person_titles:
+                    # the title and the capitalised name after it are a person
+                    i += 1
+                    while i < ent.end and doc[i].text[:1].isupper():
+                        i += 1
+                    s = i
+                    continue
+                s = i + 1
+            i += 1
+        if ent.end > s:
+            out.append(doc[s:ent.end])
+        return out
 
     def trim(self, span: Span) -> Span | None:
         doc = span.doc
@@ -113,7 +153,9 @@ class OrgNer:
         while s < e and (doc[s].lower_ in self.filter.leading or doc[s].is_punct or doc[s].is_space):
             s += 1
         while e > s and (doc[e - 1].is_punct and doc[e - 1].text != ")" or doc[e - 1].is_space
-                         or doc[e - 1].lower_ in self.filter.leading):
+                         or doc[e - 1].lower_ in self.filter.leading
+                         # a closing bracket the span did not open (``Comité permanent)``)
+                         or doc[e - 1].text == ")" and "(" not in doc[s:e - 1].text):
             e -= 1
         return doc[s:e] if e > s else None
 
@@ -127,6 +169,46 @@ class OrgNer:
                 if len(t) >= 2 and t.isalpha() and t.isupper() and t not in known:
                     return True
         return False
+
+    def _candidate(self, doc: Doc, piece: Span, taken, kb_orgs, filtered: bool):
+        """(span, KB mentions it replaces) when ``piece`` becomes an ORG mention, else None."""
+        span = self.trim(piece) if filtered else piece
+        if span is None:
+            return None
+        if any(span.start_char < e and s < span.end_char for s, e in taken):
+            return None
+        inside = []
+        if kb_orgs:
+            inside = [(s, e) for s, e in kb_orgs if span.start_char < e and s < span.end_char]
+            if inside:
+                # a longer name around exactly one knowledge-base mention replaces it
+                # ("Bureau régional du PNUE pour …" when the KB only knows "PNUE")
+                if not filtered or len(inside) > 1:
+                    return None
+                s0, e0 = inside[0]
+                if not (span.start_char <= s0 and e0 <= span.end_char and e0 - s0 < len(span.text)):
+                    return None
+                if s0 == span.start_char and (s0, e0) in doc.user_data.get("docmine_bare_orgs", ()):
+                    # a bare body's name is whole: what follows is its clause
+                    # (``Conseil scientifique de recenser les besoins de la Convention``)
+                    return None
+                if len(doc.text[s0:e0].split()) > self.max_kb_words_inside:
+                    return None  # a full name of the KB is not overridden
+                if len(span) < 3:
+                    return None
+                # the longer name must add a name of its own (a capitalised word):
+                # ``Secrétariat des directives politiques`` is the KB body and its object
+                extra = [t for t in span if not (s0 <= t.idx < e0)]
+                if not any(t.text[:1].isupper() for t in extra):
+                    return None
+        if filtered:
+            if span.text.count("(") != span.text.count(")"):
+                return None
+            if not self.filter.accept([t.text for t in span]):
+                return None
+            if len(span) == 1 and self._in_heading(span):
+                return None
+        return span, inside
 
     def find(self, doc: Doc, blocking=BLOCKING, *, filtered: bool = True) -> list[Span]:
         """ORG spans from ``doc.ents`` that overlap no span of ``blocking`` labels."""
@@ -145,39 +227,19 @@ class OrgNer:
         for ent in doc.ents:
             if ent.label_ not in self.labels:
                 continue
-            span = self.trim(ent) if filtered else ent
-            if span is None:
-                continue
-            if any(span.start_char < e and s < span.end_char for s, e in taken):
-                continue
-            if kb_orgs:
-                inside = [(s, e) for s, e in kb_orgs if span.start_char < e and s < span.end_char]
-                if inside:
-                    # a longer name around exactly one knowledge-base mention replaces it
-                    # ("Bureau régional du PNUE pour …" when the KB only knows "PNUE")
-                    if not filtered or len(inside) > 1:
-                        continue
-                    s0, e0 = inside[0]
-                    if not (span.start_char <= s0 and e0 <= span.end_char and e0 - s0 < len(span.text)):
-                        continue
-                    if len(doc.text[s0:e0].split()) > self.max_kb_words_inside:
-                        continue  # a full name of the KB is not overridden
-                    if not self.filter.accept([t.text for t in span]) or len(span) < 3:
-                        continue
-                    replaced.append((s0, e0))
-            if filtered:
-                if span.text.count("(") != span.text.count(")"):
+            for piece in (self.pieces(ent) if filtered else [ent]):
+                got = self._candidate(doc, piece, taken, kb_orgs, filtered)
+                if got is None:
                     continue
-                if not self.filter.accept([t.text for t in span]):
-                    continue
-                if len(span) == 1 and self._in_heading(span):
-                    continue
-            out = Span(doc, span.start, span.end, label="ORG")
-            oid = self.kb.lookup(span.text) if self.kb is not None else None
-            out._.ids = [oid] if oid else []
-            out._.attrs = {}
-            new.append(out)
-            taken.append((span.start_char, span.end_char))
+                span, inside = got
+                # the knowledge-base mention is replaced only once the longer name is kept
+                replaced.extend(inside)
+                out = Span(doc, span.start, span.end, label="ORG")
+                oid = self.kb.lookup(span.text) if self.kb is not None else None
+                out._.ids = [oid] if oid else []
+                out._.attrs = {}
+                new.append(out)
+                taken.append((span.start_char, span.end_char))
         self._replaced = replaced
         return new
 

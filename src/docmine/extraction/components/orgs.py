@@ -43,8 +43,8 @@ from docmine.settings import PATTERNS_DIR  # installed: docmine/_data/models/pat
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..treaty import document_treaty
-from ..kb import KnowledgeBase, load_kb, name_key
+from ..kb import FOLD, KnowledgeBase, fold_regex, load_kb, name_key, unaccent
+from ..treaty import document_treaty, heading_runs, in_heading, sibling_clauses
 
 DEFAULT_PATTERNS = PATTERNS_DIR / "orgs.json"
 INSIDE_LABELS = ("REF", "DOC", "MEETING")
@@ -77,16 +77,20 @@ class OrgRules:
         self.bodies = list(patterns["bodies"])
         alts = []
         for k, b in enumerate(self.bodies):
-            alts += [f"(?P<sg{k}>{b['singular']})", f"(?P<pl{k}>{b['plural']})"]
+            # accents present or missing: ``COMITE PERMANENT`` (spec §1)
+            alts += [f"(?P<sg{k}>{fold_regex(b['singular'])})", f"(?P<pl{k}>{fold_regex(b['plural'])})"]
             if b.get("acronyms"):
                 alts.append(f"(?P<ac{k}>(?-i:{b['acronyms']}))")
         pieces = [p for b in self.bodies for key in ("singular", "plural", "acronyms")
                   for p in (b.get(key) or "").split("|")]
-        firsts = "".join(sorted({c for p in pieces if p for c in (p[0].lower(), p[0].upper())}))
+        firsts = "".join(sorted({c for p in pieces if p for f in (p[0], unaccent(p[0]))
+                                 for c in (f.lower(), f.upper()) + tuple(FOLD.get(f.lower(), ""))
+                                 + tuple(FOLD.get(f.lower(), "").upper())}))
         self.body_re = re.compile(r"(?<!\w)(?=[" + re.escape(firsts) + r"])(?:" + "|".join(alts) + r")(?!\w)",
                                   re.IGNORECASE)
         self.suffixes = sorted((b["suffix"] for b in patterns["bodies"]), key=len, reverse=True)
         self.core = {b["suffix"]: b.get("core", False) for b in patterns["bodies"]}
+        self.fallback = {b["suffix"]: b["fallback"] for b in patterns["bodies"] if b.get("fallback")}
         self.qualifier = re.compile(patterns["qualifier"], re.IGNORECASE)
         self.coordination = re.compile(patterns["coordination"], re.IGNORECASE)
         self.abbrev = re.compile(patterns["abbreviations_before_split"])
@@ -94,6 +98,11 @@ class OrgRules:
         self.unknown_acronym = re.compile(patterns["unknown_acronym"])
         self.not_acronyms = set(patterns.get("not_acronyms", []))
         self.heading_ambiguous = set(patterns.get("heading_ambiguous", []))
+        # a KB acronym glued to the next word by PDF extraction (``L'ICCWCest``)
+        glued = sorted((a for a in kb.acronyms if len(a) >= 3 and a.isalpha() and a.isupper()), key=len, reverse=True)
+        words = patterns.get("glued_words", [])
+        self.glued = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, glued)) + r")(?=(?:"
+                                + "|".join(map(re.escape, words)) + r")(?!\w))") if glued and words else None
         # compile the alias regexes now, not on the first document
         kb.name_regex, kb.acronym_regex  # noqa: B018
 
@@ -129,6 +138,11 @@ class OrgRules:
             i = kb.acronyms.get(m.group())
             if i and not (m.group() in self.heading_ambiguous and self._in_heading(text, m.start(), m.end())):
                 out.append(Cand(m.start(), m.end(), i, "acr"))
+        if self.glued is not None:
+            for m in self.glued.finditer(text):
+                i = kb.acronyms.get(m.group(1))
+                if i:
+                    out.append(Cand(m.start(1), m.end(1), i, "acr"))
         return out
 
     @staticmethod
@@ -189,9 +203,10 @@ class OrgRules:
         self._coordinate(text, kept)
         # bare bodies from context
         out = []
+        headings = heading_runs(text) if any(c.kind == "bare" for c in kept) else []
         for c in kept:
             if c.kind == "bare":
-                c.id = self._resolve_bare(text, c, kept, sent_starts or [0], doc_treaty)
+                c.id = self._resolve_bare(text, c, kept, sent_starts or [0], doc_treaty, headings)
                 if c.id is None and not c.core:
                     continue
             out.append(c)
@@ -285,11 +300,36 @@ class OrgRules:
             return po + 1, True
         return s0, False
 
+    @staticmethod
+    def _closed_parens(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+        """[start, end) of the parentheses opened and closed between lo and hi."""
+        out, stack = [], []
+        for i in range(lo, hi):
+            if text[i] == "(":
+                stack.append(i)
+            elif text[i] == ")" and stack:
+                a = stack.pop()
+                if not stack:
+                    out.append((a, i + 1))
+        return out
+
     def _resolve_bare(self, text: str, c: Cand, kept: list[Cand], sent_starts: list[int],
-                      doc_treaty: str | None) -> str | None:
+                      doc_treaty: str | None, headings: list[tuple[int, int]] = ()) -> str | None:
         kb = self.kb
         s0, paren = self.context_start(text, c.start, sent_starts)
-        before = [k for k in kept if k is not c and k.kind != "bare" and k.id and k.start >= s0 and k.end <= c.start]
+        # a heading in capitals is no context for a body outside it (issue 8, O6)
+        own = in_heading(headings, c.start, c.end)
+        # nor is a parenthesis closed before it (``Le Comité permanent (avec le
+        # Secrétariat de la CITES) et le Secrétariat``)
+        closed = self._closed_parens(text, s0, c.start)
+        # nor are the sibling clauses before its own (``a) … avec le Secrétariat de la
+        # CMS ; et b) de faire rapport au Comité permanent``)
+        sib = sibling_clauses(text, s0, c.start)
+        if sib:
+            closed.append(sib)
+        before = [k for k in kept if k is not c and k.kind != "bare" and k.id and k.start >= s0 and k.end <= c.start
+                  and in_heading(headings, k.start, k.end) in (None, own)
+                  and not any(a <= k.start < b for a, b in closed)]
         for k in reversed(before):
             if c.core:
                 if kb.treaty_of(k.id) is None:
@@ -305,14 +345,16 @@ class OrgRules:
             for k in kept:
                 if k is c or k.kind == "bare" or not k.id or k.start < c.end or k.start >= s_end:
                     continue
+                if in_heading(headings, k.start, k.end) not in (None, own):
+                    continue
                 bid = kb.body(k.id, c.suffix) or kb.body(kb.root_of(k.id), c.suffix)
                 if bid:
                     return bid
         if doc_treaty:
             root = kb.treaty_root.get(doc_treaty.upper())
-            if root:
+            if root and kb.body(root, c.suffix):
                 return kb.body(root, c.suffix)
-        return None
+        return self.fallback.get(c.suffix)
 
 
 def load_patterns(patterns_path: str | Path | None) -> dict:
@@ -339,6 +381,8 @@ class OrgsComponent:
         cands = self.rules.find(text, sent_starts=sent_starts, doc_treaty=document_treaty(doc),
                                 blocked=blocked)
         spans = []
+        # bare bodies (``le Conseil scientifique``): docmine_org_ner never extends them
+        doc.user_data["docmine_bare_orgs"] = {(c.start, c.end) for c in cands if c.kind == "bare"}
         for c in cands:
             span = doc.char_span(c.start, c.end, label="ORG")
             if span is None:

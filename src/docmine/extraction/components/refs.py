@@ -39,8 +39,9 @@ DEFAULTS: dict = {
     "paragraph_words": r"(?:paragraphes?|paragraphs?|párrafos?|para\.|par\.|§)",
 }
 
-# identifiers: CBD ``DEC/XII/30``, ``XI/2``, ``14/30``; CMS/CITES ``11.10``; Ramsar ``XII.5``
-NUM = r"(?:(?:COP/)?DEC/)?(?:[IVXL]+/\d{1,3}|\d{1,2}/\d{1,3}|\d{1,2}\.\d{1,3}|[IVXL]+\.\d{1,3})(?![\w/]|\.\d)"
+# identifiers: CBD ``DEC/XII/30``, ``XI/2``, ``14/30``; CMS/CITES ``11.10``; Ramsar ``XII.5``;
+# UNFCCC ``1/CP.21``, ``3/CMA.1``, ``1/CMP.1`` and UNCCD ``7/COP.5`` (the body is in the number)
+NUM = r"(?:(?:COP/)?DEC/)?(?:\d{1,2}/(?:CP|CMA|CMP|COP)\.\d{1,2}|[IVXL]+/\d{1,3}|\d{1,2}/\d{1,3}|\d{1,2}\.\d{1,3}|[IVXL]+\.\d{1,3})(?![\w/]|\.\d)"
 REV = r"\s*\((?:Rev|rev|REV|Révision|rév)\.?\s*(?P<rev>(?:CoP|COP|CdP)\s?\d{1,2}|\d{1,2})\)"
 CONT = re.compile(rf"(?P<sep>\s*(?:,|et|and|y|ou|or|&|–|—|-|à|au|to|al|a)\s*)(?:Conf\.?\s*)?(?P<n>{NUM})(?:{REV})?")
 RANGE_SEPS = {"–", "—", "-", "à", "au", "to", "al", "a"}
@@ -100,6 +101,17 @@ class RefRecognizer:
         self.para_before = re.compile(rf"{data['paragraph_words']}\s*(?P<p>\d+(?:\s*\(?[a-z]\))?)\s+"
                                       r"(?:de\s+la|du|de\s+l['’]|of(?:\s+the)?|de|del?\s+la)\s+$", re.I)
         self.unea_re = re.compile(data["unea_tail"]) if data.get("unea_tail") else None
+        # instruments of other bodies: the body named right after (``de l'Assemblée
+        # générale``) or right before (``General Assembly resolution``) decides
+        self.other_bodies = []
+        for b in data.get("other_bodies", []):
+            self.other_bodies.append((
+                b["treaty"],
+                re.compile(r"\s*(?:,\s*)?" + data["other_body_after"] + r"(?:" + b["names"] + r")(?![\w])"),
+                re.compile(r"(?<![\w])(?:" + b["names"] + r")(?:['’]s)?,?\s+(?:"
+                           + data.get("other_body_before", "") + r")?$")))
+        #: numbers that carry their body (``1/CP.21``): regex -> (treaty, body)
+        self.numbered = [(re.compile(rx), t, body) for rx, t, body in data.get("numbered_bodies", [])]
         self.rec_bodies = [(b, re.compile(rx)) for b, rx in data["cbd_rec_bodies"].items()]
         heads = "|".join(re.escape(h) for h in data["headings"])
         bullets = data["bullets"]
@@ -109,6 +121,26 @@ class RefRecognizer:
         self.bullet = re.compile(bullets)
 
     # ------------------------------------------------------------------ helpers
+    @property
+    def other_treaties(self) -> set[str]:
+        return {t for t, _, _ in self.other_bodies}
+
+    def _numbered(self, n: str) -> tuple[str, str] | None:
+        """(treaty, body) of a number that carries its body (``3/CMA.1`` -> UNFCCC, CMA)."""
+        for rx, t, body in self.numbered:
+            if rx.fullmatch(n):
+                return t, body
+        return None
+
+    def _other_body(self, text: str, s: int, e: int) -> str | None:
+        """The other body (``UNGA``) named right after or right before a slash-numbered
+        instrument: ``résolution 73/284 de l'Assemblée générale``, ``General Assembly
+        resolution 70/1``."""
+        for t, after, before in self.other_bodies:
+            if after.match(text, e) or before.search(text, max(0, s - 90), s):
+                return t
+        return None
+
     def _kind(self, kw: str) -> str:
         for k, rx in self.kind_res:
             if rx.match(kw):
@@ -139,8 +171,16 @@ class RefRecognizer:
     def _ids(self, doc: Doc, kind: str, nums: list[str], treaty: str | None, conf: bool, s: int, e: int) -> list[str]:
         ids = []
         for n in nums:
+            own = self._numbered(n)
+            if own:  # ``1/CP.21`` names its own treaty and body, whatever the context
+                ids.append(f"{own[0]} {own[1]} {kind} {n}")
+                continue
             t = treaty
-            if t == "UNEA" or (t is None and kind == "Res" and "/" in n):
+            if t in self.other_treaties:
+                ids.append(f"{t} {kind} {n}")
+                continue
+            # a slash-numbered resolution is some other body's (UNGA, UNEA): never the context's
+            if t == "UNEA" or (kind == "Res" and "/" in n):
                 if t == "UNEA":
                     ids.append(f"UNEA Res {n}")
                 continue
@@ -181,6 +221,13 @@ class RefRecognizer:
             return "CITES", True
         first = nums[0]
         kind = self._kind(m.group("kw"))
+        own = self._numbered(first)
+        if own:
+            return own[0], True
+        if "/" in first and not first.split("/")[0].isalpha():
+            other = self._other_body(doc_text(doc), s, e)
+            if other:
+                return other, True
         if "/" in first and kind == "Res":  # slash-numbered resolutions: UNEA's, not CBD's
             if self.unea_re is not None and self.unea_re.search(doc_text(doc), e, e + 120):
                 return "UNEA", True

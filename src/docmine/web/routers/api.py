@@ -136,7 +136,7 @@ def api_search(request: Request, q: str = Query(..., min_length=1, max_length=50
                                                 description="words; \"a phrase\"; -word"),
                limit: int = Query(20, ge=1, le=1000), offset: int = OffsetQ,
                fmt: Fmt = FormatQ):
-    """`docmine.query.search`: pages best first, snippets with hits in `**…**`."""
+    """`docmine.query.search`: pages best first, plain snippets with the hits' offsets in `highlights`."""
     if not q.strip():
         from ..deps import WebError
         raise WebError(422, "bad request: q: give at least one word")
