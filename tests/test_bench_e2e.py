@@ -1,0 +1,73 @@
+"""benchmarks/bench_e2e.py --quick really runs every mode on a tiny corpus and
+reports positive figures for each (no timing assertions: speed goals live in the
+benchmark's table, not in tests)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPT = REPO / "benchmarks" / "bench_e2e.py"
+
+pytestmark = pytest.mark.slow
+
+
+def test_corpus_is_distinct_un_layout_pdfs(tmp_path):
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import bench_e2e
+    finally:
+        sys.path.pop(0)
+    info = bench_e2e.build_corpus(tmp_path / "corpus", docs=6, min_pages=10)
+    pdfs = sorted((tmp_path / "corpus").glob("*.pdf"))
+    assert len(pdfs) == info["docs"] >= 6 and info["pages"] >= 10
+    assert len({hashlib.sha256(p.read_bytes()).hexdigest() for p in pdfs}) == len(pdfs)
+    import pypdfium2
+    pdf = pypdfium2.PdfDocument(pdfs[0])
+    try:
+        text = pdf[0].get_textpage().get_text_bounded()
+    finally:
+        pdf.close()
+    assert "CBD/COP/10/1" in text.splitlines()[0]     # the symbol, top right
+    assert "1. Le présent document" in text
+
+
+def test_quick_run_reports_every_mode(tmp_path, capsys):
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--docs", "4", "--min-pages", "4",
+                           "--folder", str(tmp_path), "--json"],
+                          capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout)
+    rows = {r["mode"]: r for r in result["rows"]}
+    assert set(rows) == {"naive", "library", "cli-seq", "cli-threads-2", "cli-dask-1", "cli-dask-2",
+                         "startup-empty", "startup-unchanged", "startup-extract"}
+    for mode, r in rows.items():
+        assert r["rc"] == 0 and r["wall_s"] > 0 and r["peak_mb"] > 0, (mode, r)
+        if not mode.startswith("startup"):
+            assert r["pages"] == result["corpus"]["pages"] > 0 and r["pages_per_s"] > 0
+            assert r["x_naive"] > 0
+    assert rows["cli-dask-2"]["scaling_1_to_2"] > 0
+    assert rows["cli-threads-2"]["scaling_1_to_2"] > 0
+    # the rich table has one row per mode
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import bench_e2e
+    finally:
+        sys.path.pop(0)
+    bench_e2e.print_table(result, width=220)
+    table = capsys.readouterr().out
+    for mode in rows:
+        assert mode in table
+    # every docmine mode stored the whole corpus
+    import sqlite3
+    for mode in ("library", "cli-seq", "cli-threads-2", "cli-dask-1", "cli-dask-2"):
+        con = sqlite3.connect(tmp_path / mode / "bench.db")
+        try:
+            assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == result["corpus"]["docs"], mode
+        finally:
+            con.close()
