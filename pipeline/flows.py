@@ -250,11 +250,12 @@ def _finish_run(url: str, run_id: int, status: str, summary: dict,
                 source_failures: list[dict], records: list[dict] = ()) -> None:
     """Close the ingest run; record the failures ``ingest_file`` did not record
     itself (sources and links, downloads, extraction) as ``ingest_items``."""
-    from docmine.store.db import session_scope
+    from docmine.store.db import begin_write, session_scope
     from docmine.store.schema import IngestItem, IngestRun, utcnow
     failures = [dict(f, step="discover") for f in source_failures]
     failures += [r for r in records if r["outcome"] == "failed" and r.get("step") != "read"]
     with session_scope(url) as session:
+        begin_write(session)  # SQLite: take the write lock first, so a concurrent run makes this wait, not fail
         for f in failures:
             code = f.get("code") or "error"
             if f.get("step") == "extract":

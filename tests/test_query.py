@@ -53,6 +53,10 @@ def test_actions_columns_and_filters(store):
     assert len(query.actions(session=s, due_before="CMS StC46")) == 1
     with pytest.raises(ValueError):
         query.actions(session=s, due_before="soon")
+    for impossible in ("2025-13-45", "2025-02-30", "2025-00"):  # ISO-shaped but no such day
+        with pytest.raises(ValueError, match="not a real date"):
+            query.actions(session=s, due_before=impossible)
+    assert len(query.actions(session=s, due_before="2016-Q3")) == len(query.actions(session=s, due_before="2016-07-01"))
     # documents by symbol, id, sha prefix
     sha = s.get(Document, c).sha256
     for doc in ("CBD/COP/12/5", c, str(c), sha[:10]):

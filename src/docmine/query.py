@@ -27,6 +27,7 @@ correction's). Rows that come from corrections have ``origin ==
 from __future__ import annotations
 
 import re
+from datetime import date
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -263,12 +264,30 @@ class _ActionFilter:
         return True
 
 
+def _valid_iso_grain(value: str) -> bool:
+    """``2025``, ``2025-02``, ``2025-02-28`` are real dates at their grain;
+    ``2025-13-45`` and ``2025-02-30`` are not."""
+    parts = value.split("-")
+    try:
+        if len(parts) == 1:
+            return 1 <= int(parts[0]) <= 9999
+        if len(parts) == 2:
+            return parts[1].startswith("Q") or 1 <= int(parts[1]) <= 12
+        date.fromisoformat(value)
+        return True
+    except ValueError:
+        return False
+
+
 def due_before_filter(due_before: str, *, session: Session) -> tuple[list[str], str | None]:
     """``(meeting ids before, cutoff date)`` for ``--due-before``: an ISO date
     (cutoff = its first day) or a meeting id (the same treaty and body's
     meetings numbered below it, and its estimated first day when known)."""
     v = due_before.strip()
     if _ISO.match(v):
+        if not _valid_iso_grain(v):
+            raise ValueError(f"--due-before {due_before!r} is not a real date "
+                             f"(ISO 8601: YYYY, YYYY-MM or YYYY-MM-DD)")
         return [], date_first_day(v)
     mid = resolve_entity_id(v, session=session)
     row = parse_entity_id(mid, "MEETING")
