@@ -8,7 +8,6 @@ sentences are our own. ``docmine_orgs`` runs on ``spacy.blank("fr")`` (no model)
 from __future__ import annotations
 
 import pytest
-import spacy
 
 from docmine.extraction.kb import fold_regex, load_kb, name_key, unaccent
 from docmine.extraction.nlp import register_extensions
@@ -18,14 +17,7 @@ register_extensions()
 S = get_settings()
 
 
-@pytest.fixture(scope="module")
-def nlp():
-    from docmine.extraction import components  # noqa: F401  (registers factories)
-    nlp = spacy.blank("fr", config={"nlp": {"tokenizer": {"@tokenizers": "docmine.tokenizer.v1",
-                                                          "patterns_path": str(S.patterns_dir)}}})
-    nlp.add_pipe("sentencizer")
-    nlp.add_pipe("docmine_orgs", config={"kb_path": str(S.kb_path), "patterns_path": str(S.patterns_dir)})
-    return nlp
+from test_orgs import nlp  # noqa: E402,F401  (the same blank-fr + docmine_orgs pipeline fixture)
 
 
 def orgs(nlp, text, treaty):
