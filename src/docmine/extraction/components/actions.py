@@ -107,7 +107,7 @@ class ActionFinder:
         self.joined_lead_re = re.compile(p["joined_lead"]) if p.get("joined_lead") else None
         self.passive = [(re.compile(k), v) for k, v in lex.get("passive_requests", {}).items()]
         self.passive_re = re.compile(
-            r"(?<!\w)(?P<actor>%s ?[A-ZÉÈ][^.;:]{0,200}?) (?P<pv>%s)\s*(?P<colon>:)?"
+            r"(?<![\w.])(?P<actor>%s ?[A-ZÉÈ][^.;:]{0,200}?) (?P<pv>%s)\s*(?P<colon>:)?"
             % (article, "|".join("(?:%s)" % k for k in lex.get("passive_requests", {}))) ) \
             if lex.get("passive_requests") else None
         self.indicative_re = re.compile(
@@ -120,6 +120,7 @@ class ActionFinder:
         self.not_indicative = set(lex.get("not_indicative", []))
         self.item_skip = re.compile(lex["item_skip"], re.I) if lex.get("item_skip") else None
         self.past_re = re.compile(lex["past_event_cues"], re.I) if lex.get("past_event_cues") else None
+        self.future_re = re.compile(r"(?:^|\W)(?:%s)\W" % lex["future_cues"], re.I) if lex.get("future_cues") else None
         self.verbs: dict[str, str] = dict(p["operative_verbs"])
         # Ramsar and some CBD papers write the operative verb in capitals (DEMANDE, INVITE)
         self.verbs.update({k.upper(): v for k, v in list(self.verbs.items())})
@@ -131,10 +132,10 @@ class ActionFinder:
         self.months: dict[str, int] = p.get("months", {})
         self.section_re = re.compile(r"(?<![\w'’])(?:%s)\s*:?" % _alt(p["section_headings"]))
         self.invited_re = re.compile(
-            r"(?<!\w)(?P<actor>%s ?[^.;:]{1,200}?) (?:%s)(?: (?:à|de|to))?\s*(?::|(?= ))"
+            r"(?<![\w.])(?P<actor>%s ?[^.;:]{1,200}?) (?:%s)(?: (?:à|de|to))?\s*(?::|(?= ))"
             % (article, _alt(p["invited_body"])))
         self.mandate_re = re.compile(
-            r"(?<!\w)(?P<actor>%s ?[A-ZÉÈ][^.;:]{0,200}?),? (?:%s)(?:,? (?:entre autres|notamment|inter alia),?|, [^.;:,]{1,150},?)? ?(?:à|de|d['’]|to)? ?:"
+            r"(?<![\w.])(?P<actor>%s ?[A-ZÉÈ][^.;:]{0,200}?),? (?:%s)(?:,? (?:entre autres|notamment|inter alia),?|, [^.;:,]{1,150},?)? ?(?:à|de|d['’]|to)? ?:"
             % (article, _alt(p["mandate_triggers"])))
         adverbs = _alt(p.get("verb_adverbs", []))
         self.operative_re = re.compile(
@@ -400,6 +401,9 @@ class ActionFinder:
         if last is None:
             return False
         between = window[last.end():]
+        # "a meeting held before the seventeenth meeting": the participle's event is to come
+        if self.future_re is not None and self.future_re.search(between):
+            return False
         # the participle governs the first meeting after it, not a later one
         # ("établi par le Comité à sa 25e session, … et la soumet au Comité à sa 28e session")
         if re.search(r"(?:^|\s)(?:à|lors de|avant) (?:sa|la|leur) \S+ (?:réunion|session)", between, re.I):
@@ -452,12 +456,13 @@ class ActionFinder:
                     item_start: int | None = None) -> str | None:
         after = re.compile(r"[^.;,]{0,40}? %s (%s)" % (self.meeting_of, self.meeting_body_re.pattern[1:-1]),
                            re.I).match(text, at, b)
+        body_at = None
         if after:
-            body = after.group(1)
+            body, body_at = after.group(1), after.start(1)
         else:
             bodies = [m for m in self.meeting_body_re.finditer(text, clause_start, b) if m.start() < at]
             if bodies:
-                body = bodies[-1].group(1)
+                body, body_at = bodies[-1].group(1), bodies[-1].start(1)
             else:
                 # no body in the clause: in decision text, the deciding body's own meeting
                 # ("La Conférence des Parties, … faire rapport … à sa 15e session" → COP15)
@@ -475,8 +480,18 @@ class ActionFinder:
             return None
         # the treaty the item itself names, else the document's, else its sentence's: a body
         # named in a sibling item ("avec le Secrétariat de la CMS") does not decide it
+        # … but the body's own ORG mention, when it has an id, knows its treaty
+        # (``report … to the Standing Committee at its 77th meeting`` in a CITES
+        # decision that also names the CMS: ``cites-standing-committee``)
+        own = None
+        if body_at is not None:
+            for sp in self._mentions_in(doc, body_at, body_at + len(body), ("ORG",)):
+                if sp._.ids and "-" in sp._.ids[0]:
+                    own = sp._.ids[0].split("-", 1)[0].upper()
+                    break
         named = treaties_in(text[item_start:b]) if item_start is not None else []
-        treaty = named[0] if named else (document_treaty(doc) or self._treaty(doc, clause_start, b))
+        treaty = own if own in table else (named[0] if named else
+                                           (document_treaty(doc) or self._treaty(doc, clause_start, b)))
         tmpl = table.get(treaty or "") or (next(iter(table.values())) if len(table) == 1 else None)
         return tmpl.format(n=n) if tmpl else None
 
@@ -846,14 +861,18 @@ def lexicon_for(patterns: dict, language: str) -> dict:
     """The tables for one language: ``actions.json``'s with the language lexicon
     (``patterns["languages"][language]``, from ``actions_<lang>.json``) added —
     dicts merged (the language's entries first), lists extended, other values
-    replaced. An unknown language gives the neutral tables alone."""
+    replaced; the keys the lexicon names in ``_replace`` replace the neutral ones
+    whole. An unknown language gives the neutral tables alone."""
     base = {k: v for k, v in patterns.items() if k != "languages"}
     lex = (patterns.get("languages") or {}).get(language) or {}
     merged = dict(base)
+    replace = set(lex.get("_replace", []))
     for k, v in lex.items():
         if k.startswith("_"):
             continue
-        if isinstance(v, dict) and isinstance(base.get(k), dict):
+        if k in replace:
+            merged[k] = v
+        elif isinstance(v, dict) and isinstance(base.get(k), dict):
             merged[k] = {**v, **{bk: bv for bk, bv in base[k].items() if bk not in v}}
         elif isinstance(v, list) and isinstance(base.get(k), list):
             merged[k] = list(v) + [x for x in base[k] if x not in v]
