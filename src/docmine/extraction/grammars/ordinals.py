@@ -74,11 +74,13 @@ _EN = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eight
        "eighteenth", "nineteenth", "twentieth"]
 for _i, _w in enumerate(_EN, 1):
     _WORDS.setdefault(_w, _i)
-_EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70}
+_EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+            "eighty": 80, "ninety": 90}  # General Assembly sessions are in the seventies and eighties
 for _t, _v in _EN_TENS.items():
     for _i, _w in enumerate(_EN[:9], 1):
         _WORDS.setdefault(f"{_t} {_w}", _v + _i)
-for _w, _v in (("thirtieth", 30), ("fortieth", 40), ("fiftieth", 50), ("sixtieth", 60), ("seventieth", 70)):
+for _w, _v in (("thirtieth", 30), ("fortieth", 40), ("fiftieth", 50), ("sixtieth", 60), ("seventieth", 70),
+               ("eightieth", 80), ("ninetieth", 90)):
     _WORDS.setdefault(_w, _v)
 _ES = ["primera", "segunda", "tercera", "cuarta", "quinta", "sexta", "septima", "octava", "novena",
        "decima", "undecima", "duodecima", "decimotercera", "decimocuarta", "decimoquinta",
@@ -89,6 +91,14 @@ for _i, _w in enumerate(_ES, 1):
 for _i, _w in enumerate(_ES[:9], 1):
     _WORDS.setdefault("vigesima " + _w, 20 + _i)
     _WORDS.setdefault("vigesimo " + _w[:-1] + "o", 20 + _i)
+# Spanish tens (``septuagésimo cuarto período de sesiones`` of the General Assembly)
+for _t, _v in (("trigesima", 30), ("cuadragesima", 40), ("quincuagesima", 50), ("sexagesima", 60),
+               ("septuagesima", 70), ("octogesima", 80), ("nonagesima", 90)):
+    _WORDS.setdefault(_t, _v)
+    _WORDS.setdefault(_t[:-1] + "o", _v)
+    for _i, _w in enumerate(_ES[:9], 1):
+        _WORDS.setdefault(f"{_t} {_w}", _v + _i)
+        _WORDS.setdefault(f"{_t[:-1]}o {_w[:-1]}o", _v + _i)
 _WORDS.setdefault("primer", 1)
 _WORDS.setdefault("tercer", 3)
 
