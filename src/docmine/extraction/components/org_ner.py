@@ -169,7 +169,10 @@ class OrgNer:
         """An upper-case word beside other upper-case words is a heading, not an acronym."""
         known = self.kb.acronyms if self.kb is not None else {}
         doc = span.doc
-        for i in (span.start - 1, span.end):
+        for i, step in ((span.start - 1, -1), (span.end, 1)):
+            # a one-letter word between (``ÁFRICA Y EURASIA``, ``AFRICA AND EURASIA``) is skipped
+            if 0 <= i < len(doc) and len(doc[i].text) == 1 and doc[i].text.isupper():
+                i += step
             if 0 <= i < len(doc):
                 t = doc[i].text
                 if len(t) >= 2 and t.isalpha() and t.isupper() and t not in known:
