@@ -415,6 +415,11 @@ class RefRecognizer:
                     ctx.document_treaty(doc) if heading else treaty_for(doc, s, e))
                 if treaty == "CBD" and "." in nums[0]:  # CBD numbers are never dotted
                     treaty = ctx.document_treaty(doc) if ctx.document_treaty(doc) != "CBD" else None
+                # Ramsar numbers its resolutions in Roman figures (``XI.19``, ``XIV.1``):
+                # an Arabic ``11.10`` named after a Ramsar one is the paper's own
+                if treaty == "RAMSAR" and nums[0].split(".")[0].isdigit():
+                    own = ctx.document_treaty(doc)
+                    treaty = own if own != "RAMSAR" else None
             ids = self._ids(doc, kind, nums, treaty, bool(m.group("conf")), s, e)
             spans.append(make_span(doc, "REF", s, e, ids, self._attrs(text, s, e, revs)))
             taken.append((s, e))
