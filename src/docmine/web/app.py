@@ -124,7 +124,9 @@ def create_app(settings: Optional[Settings] = None,
         return error(request, 500, f"internal error ({type(exc).__name__}); the server log "
                                    "has the details")
 
-    from .routers import api, docs, pages
+    from .routers import api, docs, editing, pages
+    app.include_router(editing.api_router)
+    app.include_router(editing.router)
     app.include_router(api.router)
     app.include_router(docs.router)
     app.include_router(pages.router)

@@ -73,7 +73,11 @@
     el.focus({preventScroll: true});
     el.scrollIntoView({block: "nearest"});
     var r = recordOf(el);
-    if (r) { say(describe(r)); }
+    if (r) {
+      say(describe(r));
+      var h = $(".edit-toolbar .target-history");
+      if (h && r.rec.target) { h.href = D.api.history + encodeURIComponent(r.rec.target).replace(/%3A/g, ":"); }
+    }
   }
   function describe(r) {
     if (r.target === "mention") {
@@ -152,35 +156,33 @@
       });
   }
 
-  /** one change: {target, op, page, start, end, label, before, after, base, comment} */
+  /** POST one change (docs/editing.md: ``change``); reload on success,
+   * the conflict dialog on 409, the server's one-line reason otherwise */
   function send(change, opts) {
     opts = opts || {};
-    var payload = {
-      document: D.document_sha256, target: change.target, op: change.op, page: D.page,
-      start: change.start, end: change.end, label: change.label || null,
-      before: change.before || null, after: change.after || null,
-      base: change.base === undefined ? null : change.base,
-      model_version: D.model_version || null, comment: change.comment || null
-    };
+    change.model_version = change.model_version || D.model_version || undefined;
     say(t("saving"));
-    return api("POST", D.api.corrections, payload).then(function (res) {
+    return api("POST", D.api.corrections, change).then(function (res) {
       if (res.ok) {
-        var row = res.body && (res.body.correction || res.body);
+        var row = (res.body && res.body.correction) || {};
         if (!opts.isUndo) {
           var stack = recall("undo", true) || [];
-          stack.push({change: payload, row: row});
+          stack.push({target: res.body.target, revision: res.body.revision, id: row.id});
           remember("undo", stack.slice(-50));
         }
-        remember("flash", t("saved") + (row && row.id ? " (#" + row.id + ")" : ""));
-        remember("focus", {target: payload.target, start: (payload.after || {}).start || payload.start,
-                           end: (payload.after || {}).end || payload.end,
-                           label: (payload.after || {}).label || payload.label});
+        recall("lost");
+        remember("flash", t("saved") + (row.id ? " (#" + row.id + ")" : ""));
+        var rec = res.body.record;
+        if (rec) {
+          remember("focus", {target: (res.body.target || "").split(":")[0], start: rec.start, end: rec.end,
+                             label: rec.label});
+        }
         location.reload();
         return res;
       }
-      if (res.status === 409) { showConflict(payload, res.body || {}); return res; }
+      if (res.status === 409) { showConflict(change, res.body || {}); return res; }
       var msg = (res.body && (res.body.error || res.body.detail)) || ("HTTP " + res.status);
-      say(t("refused") + ": " + (typeof msg === "string" ? msg : JSON.stringify(msg)), "bad");
+      say(t("refused") + " (" + res.status + "): " + (typeof msg === "string" ? msg : JSON.stringify(msg)), "bad");
       return res;
     }, function (err) {
       say(t("network_error") + ": " + err, "bad");
@@ -188,35 +190,18 @@
   }
 
   // ------------------------------------------------------------ records
-  function mentionRecord(m) {
-    return {label: m.label, text: m.text, ids: (m.ids || []).slice(), start: m.start, end: m.end, page: D.page};
-  }
-  function actionRecord(a) {
-    return {text: a.text || "", actor: a.actor || null, actor_text: a.actor_text || "",
-            verb: a.verb || "", deadline: {meeting: a.deadline_meeting || null, date: a.deadline_date || null},
-            refs: (a.refs || []).slice(), paragraph: a.paragraph || null,
-            start: a.start, end: a.end, page: D.page};
-  }
-  function recordFor(r) { return r.target === "mention" ? mentionRecord(r.rec) : actionRecord(r.rec); }
-  function baseOf(r) { return r.rec.base === undefined ? null : r.rec.base; }
-
   function need() {
     var r = recordOf(current);
     if (!r) { say(t("select_first"), "bad"); }
     return r;
   }
-  function accept() {
-    var r = need(); if (!r) { return; }
-    var rec = recordFor(r);
-    send({target: r.target, op: "accept", start: r.rec.start, end: r.rec.end,
-          label: r.target === "mention" ? r.rec.label : null, before: rec, after: rec, base: baseOf(r)});
+  function onTarget(r, op, fields) {
+    var c = {op: op, target: r.rec.target, base_revision: r.rec.revision};
+    Object.keys(fields || {}).forEach(function (k) { c[k] = fields[k]; });
+    return c;
   }
-  function del() {
-    var r = need(); if (!r) { return; }
-    send({target: r.target, op: "delete", start: r.rec.start, end: r.rec.end,
-          label: r.target === "mention" ? r.rec.label : null, before: recordFor(r), after: null,
-          base: baseOf(r)});
-  }
+  function accept() { var r = need(); if (r) { send(onTarget(r, "accept")); } }
+  function del() { var r = need(); if (r) { send(onTarget(r, "delete")); } }
 
   // ------------------------------------------------------------ chips (ids, refs)
   function Chips(root) {
@@ -371,8 +356,9 @@
     $("[name=actor]", adlg).value = a.actor || "";
     $("[name=actor_text]", adlg).value = a.actor_text || "";
     $("[name=verb]", adlg).value = a.verb || "";
-    $("[name=deadline_meeting]", adlg).value = a.deadline_meeting || "";
-    $("[name=deadline_date]", adlg).value = a.deadline_date || "";
+    var dl = a.deadline || {};
+    $("[name=deadline_meeting]", adlg).value = dl.meeting || "";
+    $("[name=deadline_date]", adlg).value = dl.date || "";
     $("[name=start]", adlg).value = a.start;
     $("[name=end]", adlg).value = a.end;
     $("[name=find]", adlg).value = "";
@@ -394,17 +380,16 @@
       ev.preventDefault();
       var sp = spanPreview(mdlg);
       if (!sp) { $("[name=start]", mdlg).focus(); return; }
-      var after = {label: $("[name=label]", mdlg).value, text: sp.text, ids: idChips.collect(),
-                   start: sp.start, end: sp.end, page: D.page};
-      var comment = $("[name=comment]", mdlg).value;
+      var fields = {label: $("[name=label]", mdlg).value, ids: idChips.collect(),
+                    start: sp.start, end: sp.end, page: D.page};
+      var comment = $("[name=comment]", mdlg).value.trim();
+      if (comment) { fields.comment = comment; }
       mdlg.close();
       if (editing.mode === "add") {
-        send({target: "mention", op: "add", start: sp.start, end: sp.end, label: after.label,
-              before: null, after: after, comment: comment});
+        fields.op = "add"; fields.kind = "mention"; fields.document = D.document_sha256;
+        send(fields);
       } else {
-        var r = editing.r;
-        send({target: "mention", op: "modify", start: r.rec.start, end: r.rec.end, label: r.rec.label,
-              before: mentionRecord(r.rec), after: after, base: baseOf(r), comment: comment});
+        send(onTarget(editing.r, "edit", fields));
       }
     });
   }
@@ -418,23 +403,20 @@
         dateEl.setCustomValidity(t("bad_date")); dateEl.reportValidity(); return;
       }
       dateEl.setCustomValidity("");
-      var prev = editing.r ? actionRecord(editing.r.rec) : {};
-      var after = {text: sp.text, actor: $("[name=actor]", adlg).value.trim() || null,
-                   actor_text: $("[name=actor_text]", adlg).value.trim(),
-                   verb: $("[name=verb]", adlg).value.trim(),
-                   deadline: {meeting: $("[name=deadline_meeting]", adlg).value.trim() || null,
-                              date: dateEl.value.trim() || null},
-                   refs: refChips.collect(), paragraph: prev.paragraph || null,
-                   start: sp.start, end: sp.end, page: D.page};
-      var comment = $("[name=comment]", adlg).value;
+      var fields = {actor: $("[name=actor]", adlg).value.trim() || null,
+                    actor_text: $("[name=actor_text]", adlg).value.trim(),
+                    verb: $("[name=verb]", adlg).value.trim(),
+                    deadline: {meeting: $("[name=deadline_meeting]", adlg).value.trim() || null,
+                               date: dateEl.value.trim() || null},
+                    refs: refChips.collect(), start: sp.start, end: sp.end, page: D.page};
+      var comment = $("[name=comment]", adlg).value.trim();
+      if (comment) { fields.comment = comment; }
       adlg.close();
       if (editing.mode === "add") {
-        send({target: "action_item", op: "add", start: sp.start, end: sp.end, before: null, after: after,
-              comment: comment});
+        fields.op = "add"; fields.kind = "action_item"; fields.document = D.document_sha256;
+        send(fields);
       } else {
-        var r = editing.r;
-        send({target: "action_item", op: "modify", start: r.rec.start, end: r.rec.end,
-              before: actionRecord(r.rec), after: after, base: baseOf(r), comment: comment});
+        send(onTarget(editing.r, "edit", fields));
       }
     });
   }
@@ -445,29 +427,36 @@
   }
 
   // ------------------------------------------------------------ conflict
-  function fill(pre, obj) { pre.textContent = obj ? JSON.stringify(obj, null, 2) : "—"; }
+  function fill(pre, obj) { pre.textContent = obj ? JSON.stringify(obj, null, 2) : t("deleted"); }
+  /** 409: their version (in force) and yours side by side; either choice is
+   * a new ledger row against their revision (your refused row is kept too) */
   function showConflict(mine, body) {
-    if (!cdlg) { say(t("conflict"), "bad"); return; }
-    var theirs = body.current || body.theirs || null;
-    var theirRow = body.current_correction || body.row || null;
+    var theirs = body.current || null;
+    var latest = body.latest || {};
     fill($(".theirs", cdlg), theirs);
-    fill($(".yours", cdlg), mine.after);
-    $(".who", cdlg).textContent = theirRow && theirRow.editor
-      ? theirRow.editor + (theirRow.created_at ? ", " + theirRow.created_at : "") : "";
-    remember("lost", mine);  // kept until the editor chooses: nothing is lost on a reload
-    var newBase = body.base !== undefined ? body.base : (body.current_base !== undefined ? body.current_base : null);
-    $(".keep-theirs", cdlg).onclick = function () {
+    fill($(".yours", cdlg), body.yours || mine);
+    $(".who", cdlg).textContent = latest.editor
+      ? latest.editor + (latest.created_at ? ", " + latest.created_at : "") +
+        (latest.edit ? " · " + latest.edit : "") : "";
+    remember("lost", {change: mine, yours: body.yours || null});  // kept until the editor chooses
+    var target = mine.target || (latest.target_key || latest.target);
+    var rev = body.current_revision;
+    var theirsBtn = $(".keep-theirs", cdlg);
+    theirsBtn.onclick = function () {
       cdlg.close();
-      // re-state their version as this editor's choice (a new ledger row against the new base)
-      send({target: mine.target, op: theirs ? "accept" : "delete", start: mine.start, end: mine.end,
-            label: mine.label, before: theirs, after: theirs, base: newBase,
-            comment: t("chose_theirs")}, {});
+      if (theirs) {
+        send({op: "accept", target: target, base_revision: rev, comment: t("chose_theirs")});
+      } else {  // their change deleted it: nothing to re-state
+        recall("lost"); location.reload();
+      }
     };
     $(".keep-mine", cdlg).onclick = function () {
       cdlg.close();
-      send({target: mine.target, op: mine.op === "add" && theirs ? "modify" : mine.op, start: mine.start,
-            end: mine.end, label: mine.label, before: theirs, after: mine.after, base: newBase,
-            comment: mine.comment || t("chose_mine")}, {});
+      var again = {};
+      Object.keys(mine).forEach(function (k) { again[k] = mine[k]; });
+      if (again.target) { again.base_revision = rev; }
+      again.comment = (mine.comment ? mine.comment + " · " : "") + t("chose_mine");
+      send(again);
     };
     $(".cancel", cdlg).onclick = function () { cdlg.close(); };
     say(t("conflict"), "bad");
@@ -475,25 +464,18 @@
   }
 
   // ------------------------------------------------------------ undo
+  /** undo this editor's latest change on this page (server-side: a new row) */
   function undo() {
     var stack = recall("undo", true) || [];
     var last = stack.pop();
     if (!last) { say(t("nothing_to_undo")); return; }
     remember("undo", stack);
-    var c = last.change, row = last.row || {};
-    var inv;
-    if (c.op === "add") {
-      inv = {op: "delete", before: c.after, after: null};
-    } else if (c.op === "delete") {
-      inv = {op: "add", before: null, after: c.before};
-    } else {
-      inv = {op: "modify", before: c.after, after: c.before};
-    }
-    var where = c.after && c.op !== "delete" ? c.after : c.before;
-    send({target: c.target, op: inv.op, start: where.start, end: where.end,
-          label: c.target === "mention" ? where.label : null, before: inv.before, after: inv.after,
-          base: row.revision !== undefined ? row.revision : (row.id || null),
-          comment: t("undo_of") + (row.id ? " #" + row.id : "")}, {isUndo: true});
+    send({op: "undo", target: last.target, base_revision: last.revision}, {isUndo: true});
+  }
+
+  function history() {
+    var r = need(); if (!r) { return; }
+    location.href = D.api.history + encodeURIComponent(r.rec.target).replace(/%3A/g, ":");
   }
 
   // ------------------------------------------------------------ keys
@@ -506,7 +488,7 @@
     if (document.querySelector("dialog[open]")) { return; }
     var k = ev.key;
     var fn = {j: function () { move(1); }, k: function () { move(-1); }, a: accept, x: del, e: edit,
-              u: undo, m: function () { addFromSelection("mention"); },
+              u: undo, h: history, m: function () { addFromSelection("mention"); },
               i: function () { addFromSelection("action_item"); },
               "?": function () { open(kdlg, ".cancel"); }}[k];
     if (fn) { ev.preventDefault(); fn(); }
@@ -529,7 +511,11 @@
   var lost = recall("lost", true);
   if (lost && cdlg) {
     var note = document.getElementById("edit-lost");
-    if (note) { note.hidden = false; fill($("pre", note), lost.after); }
+    if (note) {
+      note.hidden = false;
+      fill($("pre", note), lost.yours || lost.change);
+      $("button", note).addEventListener("click", function () { recall("lost"); note.hidden = true; });
+    }
   }
   var f = recall("focus");
   if (f) {
