@@ -105,11 +105,19 @@
 
   // ------------------------------------------------------------ selection
   function blockStart(ptext) { return parseInt(ptext.getAttribute("data-start"), 10); }
+  /** page-text offset of a DOM position inside a paragraph. The HTML parser
+   * turns each CR LF (and lone CR) of the stored text into one LF, so DOM
+   * characters are counted back onto the stored text. */
   function offsetIn(ptext, node, offset) {
     var r = document.createRange();
     r.setStart(ptext, 0);
     r.setEnd(node, offset);
-    return blockStart(ptext) + r.toString().length;
+    var n = r.toString().length, text = D.page_text || "", i = blockStart(ptext);
+    while (n > 0 && i < text.length) {
+      i += (text.charAt(i) === "\r" && text.charAt(i + 1) === "\n") ? 2 : 1;
+      n--;
+    }
+    return i;
   }
   /** the selected span of the page text as {start, end, text}, or null */
   function selectedSpan() {
@@ -130,14 +138,17 @@
     while (e > s && /\s/.test(text.charAt(e - 1))) { e--; }
     return s < e ? {start: s, end: e, text: text.slice(s, e)} : null;
   }
-  /** keyboard-only: where ``needle`` first occurs at or after ``from`` (else anywhere) */
+  /** keyboard-only: where the words ``needle`` first occur at or after
+   * ``from`` (else anywhere), any run of spaces or line breaks between them */
   function findSpan(needle, from) {
     var text = D.page_text || "";
-    needle = (needle || "").trim();
-    if (!needle) { return null; }
-    var i = text.indexOf(needle, from || 0);
-    if (i < 0) { i = text.indexOf(needle); }
-    return i < 0 ? null : {start: i, end: i + needle.length, text: needle};
+    var words = (needle || "").trim().split(/\s+/).filter(Boolean);
+    if (!words.length) { return null; }
+    var re = new RegExp(words.map(function (w) { return w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("\\s+"), "g");
+    re.lastIndex = from || 0;
+    var m = re.exec(text);
+    if (!m) { re.lastIndex = 0; m = re.exec(text); }
+    return m ? {start: m.index, end: m.index + m[0].length, text: m[0]} : null;
   }
 
   // ------------------------------------------------------------ API
