@@ -30,7 +30,7 @@ from . import i18n
 EDIT_ROLES = ("editor", "admin")
 #: the labels editor.js needs (the dialogs' own labels are in the template)
 JS_KEYS = ("action_item", "nothing_to_edit", "saving", "saved", "refused", "network_error",
-           "select_first", "remove", "bad_span", "no_selection", "not_found", "edit_mention",
+           "select_first", "remove", "bad_span", "no_selection", "find_none", "edit_mention",
            "add_mention", "edit_action", "add_action", "bad_date", "deleted", "chose_theirs",
            "chose_mine", "conflict", "nothing_to_undo")
 

@@ -1,139 +1,126 @@
-"""The editors' pages: history of one target (mention or action item), of
-one editor and of one document — who, when, before → after — with an
-admin's revert button (a form: works without script), and the id
-suggestions the edit dialogs autocomplete from (``GET /api/suggest``).
+"""The editors' JSON API (``docs/editing.md``): corrections, history, targets.
 
-Writes go through :mod:`docmine.corrections` (the JSON API's
-``POST /api/corrections`` for the document page's script; the revert form
-here), never around it.
+Writes need an editor's account — a bearer token (``Authorization: Bearer``)
+or a signed-in browser session with header ``X-CSRF-Token`` — else 401
+(nobody) or 403 (a viewer, a missing or wrong CSRF token). They call
+:mod:`docmine.corrections`: 201 with the new ledger row, 409 with both
+versions on a conflict (``current`` and ``yours``), 422 with the reason for a
+bad change. Listings take ``format=json|csv``.
 """
 from __future__ import annotations
 
 import json
 from typing import Any, Optional
-from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from ..deps import WebError, current_user, get_lang, get_session, require_reader
-from ..editing import can_edit, role_of, suggest_ids
-from .common import Label, lookup_document
+from ... import corrections
+from ..deps import (WebError, csrf_token, current_user, get_session, require_admin,
+                    require_editor, require_reader)
+from ..export import stream
+from .common import Fmt
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(require_reader)])
-api_router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(require_reader)])
-
-#: the record fields a history row compares, in this order
-FIELDS = ("label", "text", "ids", "actor", "actor_text", "verb", "deadline", "refs", "page",
-          "start", "end")
+router = APIRouter(prefix="/api", tags=["editing"], dependencies=[Depends(require_reader)])
+FormatQ = Query(Fmt.json, alias="format", description="json (array) or csv (attachment)")
 
 
-@api_router.get("/suggest", summary="Ids to autocomplete (entities and the knowledge base)")
-def api_suggest(request: Request, q: str = Query(..., min_length=1, max_length=200),
-                label: Optional[Label] = None, limit: int = Query(20, ge=1, le=100),
-                session: Session = Depends(get_session)):
-    """Ids whose id or name holds every word of ``q`` (case and accents
-    folded): ``[{"id", "label", "name", "source": "entity"|"kb"}]``, the
-    store's entities first (most mentioned first), then the knowledge base's
-    organisations (for ``label=ORG`` or no label)."""
-    kb = getattr(request.app.state.settings, "kb_path", None)
-    return JSONResponse(suggest_ids(q, session=session, label=label.value if label else None,
-                                    limit=limit, kb_path=str(kb) if kb else None))
+def _fail(exc: corrections.CorrectionError) -> JSONResponse:
+    if isinstance(exc, corrections.Conflict):
+        return JSONResponse(exc.as_dict(), status_code=409)
+    return JSONResponse({"error": exc.message, "status": exc.status}, status_code=exc.status)
 
 
-def _show(v: Any) -> str:
-    if v is None or v == "" or v == []:
-        return "—"
-    if isinstance(v, dict):
-        return ", ".join(f"{k}: {_show(x)}" for k, x in v.items() if x not in (None, "", []))or "—"
-    if isinstance(v, (list, tuple)):
-        return ", ".join(str(x) for x in v)
-    return str(v)
+def _csv_value(v: Any) -> Any:
+    return json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
 
 
-def changes(before: Optional[dict], after: Optional[dict]) -> list[dict]:
-    """The fields a ledger row changed: ``[{"field", "before", "after"}]``
-    (display strings; ``—`` for none). An add lists the new record's
-    fields, a delete the old one's; an accept (same record) lists nothing."""
-    before, after = before or {}, after or {}
-    out = []
-    for f in FIELDS + tuple(k for k in {**before, **after} if k not in FIELDS and k != "attrs"):
-        b, a = before.get(f), after.get(f)
-        if b != a:
-            out.append({"field": f, "before": _show(b), "after": _show(a)})
-    return out
+def _listing(rows: list[dict], fmt: Fmt, filename: str):
+    if fmt == Fmt.csv:
+        return stream("csv", corrections.LEDGER_COLUMNS,
+                      [[{k: _csv_value(r[k]) for k in corrections.LEDGER_COLUMNS} for r in rows]],
+                      filename=filename)
+    return rows
 
 
-def _rows(rows: list[dict]) -> list[dict]:
-    out = []
-    for r in rows:
-        r = dict(r)
-        for k in ("before", "after"):
-            if isinstance(r.get(k), str):
-                try:
-                    r[k] = json.loads(r[k])
-                except ValueError:
-                    pass
-        r["changes"] = changes(r.get("before"), r.get("after"))
-        r["target_url"] = "/history/target/" + quote(str(r.get("target_key") or r.get("target")
-                                                         or ""), safe=":")
-        out.append(r)
-    return out
+@router.get("/me", summary="Who am I (and the CSRF token for JSON writes)")
+def api_me(request: Request, user=Depends(current_user)):
+    """`{"user": {"name", "role"} or null, "csrf_token"}`: send the token as
+    header `X-CSRF-Token` on writes made with the session cookie."""
+    return {"user": {"name": user.name, "role": user.role} if user is not None else None,
+            "csrf_token": csrf_token(request)}
 
 
-def _history(session: Session, **kw) -> list[dict]:
-    from docmine import corrections
-    return _rows(corrections.history(session=session, **kw))
-
-
-def _render(request: Request, lang: str, user, **ctx):
-    from .pages import render
-    return render(request, "history.html", lang, is_admin=role_of(user) == "admin",
-                  can_edit=can_edit(user), **ctx)
-
-
-@router.get("/history/document/{key:path}")
-def document_history(request: Request, key: str, session: Session = Depends(get_session),
-                     lang: str = Depends(get_lang), user=Depends(current_user)):
-    d = lookup_document(session, key)
-    rows = _history(session, document=d.id)
-    return _render(request, lang, user, rows=rows, scope="document", d=d,
-                   heading=d.symbol or f"#{d.id}")
-
-
-@router.get("/history/editor/{name}")
-def editor_history(request: Request, name: str, session: Session = Depends(get_session),
-                   lang: str = Depends(get_lang), user=Depends(current_user)):
-    rows = _history(session, editor=name)
-    return _render(request, lang, user, rows=rows, scope="editor", heading=name)
-
-
-@router.get("/history/target/{target:path}")
-def target_history(request: Request, target: str, session: Session = Depends(get_session),
-                   lang: str = Depends(get_lang), user=Depends(current_user)):
-    rows = _history(session, target=target)
-    if not rows:
-        raise WebError(404, f"no corrections of {target!r}")
-    return _render(request, lang, user, rows=rows, scope="target", heading=target,
-                   doc_id=rows[-1].get("document_id"), page=rows[-1].get("page"))
-
-
-@router.post("/history/revert/{correction_id:int}")
-def revert_form(request: Request, correction_id: int, csrf_token: str = Form(""),
-                next: str = Form("/"), comment: str = Form(""),
-                session: Session = Depends(get_session), user=Depends(current_user)):
-    """The admin's revert button: a new ledger row putting the target back as
-    it was before row ``correction_id``; 303 back to ``next`` (a local path)."""
-    from docmine import corrections
-    from ..deps import check_csrf_form
-
-    if user is None:
-        raise WebError(401, "sign in to revert a change")
-    check_csrf_form(request, csrf_token)
+@router.post("/corrections", status_code=201, summary="Apply one correction (a new ledger row)")
+async def api_correct(request: Request, user=Depends(require_editor),
+                      session: Session = Depends(get_session)):
+    """`docmine.corrections.apply`: body a change (`op`, `target`,
+    `base_revision`, the op's fields); 201 `{correction, target, revision,
+    record}`; 409 `{error, current, current_revision, latest, yours,
+    conflict_id}`."""
     try:
-        corrections.revert(correction_id, session=session, user=user, comment=comment or None)
+        change = await request.json()
+    except ValueError:
+        raise WebError(422, "bad request: the body is not JSON")
+    try:
+        res = corrections.apply(change, session=session, user=user)
     except corrections.CorrectionError as exc:
-        raise WebError(exc.status, exc.message)
-    back = next if next.startswith("/") and not next.startswith("//") else "/"
-    return RedirectResponse(back, status_code=303)
+        return _fail(exc)
+    return JSONResponse(res.as_dict(), status_code=201)
+
+
+@router.get("/corrections", summary="Ledger rows (docmine corrections list)")
+def api_corrections(document: Optional[str] = Query(None, description="id, sha256 prefix or symbol"),
+                    target: Optional[str] = Query(None, description="a target key"),
+                    editor: Optional[str] = Query(None, description="a user name"),
+                    fmt: Fmt = FormatQ, session: Session = Depends(get_session)):
+    """`docmine.corrections.history`: oldest first, refused rows included."""
+    try:
+        rows = corrections.history(session=session, document=document, target=target,
+                                   editor=editor)
+    except corrections.CorrectionError as exc:
+        return _fail(exc)
+    return _listing(rows, fmt, "corrections")
+
+
+@router.get("/corrections/{correction_id:int}", summary="One ledger row (docmine corrections show)")
+def api_correction(correction_id: int, session: Session = Depends(get_session)):
+    try:
+        return corrections.get(correction_id, session=session)
+    except corrections.CorrectionError as exc:
+        return _fail(exc)
+
+
+@router.post("/corrections/{correction_id:int}/revert", status_code=201,
+             summary="Revert a correction (admin; a new ledger row)")
+def api_revert(correction_id: int, body: Optional[dict] = Body(None), user=Depends(require_admin),
+               session: Session = Depends(get_session)):
+    """`docmine.corrections.revert`: 201 as for POST /api/corrections."""
+    comment = (body or {}).get("comment") if isinstance(body, dict) else None
+    try:
+        res = corrections.revert(correction_id, session=session, user=user, comment=comment)
+    except corrections.CorrectionError as exc:
+        return _fail(exc)
+    return JSONResponse(res.as_dict(), status_code=201)
+
+
+@router.get("/history/{target:path}", summary="One mention's or action item's history")
+def api_history(target: str = Path(..., description="a target key"), fmt: Fmt = FormatQ,
+                session: Session = Depends(get_session)):
+    """`docmine.corrections.history(target=...)`."""
+    try:
+        rows = corrections.history(session=session, target=target)
+    except corrections.CorrectionError as exc:
+        return _fail(exc)
+    return _listing(rows, fmt, "history")
+
+
+@router.get("/targets", summary="A document's mentions and action items, corrected")
+def api_targets(document: str = Query(..., description="id, sha256 prefix or symbol"),
+                session: Session = Depends(get_session)):
+    """`docmine.corrections.targets`: each with its `target` key and `revision`."""
+    try:
+        return corrections.targets(document, session=session)
+    except corrections.CorrectionError as exc:
+        return _fail(exc)

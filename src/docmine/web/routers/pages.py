@@ -16,7 +16,8 @@ from ... import query
 from ...documents import SORT_KEYS, document_facets
 from docmine.store.schema import Document, Entity
 from ..app import page_context
-from ..deps import WebError, cached, current_user, get_lang, get_session, require_reader
+from ..deps import (WebError, cached, csrf_token, current_user, get_lang, get_session,
+                    require_reader)
 from ..editing import can_edit, edit_data
 from ..export import frame_records
 from ..pdfimage import page_png, pdf_path
@@ -158,7 +159,7 @@ def document(request: Request, key: str, page: int = Query(1, ge=1, le=100_000),
     edit = None
     if editor:  # the page's targets, revisions and the CSRF token for static/editor.js
         edit = edit_data(session=session, document=d, page=page, page_text=text,
-                         csrf_token=page_context(request, lang).get("csrf_token", ""), lang=lang)
+                         csrf_token=csrf_token(request), lang=lang)
     return render(request, "document.html", lang, d=d, page=page, pages=sorted(pages),
                   page_obj=p, blocks=blocks, cites=cites, cited_by=cited_by, has_pdf=has_pdf,
                   labels=labels, n_actions=len(acts), can_edit=editor, edit_data=edit,

@@ -333,7 +333,7 @@
       if (ev.key === "Enter") {
         ev.preventDefault();
         var sp = findSpan(find.value, current ? parseInt(current.getAttribute("data-start"), 10) || 0 : 0);
-        if (sp) { setSpan(dlg, sp); } else { $(".span-text", dlg).textContent = t("not_found"); }
+        if (sp) { setSpan(dlg, sp); } else { $(".span-text", dlg).textContent = t("find_none"); }
       }
     });
     $(".cancel", dlg).addEventListener("click", function () { dlg.close(); });
