@@ -62,6 +62,14 @@ def docmine(*args: str, url: str, data: Path, stdin: str | None = None) -> subpr
                           input=stdin, capture_output=True, text=True, env=env, timeout=120)
 
 
+def add_users(url: str, data: Path) -> None:
+    from docmine import accounts
+    from docmine.store import db
+    with db.session_scope(url) as s:
+        for name, role in ROLES.items():
+            accounts.add_user(name, PASSWORDS[name], role=role, session=s)
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def server(request, tmp_path_factory):
     _need_chromium()
@@ -77,10 +85,7 @@ def server(request, tmp_path_factory):
             pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432 ({problem})")
         url, schema = new_pg_url()
     data = build_store(url, tmp)
-    for name, role in ROLES.items():
-        r = docmine("users", "add", name, "--role", role, url=url, data=data,
-                    stdin=PASSWORDS[name] + "\n")
-        assert r.returncode == 0, r.stdout + r.stderr
+    add_users(url, data)
     proc, base = start_server(url, data)
     from docmine.store import db
     with db.session_scope(url) as s:
@@ -153,14 +158,22 @@ def focused(pg) -> dict:
                 text: e.textContent}; }""")
 
 
-def go_to(pg, start: int, item: bool = False, label: str | None = None, limit: int = 200):
-    """Press ``j`` until the target starting at ``start`` has the focus."""
+def go_to(pg, start: int, item: bool = False, label: str | None = None, limit: int = 300):
+    """Press ``j`` (forward) or ``k`` (back) until the target starting at
+    ``start`` has the focus: the keyboard alone, as an editor would."""
+    want = pg.evaluate("""([start, item, label]) => {
+        const all = Array.from(document.querySelectorAll('.ptext .m[data-start], .item[data-start]'));
+        return all.findIndex(e => +e.dataset.start === start && e.classList.contains('item') === item
+                                  && (label === null || e.dataset.label === label)); }""",
+                       [start, item, label])
+    assert want >= 0, f"no target at {start} on the page"
     for _ in range(limit):
-        pg.keyboard.press("j")
-        f = focused(pg)
-        if f["start"] == start and f["item"] == item and (label is None or f["label"] == label):
-            return f
-    raise AssertionError(f"j never reached {start}")
+        here = pg.evaluate("""() => Array.from(document.querySelectorAll(
+            '.ptext .m[data-start], .item[data-start]')).indexOf(document.activeElement)""")
+        if here == want:
+            return focused(pg)
+        pg.keyboard.press("j" if here < want else "k")
+    raise AssertionError(f"j / k never reached {start}")
 
 
 def wait_saved(pg):
@@ -187,7 +200,7 @@ def test_editor_loop_keyboard_and_mouse(page, server, tmp_path):
     doc = server["doc"]
     login(pg, "alice", f"/documents/{doc}?page=1")
     assert pg.locator(".edit-toolbar").is_visible()
-    assert pg.locator("header .role").inner_text() == "editor"
+    assert pg.locator("header .role").text_content() == "editor"
     shot(pg, tmp_path, "editor-page", server, full=False)
 
     # 1. an organisation's id, with the keyboard alone: "(Préparé par le Secrétariat)"
@@ -227,22 +240,17 @@ def test_editor_loop_keyboard_and_mouse(page, server, tmp_path):
     # 3. a missing one added from the text selected with the mouse: "entre les Parties"
     ptext = edit_data(pg)["page_text"]
     at = ptext.index("entre les Parties") + len("entre les ")
-    box = pg.evaluate("""(at) => {
-        for (const p of document.querySelectorAll('.ptext')) {
-          const s = +p.dataset.start; const walker = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
-          const text = window.docmineEditor ? null : null;
-          let n;
-          while ((n = walker.nextNode())) {
-            const r = document.createRange(); r.setStart(p, 0); r.setEnd(n, 0);
-            const off = s + r.toString().length;
-            const i = at - off;
-            if (i >= 0 && i < n.length) {
-              const rr = document.createRange(); rr.setStart(n, i); rr.setEnd(n, i + 7);
-              const b = rr.getBoundingClientRect(); return {x: b.x, y: b.y, w: b.width, h: b.height};
-            }
+    box = pg.evaluate("""() => {  // where "Parties" of "entre les Parties" is drawn
+        const w = document.createTreeWalker(document.querySelector('.pagetext'), NodeFilter.SHOW_TEXT);
+        let n;
+        while ((n = w.nextNode())) {
+          const i = n.data.indexOf('entre les Parties');
+          if (i >= 0) {
+            const r = document.createRange(); r.setStart(n, i + 10); r.setEnd(n, i + 17);
+            const b = r.getBoundingClientRect(); return {x: b.x, y: b.y, w: b.width, h: b.height};
           }
         }
-        return null; }""", at)
+        return null; }""")
     assert box, "the word is on the page"
     pg.mouse.move(box["x"] + 1, box["y"] + box["h"] / 2)
     pg.mouse.down()
@@ -284,8 +292,9 @@ def test_editor_loop_keyboard_and_mouse(page, server, tmp_path):
     r = docmine("actions", "--document", DOC, "--format", "json", url=server["url"],
                 data=server["data"])
     assert r.returncode == 0, r.stderr
-    rows = {a["paragraph"]: a for a in json.loads(r.stdout)}
-    assert rows["c"]["deadline_date"] == "2025-03-31" and rows["c"]["origin"] == "correction"
+    rows = {a["start"]: a for a in json.loads(r.stdout)}
+    got = rows[item["start"]]
+    assert got["deadline_date"] == "2025-03-31" and got["origin"] == "correction"
     html = httpx.get(server["base"] + "/actions?treaty=CMS", timeout=30).text
     assert "2025-03-31" in html
     ent = httpx.get(server["base"] + "/api/entities/cms-executive-secretary", timeout=30)
@@ -368,7 +377,7 @@ def test_two_editors_conflict(browser, server, tmp_path):
 def test_admin_reverts_from_history(page, server, tmp_path):
     doc = server["doc"]
     login(page, "root", f"/history/document/{doc}")
-    assert page.locator("header .role").inner_text() == "admin"
+    assert page.locator("header .role").text_content() == "admin"
     rows = page.locator("table.history tbody tr")
     n = rows.count()
     assert n >= 1
@@ -390,7 +399,7 @@ def test_viewer_and_anonymous_see_no_edit_controls(page, server):
     assert page.locator(".edit-toolbar, #edit-data, dialog").count() == 0
     assert page.locator("header .login-link").is_visible()
     login(page, "vera", f"/documents/{doc}")
-    assert page.locator("header .role").inner_text() == "viewer"
+    assert page.locator("header .role").text_content() == "viewer"
     assert page.locator(".edit-toolbar, #edit-data, dialog").count() == 0
     # and the server refuses the viewer's write anyway (with the right CSRF token)
     token = page.evaluate("fetch('/api/me').then(r => r.json()).then(j => j.csrf_token)")
