@@ -368,7 +368,8 @@ def test_two_editors_conflict(browser, server, tmp_path):
         assert b.locator("table.history tbody tr").count() == 3
         assert b.locator("tr.status-conflict").count() == 1
         shot(b, tmp_path, "history-target", server)
-        assert a.errors == [] and b.errors == []
+        assert a.errors == []
+        assert [e for e in b.errors if "409" not in e] == []  # (Chromium logs the 409 response)
     finally:
         ctx_a.close()
         ctx_b.close()

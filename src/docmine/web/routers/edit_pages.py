@@ -52,11 +52,31 @@ def _show(v: Any) -> str:
     return str(v)
 
 
+def summary(rec: Optional[dict]) -> str:
+    """One line for a whole record: ``ORG «Secrétariat» → cms-secretariat`` or
+    ``cms-secretariat prier «…» (deadline: CMS StC53)``."""
+    if not rec:
+        return "—"
+    text = " ".join(str(rec.get("text") or "").split())
+    if len(text) > 80:
+        text = text[:77] + "…"
+    if "label" in rec:
+        ids = ", ".join(rec.get("ids") or [])
+        return f"{rec.get('label')} «{text}»" + (f" → {ids}" if ids else "")
+    dl = _show(rec.get("deadline"))
+    return (f"{rec.get('actor') or rec.get('actor_text') or '?'} {rec.get('verb') or ''} «{text}»"
+            + (f" ({dl})" if dl != "—" else ""))
+
+
 def changes(before: Optional[dict], after: Optional[dict]) -> list[dict]:
     """The fields a ledger row changed: ``[{"field", "before", "after"}]``
-    (display strings; ``—`` for none). An add lists the new record's
-    fields, a delete the old one's; an accept (same record) lists nothing."""
-    before, after = before or {}, after or {}
+    (display strings; ``—`` for none). An add or a delete is one line with the
+    whole record; an accept (same record) lists nothing."""
+    if not before or not after:
+        if not before and not after:
+            return []
+        return [{"field": "added" if after else "deleted", "before": summary(before),
+                 "after": summary(after)}]
     out = []
     for f in FIELDS + tuple(k for k in {**before, **after} if k not in FIELDS and k != "attrs"):
         b, a = before.get(f), after.get(f)
@@ -76,6 +96,8 @@ def _rows(rows: list[dict]) -> list[dict]:
                 except ValueError:
                     pass
         r["changes"] = changes(r.get("before"), r.get("after"))
+        rec = r.get("after") or r.get("before") or {}
+        r["what"] = " ".join(str(rec.get("text") or "").split())[:60]
         r["target_url"] = "/history/target/" + quote(str(r.get("target_key") or r.get("target")
                                                          or ""), safe=":")
         out.append(r)
@@ -112,11 +134,25 @@ def editor_history(request: Request, name: str, session: Session = Depends(get_s
 @router.get("/history/target/{target:path}")
 def target_history(request: Request, target: str, session: Session = Depends(get_session),
                    lang: str = Depends(get_lang), user=Depends(current_user)):
-    rows = _history(session, target=target)
+    from docmine import corrections
+    try:
+        rows = _history(session, target=target)
+    except corrections.CorrectionError as exc:
+        raise WebError(exc.status, exc.message)
     if not rows:
         raise WebError(404, f"no corrections of {target!r}")
-    return _render(request, lang, user, rows=rows, scope="target", heading=target,
-                   doc_id=rows[-1].get("document_id"), page=rows[-1].get("page"))
+    last = rows[-1]
+    rec = next((r.get("after") or r.get("before") for r in reversed(rows)
+                if r.get("after") or r.get("before")), None)
+    symbol = None
+    if last.get("document_id"):
+        from docmine.store.schema import Document
+        symbol = session.get(Document, last["document_id"]).symbol
+    heading = summary(rec) + (f" · {symbol}" if symbol else "") + f" p. {last.get('page')}"
+    return _render(request, lang, user, rows=rows, scope="target", heading=heading, key=target,
+                   doc_id=last.get("document_id"), page=last.get("page"),
+                   anchor=(f"a-{last.get('page')}-" if last.get("target") == "action_item"
+                           else "m-") + str((rec or {}).get("start", last.get("start"))))
 
 
 @router.post("/history/revert/{correction_id:int}")
