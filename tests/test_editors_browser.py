@@ -63,11 +63,11 @@ def docmine(*args: str, url: str, data: Path, stdin: str | None = None) -> subpr
 
 
 def add_users(url: str, data: Path) -> None:
-    from docmine import accounts
-    from docmine.store import db
-    with db.session_scope(url) as s:
-        for name, role in ROLES.items():
-            accounts.add_user(name, PASSWORDS[name], role=role, session=s)
+    """The accounts, made as an operator would: ``docmine users add`` (password on stdin)."""
+    for name, role in ROLES.items():
+        r = docmine("users", "add", name, "--role", role, url=url, data=data,
+                    stdin=PASSWORDS[name] + "\n")
+        assert r.returncode == 0, r.stdout + r.stderr
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
