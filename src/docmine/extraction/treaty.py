@@ -6,9 +6,11 @@ dominant convention). Components call :func:`treaty_at`.
 """
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_right
 from collections import Counter
+from functools import lru_cache
 
 from spacy.tokens import Doc, Span
 
@@ -51,7 +53,10 @@ def document_treaty(doc: Doc) -> str | None:
     """Set by the ``docmine_context`` component; falls back to the text."""
     if Doc.has_extension("treaty") and doc._.treaty:
         return doc._.treaty
-    return treaty_of_symbol(doc._.symbol if Doc.has_extension("symbol") else None) or dominant_treaty(doc_text(doc))
+    t = treaty_of_symbol(doc._.symbol if Doc.has_extension("symbol") else None)
+    if t == "UN":  # a General Assembly paper is no convention's
+        t = None
+    return t or dominant_treaty(doc_text(doc))
 
 
 def sentence_range(doc: Doc, char: int) -> tuple[int, int]:
@@ -151,6 +156,18 @@ def context_text(doc: Doc, start: int, end: int) -> str:
     return text
 
 
+@lru_cache(maxsize=1)
+def _partner_before() -> re.Pattern:
+    """``partner_before`` of ``models/patterns/treaty.json``: the words that make a
+    treaty named after them a partner (``with``, ``avec``, ``con``)."""
+    from docmine.settings import PATTERNS_DIR
+    try:
+        rx = json.loads((PATTERNS_DIR / "treaty.json").read_text(encoding="utf-8"))["partner_before"]
+    except (OSError, KeyError, ValueError):
+        rx = r"(?i:(?<![\w])(?:with|avec|con)\s+[^.;:]{0,140}$)"
+    return re.compile(rx)
+
+
 def treaty_at(doc: Doc, start: int, end: int | None = None, *, mention_text: str | None = None) -> str | None:
     """Treaty for a mention at [start, end): mention, then sentence, then document.
 
@@ -167,7 +184,13 @@ def treaty_at(doc: Doc, start: int, end: int | None = None, *, mention_text: str
     # what the sentence names before the mention (a treaty named later is another
     # clause's: issue 8, O6), headings in capitals left out
     lo, _ = sentence_range(doc, start)
-    named = treaties_in(context_text(doc, start, end if end is not None else start)[:start - lo])
+    before = context_text(doc, start, end if end is not None else start)[:start - lo]
+    named = treaties_in(before)
+    if named and own is not None and own not in named:
+        # ``cooperate with the Secretariat of the … (CMS) … report to the Standing
+        # Committee``: a partner named after ``with`` is not the clause's treaty
+        named = [TREATY_WORDS[m.group(1)] for m in TREATY_RE.finditer(before)
+                 if not _partner_before().search(before, max(0, m.start() - 160), m.start())]
     if named:
         if own in named:
             return own

@@ -83,11 +83,9 @@ def header_symbol(text: str) -> str | None:
 
 def _load_treaty_names() -> list[tuple[re.Pattern, str]]:
     """Full convention names (``CONVENTION SUR LES ESPÈCES MIGRATRICES``) from meetings.json."""
-    import json
-    from pathlib import Path
-    p = PATTERNS_DIR / "meetings.json"
+    from ..patterns import load_patterns
     try:
-        names = json.loads(p.read_text(encoding="utf-8"))["treaty_names"]
+        names = load_patterns(PATTERNS_DIR, "meetings")["treaty_names"]
     except (OSError, KeyError, ValueError):
         return []
     return [(re.compile(rx, re.I), t) for rx, t in names if rx.startswith(("Convention", "Convenio", "Convenci"))]
@@ -148,8 +146,45 @@ def _load_json(patterns_path: str | None, name: str) -> dict | None:
     return None
 
 
+def _document_bodies() -> list[tuple[str, re.Pattern, re.Pattern]]:
+    data = _load_json(None, "treaty.json") or {}
+    return [(b["body"], re.compile(b["symbol"]), re.compile(b["names"]))
+            for b in data.get("document_bodies", [])]
+
+
+_DOCUMENT_BODIES: list | None = None
+
+
+def document_body(doc: Doc) -> str | None:
+    """``UNGA`` for a General Assembly paper, ``UNEA`` for an Environment Assembly
+    one, else None: the body whose own instruments and sessions the paper's bare
+    ``its resolutions 47/19`` and ``its seventy-fourth session`` are. From the
+    paper's symbol (``A/RES/73/8``, ``UNEP/EA.5/Res.2``), else — when no
+    convention is the paper's — the first such body its text names
+    (``models/patterns/treaty.json``, ``document_bodies``). Cached on the doc."""
+    if "docmine_body" in doc.user_data:
+        return doc.user_data["docmine_body"]
+    global _DOCUMENT_BODIES
+    if _DOCUMENT_BODIES is None:
+        _DOCUMENT_BODIES = _document_bodies()
+    sym = doc._.symbol if Doc.has_extension("symbol") else None
+    found = None
+    for body, sym_rx, _ in _DOCUMENT_BODIES:
+        if sym and sym_rx.search(sym):
+            found = body
+            break
+    if found is None and not ctx.document_treaty(doc):
+        text = doc_text(doc)
+        hits = [(m.start(), body) for body, _, rx in _DOCUMENT_BODIES for m in [rx.search(text)] if m]
+        found = min(hits)[1] if hits else None
+    doc.user_data["docmine_body"] = found
+    return found
+
+
 def document_treaty_of_text(text: str, symbol: str | None, vote: TreatyVote | None = None) -> str | None:
     t = ctx.treaty_of_symbol(symbol)
+    if t == "UN":  # a General Assembly or ECOSOC paper: no convention's
+        return None
     if t:
         return t
     if symbol and _CITES_SYMBOL.match(symbol):
