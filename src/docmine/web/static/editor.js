@@ -466,6 +466,12 @@
       var again = {};
       Object.keys(mine).forEach(function (k) { again[k] = mine[k]; });
       if (again.target) { again.base_revision = rev; }
+      if (!theirs && again.op !== "add" && again.op !== "delete" && body.yours) {
+        // their change deleted it: yours comes back as an addition
+        var y = body.yours;
+        again = {op: "add", kind: (again.target || "").split(":")[0], document: D.document_sha256};
+        Object.keys(y).forEach(function (k) { if (k !== "text" && k !== "attrs" && k !== "kind") { again[k] = y[k]; } });
+      }
       again.comment = (mine.comment ? mine.comment + " · " : "") + t("chose_mine");
       send(again);
     };
