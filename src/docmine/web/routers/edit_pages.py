@@ -173,3 +173,151 @@ def revert_form(request: Request, correction_id: int, csrf_token: str = Form("")
         raise WebError(exc.status, exc.message)
     back = next if next.startswith("/") and not next.startswith("//") else "/"
     return RedirectResponse(back, status_code=303)
+
+
+# ------------------------------------------------------------------ without script
+#: form fields copied into a change as they are
+_TEXT_FIELDS = ("label", "actor_text", "verb", "comment")
+
+
+def _split_ids(v: str) -> list[str]:
+    """``"a, b"`` or one per line → ``["a", "b"]`` (ids may hold spaces: commas and
+    line breaks separate them)."""
+    return [x.strip() for x in str(v or "").replace("\n", ",").split(",") if x.strip()]
+
+
+def form_change(form: dict) -> dict:
+    """A ``change`` (docs/editing.md) from the no-script form's fields:
+    ``op``, ``target``, ``base_revision``, ``kind``, ``document``, ``page``,
+    ``start``, ``end``, ``label``, ``ids`` / ``refs`` (comma-separated),
+    ``actor``, ``actor_text``, ``verb``, ``deadline_meeting``,
+    ``deadline_date``, ``comment``. Empty fields are left out, except that an
+    edit of an action item sends all of its fields (an emptied deadline
+    clears it)."""
+    op = (form.get("op") or "").strip()
+    change: dict[str, Any] = {"op": op}
+    for k in ("target", "kind", "document"):
+        if (form.get(k) or "").strip():
+            change[k] = form[k].strip()
+    for k in ("base_revision", "page", "start", "end"):
+        v = (form.get(k) or "").strip()
+        if v:
+            try:
+                change[k] = int(v)
+            except ValueError:
+                raise WebError(422, f"{k}: a whole number, not {v[:20]!r}")
+    if op in ("accept", "delete", "undo"):
+        if (form.get("comment") or "").strip():
+            change["comment"] = form["comment"].strip()
+        return change
+    for k in _TEXT_FIELDS:
+        if (form.get(k) or "").strip():
+            change[k] = form[k].strip()
+    kind = change.get("kind") or str(change.get("target", "")).split(":")[0]
+    if kind == "mention":
+        change["ids"] = _split_ids(form.get("ids", ""))
+    else:
+        change["actor"] = (form.get("actor") or "").strip() or None
+        change["refs"] = _split_ids(form.get("refs", ""))
+        change["deadline"] = {"meeting": (form.get("deadline_meeting") or "").strip() or None,
+                              "date": (form.get("deadline_date") or "").strip() or None}
+    return change
+
+
+def _target_record(session: Session, key: str) -> tuple[Any, dict, bool]:
+    from docmine import corrections
+    from docmine.store.schema import Document
+    from sqlalchemy import select
+
+    try:
+        parts = corrections.parse_key(key)
+    except corrections.CorrectionError as exc:
+        raise WebError(exc.status, exc.message)
+    doc = session.scalar(select(Document).where(Document.sha256 == parts["sha256"]))
+    if doc is None:
+        raise WebError(404, f"no document {parts['sha256'][:12]}…")
+    tg = corrections.targets(doc, session=session)
+    for r in tg["mentions"] + tg["action_items"]:
+        if r["target"] == key:
+            return doc, r, False
+    for r in tg.get("deleted", []):
+        if r["target"] == key:
+            return doc, r, True
+    raise WebError(404, f"no mention or action item {key!r}")
+
+
+@router.get("/edit/{target:path}")
+def edit_page(request: Request, target: str, session: Session = Depends(get_session),
+              lang: str = Depends(get_lang), user=Depends(current_user)):
+    """One mention or action item in a plain form (no script needed):
+    accept, delete, or change its fields; each button is one ledger row."""
+    if not can_edit(user):
+        raise WebError(401 if user is None else 403,
+                       "correcting needs an editor's account: sign in at /login")
+    doc, rec, deleted = _target_record(session, target)
+    from .pages import render
+    return render(request, "edit_form.html", lang, d=doc, rec=rec, key=target,
+                  kind=target.split(":")[0], page=rec.get("page"), mode="edit",
+                  deleted=deleted)
+
+
+@router.get("/documents/{doc_id:int}/add")
+def add_page(request: Request, doc_id: int, page: int = Query(1, ge=1), kind: str = "mention",
+             session: Session = Depends(get_session), lang: str = Depends(get_lang),
+             user=Depends(current_user)):
+    """A form to add a mention or an action item on page ``page`` (no script)."""
+    if not can_edit(user):
+        raise WebError(401 if user is None else 403,
+                       "correcting needs an editor's account: sign in at /login")
+    if kind not in ("mention", "action_item"):
+        raise WebError(422, "kind: mention or action_item")
+    doc = lookup_document(session, str(doc_id))
+    from .pages import render
+    return render(request, "edit_form.html", lang, d=doc, rec={}, key=None, kind=kind,
+                  page=page, mode="add", deleted=False)
+
+
+@router.post("/corrections/form")
+async def correction_form(request: Request, session: Session = Depends(get_session),
+                          lang: str = Depends(get_lang), user=Depends(current_user)):
+    """The no-script forms' target: one change through
+    :func:`docmine.corrections.apply` (CSRF field checked), then 303 back to
+    ``next``; a conflict shows both versions and lets the editor choose."""
+    from docmine import corrections
+    from ..deps import check_csrf
+
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    if user is None:
+        raise WebError(401, "correcting needs an account: sign in at /login")
+    check_csrf(request, form.get("csrf_token"))
+    change = form_change(form)
+    if change.get("op") == "add" and not change.get("start") and (form.get("find") or "").strip():
+        change.update(_find(session, change, form["find"]))
+    nxt = form.get("next") or "/"
+    back = nxt if nxt.startswith("/") and not nxt.startswith("//") else "/"
+    try:
+        corrections.apply(change, session=session, user=user)
+    except corrections.Conflict as exc:
+        from .pages import render
+        resp = render(request, "conflict.html", lang, exc=exc.as_dict(), change=change,
+                      next=back, yours_json=json.dumps(exc.yours, ensure_ascii=False, indent=2),
+                      theirs_json=json.dumps(exc.current, ensure_ascii=False, indent=2),
+                      fields=[(k, v) for k, v in form.items()
+                              if k not in ("csrf_token", "base_revision", "next")])
+        resp.status_code = 409
+        return resp
+    except corrections.CorrectionError as exc:
+        raise WebError(exc.status, exc.message)
+    return RedirectResponse(back, status_code=303)
+
+
+def _find(session: Session, change: dict, words: str) -> dict:
+    """``start``/``end`` of the first occurrence of ``words`` (any spacing) on the page."""
+    import re
+    doc = lookup_document(session, str(change.get("document") or ""))
+    text = next((p.text or "" for p in doc.pages if p.number == change.get("page", 1)), "")
+    parts = [re.escape(w) for w in words.split()]
+    m = re.search(r"\s+".join(parts), text) if parts else None
+    if m is None:
+        raise WebError(422, f"{words[:60]!r} is not on page {change.get('page', 1)}")
+    return {"start": m.start(), "end": m.end()}
