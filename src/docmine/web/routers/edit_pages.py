@@ -295,8 +295,9 @@ async def correction_form(request: Request, session: Session = Depends(get_sessi
         change.update(_find(session, change, form["find"]))
     nxt = form.get("next") or "/"
     back = nxt if nxt.startswith("/") and not nxt.startswith("//") else "/"
-    try:
-        corrections.apply(change, session=session, user=user)
+    from starlette.concurrency import run_in_threadpool
+    try:  # (the write waits on the database: off the event loop)
+        await run_in_threadpool(corrections.apply, change, session=session, user=user)
     except corrections.Conflict as exc:
         from .pages import render
         resp = render(request, "conflict.html", lang, exc=exc.as_dict(), change=change,
