@@ -394,11 +394,14 @@ def test_admin_reverts_from_history(page, server, tmp_path):
     assert page.errors == []
 
 
-def test_viewer_and_anonymous_see_no_edit_controls(page, server):
+def test_viewer_and_anonymous_see_no_edit_controls(page, server, tmp_path):
     doc = server["doc"]
     page.goto(page.base + f"/documents/{doc}")
     assert page.locator(".edit-toolbar, #edit-data, dialog").count() == 0
     assert page.locator("header .login-link").is_visible()
+    page.click("header .login-link")
+    page.wait_for_url(re.compile(r"/login\?next="))
+    shot(page, tmp_path, "login", server, full=False)
     login(page, "vera", f"/documents/{doc}")
     assert page.locator("header .role").text_content() == "viewer"
     assert page.locator(".edit-toolbar, #edit-data, dialog").count() == 0
