@@ -2,10 +2,14 @@
 
 The pipeline is declared in ``models/docmine.cfg`` (components, their order and
 the paths of their patterns under ``models/patterns/``). The statistical NER
-comes from ``settings.model`` (``models/ner_org_fr`` by default, else ``fr_core_news_sm``) with every other
+comes from ``settings.model`` (``models/ner_org_fr`` by default, else ``fr_core_news_sm``; the
+version in force's artefact when the store resolved it, :func:`docmine.store.models.settings_in_force`)
+with every other
 component of that package excluded; the pipeline's ``ner`` component
 (``docmine_sparse_ner``) runs it only on the sentences where
-``docmine_org_ner`` could keep an organisation.
+``docmine_org_ner`` could keep an organisation. ``settings.kb_overlay`` (knowledge
+learned from editors' corrections, read from the database by the store and passed
+down as data) is given to the organisation components with the knowledge base.
 """
 from __future__ import annotations
 
@@ -56,6 +60,11 @@ def build_nlp(settings: Settings | None = None, *, use_ner: bool | None = None) 
         overrides["nlp.pipeline"] = pipeline
         for name in ("ner", "docmine_org_ner"):
             config["components"].pop(name, None)
+    overlay = [list(row) for row in (settings.kb_overlay or ())]
+    if overlay:  # knowledge learned from corrections, passed down as data (docmine.store.models)
+        for name in ("docmine_orgs", "ner", "docmine_org_ner"):
+            if name in config["components"]:
+                config["components"][name]["kb_overlay"] = overlay
     config = spacy.util.load_config_from_str(config.to_str(), overrides=overrides, interpolate=True)
     nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
     if "ner" in nlp.pipe_names:
@@ -67,8 +76,9 @@ def build_nlp(settings: Settings | None = None, *, use_ner: bool | None = None) 
 
 
 @lru_cache(maxsize=4)
-def _cached(models_dir: str, kb_path: str, model: str, use_ner: bool) -> Language:
-    s = get_settings(models_dir=models_dir, kb_path=kb_path, model=model, use_ner=use_ner)
+def _cached(models_dir: str, kb_path: str, model: str, use_ner: bool, kb_overlay: tuple = ()) -> Language:
+    s = get_settings(models_dir=models_dir, kb_path=kb_path, model=model, use_ner=use_ner,
+                     kb_overlay=kb_overlay)
     return build_nlp(s)
 
 
@@ -77,7 +87,8 @@ def load_nlp(settings: Settings | None = None, *, use_ner: bool | None = None) -
     settings = settings or get_settings()
     use_ner = settings.use_ner if use_ner is None else use_ner
     with _lock:
-        return _cached(str(settings.models_dir), str(settings.kb_path), settings.model, bool(use_ner))
+        return _cached(str(settings.models_dir), str(settings.kb_path), settings.model, bool(use_ner),
+                       tuple(tuple(r) for r in (settings.kb_overlay or ())))
 
 
 def model_version(settings: Settings | None = None, *, use_ner: bool | None = None) -> str:

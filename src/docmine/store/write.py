@@ -330,6 +330,9 @@ def _store(document_id: int, extraction: records.Extraction, *, session: Session
 def extract_and_store(document_id: int, *, session: Session, settings=None, nlp=None) -> dict:
     """Extract one stored document (its pages joined with ``"\\f"``) with
     :func:`docmine.extraction.extract.extract_pages` and store the result.
+    The model is the version in force and the knowledge base has the
+    knowledge learned from corrections (:func:`docmine.store.models.apply_in_force`),
+    unless ``nlp`` is given (then only the recorded version name follows them).
 
     Transactions: when ``session`` has no transaction in progress, the pages
     are read in a short read transaction, extraction runs with none open, and
@@ -340,8 +343,11 @@ def extract_and_store(document_id: int, *, session: Session, settings=None, nlp=
     from docmine.extraction.nlp import model_version as _model_version
     from docmine.settings import get_settings
 
+    from .models import apply_in_force
     settings = settings or get_settings()
     owns = not session.in_transaction()
+    # the version in force's NER and the knowledge learned from corrections (database settings)
+    settings = apply_in_force(settings, session=session)
     doc = session.get(Document, document_id)
     if doc is None:
         raise ValueError(f"no document with id {document_id}")
