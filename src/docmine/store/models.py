@@ -185,17 +185,19 @@ def list_versions(*, session: Session) -> list[dict[str, Any]]:
 
 # ------------------------------------------------------------------ knowledge from corrections
 def _latest_rows(session: Session) -> list[Correction]:
-    """For each corrected mention, the ledger row in force (the applied row with
-    the highest revision of its target)."""
+    """For each corrected mention, the ledger row in force: the last row not
+    refused (``status`` conflict) nor superseded, as :func:`docmine.corrections.targets`
+    reads the ledger."""
     rows = session.scalars(select(Correction).where(Correction.target == "mention",
-                                                    Correction.status == "applied",
-                                                    Correction.target_key.is_not(None))
+                                                    Correction.status != "conflict")
                            .order_by(Correction.id)).all()
+    superseded = {c.supersedes_id for c in rows if c.supersedes_id}
     latest: dict[str, Correction] = {}
     for c in rows:
-        prev = latest.get(c.target_key)
-        if prev is None or (c.revision or 0) >= (prev.revision or 0):
-            latest[c.target_key] = c
+        if c.id in superseded:
+            continue
+        key = c.target_key or f"mention:{c.document_sha256}:{c.page_number}:{c.start}:{c.end}:{c.label}"
+        latest[key] = c
     return list(latest.values())
 
 
