@@ -598,3 +598,61 @@ def reextract(database_url: Optional[str] = None, only_outdated: bool = True,
     if failed:
         return Failed(message=f"partial failure: {len(failed)} of {len(ids)} document(s) failed", data=summary)
     return Completed(message=f"ok: {done} document(s) re-extracted", data=summary)
+
+
+# --------------------------------------------------------------------------- retraining
+@task(name="train-model")
+def train_model(url: str, data_dir: Optional[str], since: Optional[str], max_steps: Optional[int],
+                margin: Optional[float], tolerance: Optional[float]) -> dict:
+    """``docmine.training.train.train``: collect, learn knowledge, train a
+    candidate through the spaCy project, evaluate, gate (no retries: a failed
+    training is not transient I/O)."""
+    from datetime import datetime as _dt
+
+    from docmine.settings import get_training_settings
+    from docmine.training.train import train
+    settings = _settings(url, data_dir)
+    tset = get_training_settings(train_max_steps=max_steps, gate_margin=margin, gate_tolerance=tolerance)
+    res = train(settings, since=_dt.fromisoformat(since) if since else None, tset=tset)
+    out = res.to_dict()
+    out["report_text"] = res.report_text
+    return out
+
+
+@flow(name="retrain", log_prints=False)
+def retrain(database_url: Optional[str] = None, data_dir: Optional[str] = None, since: Optional[str] = None,
+            max_steps: Optional[int] = None, margin: Optional[float] = None, tolerance: Optional[float] = None):
+    """Weekly retraining from editors' corrections (``docmine train``): a
+    candidate organisation NER is trained from the version in force and
+    promoted only when the gate accepts it; after a promotion every document
+    extracted by an older version is re-extracted at once (the nightly run
+    would do it too). The gate's report is the run's artifact.
+
+    * ``since``: only documents corrected since this ISO 8601 date;
+    * ``max_steps``, ``margin``, ``tolerance``: override ``TrainingSettings``
+      (``DOCMINE_TRAIN_MAX_STEPS``, ``DOCMINE_GATE_MARGIN``, ``DOCMINE_GATE_TOLERANCE``).
+    """
+    log = get_run_logger()
+    settings = _settings(database_url, data_dir)
+    url = settings.url
+    data_dir = str(Path(settings.data_dir).resolve())
+    prepare_database(url, data_dir)
+    st = train_model(url, data_dir, since, max_steps, margin, tolerance, return_state=True)
+    if not st.is_completed():
+        exc = st.result(raise_on_failure=False)
+        return Failed(message=_one_line(f"training failed: {exc}"))
+    res = st.result()
+    log.info("%s", res.get("report_text") or "")
+    try:
+        create_markdown_artifact(markdown=f"# docmine retrain\n\n```\n{res.get('report_text', '')}\n```\n",
+                                 key="docmine-retrain", description="gate report")
+    except Exception as exc:
+        log.warning("could not create the report artifact: %s", exc)
+    if res.get("promoted"):
+        current = current_versions(settings_in_force(settings))
+        res["reextracted"] = _reextract_outdated(url, data_dir, current, log=log)
+        return Completed(message=f"promoted {res['tag']}; re-extracted "
+                                 f"{res['reextracted']['extracted']} document(s)", data=res)
+    verdict = (res.get("report") or {}).get("verdict", "refused")
+    return Completed(message=f"candidate {res.get('tag')} {verdict}; {res.get('in_force')} stays in force",
+                     data=res)

@@ -177,8 +177,9 @@ def list_versions(*, session: Session) -> list[dict[str, Any]]:
         micro = ((r.scores or {}).get("candidate") or {}).get("micro", {}).get("strict", {}).get("f1")
         out.append({"tag": r.tag or "", "name": r.name, "status": r.status,
                     "in_force": r.name == force, "verdict": r.verdict or "",
-                    "micro_f1": micro, "created_at": r.created_at.isoformat() if r.created_at else None,
-                    "promoted_at": r.promoted_at.isoformat() if r.promoted_at else None,
+                    "micro_f1": micro,
+                    "created_at": r.created_at.isoformat(timespec="seconds") if r.created_at else None,
+                    "promoted_at": r.promoted_at.isoformat(timespec="seconds") if r.promoted_at else None,
                     "parent": r.parent or "", "artefact_path": r.artefact_path or ""})
     return out
 
