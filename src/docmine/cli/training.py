@@ -66,6 +66,12 @@ def train_cmd(
     no_promote: bool = typer.Option(False, "--no-promote", help="Keep the version in force even if "
                                                                 "the gate accepts."),
     fmt: str = typer.Option("table", "--format", "-f", help="table (the gate's report) or json."),
+    eval_gold: Optional[list[Path]] = typer.Option(
+        None, "--eval-gold", help="Gold file or folder (NAME.gold.json beside NAME.txt) for the "
+        "evaluation set instead of the dev split's (repeatable; held-back corrected documents are added)."),
+    train_gold: Optional[list[Path]] = typer.Option(
+        None, "--train-gold", help="Gold file or folder to train on instead of the dev split's training part "
+        "(repeatable)."),
     database: Optional[str] = DatabaseOption,
     data_dir: Optional[Path] = DataDirOption,
 ) -> None:
@@ -83,17 +89,21 @@ def train_cmd(
     when = _date(since)
     tset = _tset(train_max_steps=max_steps, gate_margin=margin, gate_tolerance=tolerance)
     settings = _settings(database, data_dir)
+    for g in (eval_gold or []) + (train_gold or []):
+        if not Path(g).exists():
+            raise CliError(f"no gold file or folder at {g}")
     log = (lambda m: typer.echo(m, err=True)) if fmt == "table" else None
     try:
         if curve:
-            c = _curve(settings, tset=tset, log=log)
+            c = _curve(settings, tset=tset, log=log, train_gold=train_gold, eval_gold=eval_gold)
             if fmt == "json":
                 typer.echo(json.dumps(c | {"points": [p.__dict__ for p in c["points"]]}, indent=1))
             else:
                 typer.echo(render_curve(c))
             return
         res = train(settings, since=when, dry_run=dry_run, tset=tset, promote=not no_promote, log=log,
-                    progress=fmt == "table" and sys.stderr.isatty())
+                    progress=fmt == "table" and sys.stderr.isatty(), train_gold=train_gold,
+                    eval_gold=eval_gold)
     except TrainError as exc:
         raise CliError(str(exc), code=1) from None
     if fmt == "json":

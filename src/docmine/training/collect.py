@@ -78,7 +78,7 @@ class Collected:
 
 
 # ------------------------------------------------------------------ paragraphs
-_BREAK = re.compile(r"\f|\n[ \t]*\n|(?<=[.;:!?])[ \t]*\n")
+_BREAK = re.compile(r"\f|\r?\n[ \t]*\r?\n|(?<=[.;:!?])[ \t]*\r?\n")
 _SENT = re.compile(r"(?<=[.;!?])\s+(?=[A-ZÀ-Ý«\"(0-9])")
 
 

@@ -82,8 +82,14 @@ class TrainResult:
             lines.append("dry run: nothing trained, nothing written")
             return "\n".join(lines)
         lines.append(self.report_text)
-        lines.append(("promoted: " if self.promoted else "kept: ") + f"{self.in_force} is in force"
-                     + (f" (candidate {self.tag} kept as refused)" if not self.promoted else ""))
+        accepted = bool((self.report or {}).get("accepted"))
+        if self.promoted:
+            lines.append(f"promoted: {self.in_force} is in force")
+        elif accepted:
+            lines.append(f"accepted, not promoted (--no-promote): {self.in_force} stays in force; "
+                         f"`docmine models promote {self.tag}` puts the candidate in force")
+        else:
+            lines.append(f"kept: {self.in_force} stays in force (candidate {self.tag} recorded as refused)")
         lines.append(f"artefact: {self.artefact}   ({self.seconds:.0f} s)")
         return "\n".join(lines)
 
