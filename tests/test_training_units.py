@@ -143,6 +143,14 @@ def test_versions_promote_rollback_and_the_setting_in_force(db_url, tmp_path):
         with pytest.raises(M.ModelError, match="no artefact"):
             M.promote("ner_org_fr-c", session=s)
     assert M.settings_in_force(settings).model == str(settings.model)
+    # the web app reads the same setting
+    from fastapi.testclient import TestClient
+
+    from docmine.web import create_app
+    with TestClient(create_app(settings)) as client:
+        rows = client.get("/api/models").json()
+    assert [r["tag"] for r in rows if r["in_force"]] == [base.tag]
+    assert {r["tag"] for r in rows} == {base.tag, "ner_org_fr-a", "ner_org_fr-b", "ner_org_fr-c"}
 
 
 # ------------------------------------------------------------------ the gate
