@@ -28,7 +28,7 @@ from docmine.store.schema import ApiToken, LoginAttempt, User
 
 __all__ = ["ROLES", "AccountError", "add_user", "list_users", "disable_user", "create_token",
            "revoke_tokens", "authenticate", "user_for_token", "get_user", "login_blocked",
-           "record_failure", "clear_failures", "USER_COLUMNS", "can_write", "can_revert"]
+           "record_failure", "clear_failures", "session_fingerprint", "USER_COLUMNS", "can_write", "can_revert"]
 
 ROLES = ("viewer", "editor", "admin")
 USER_COLUMNS = ["name", "role", "disabled", "created_at", "tokens"]
@@ -132,6 +132,12 @@ def revoke_tokens(name: str, *, session: Session) -> int:
         t.revoked = True
     session.commit()
     return len(toks)
+
+
+def session_fingerprint(user: User) -> str:
+    """16 hex digits derived from the password hash: kept in the session
+    cookie, so a changed password ends the sessions made with the old one."""
+    return hashlib.sha256(("session:" + user.password_hash).encode()).hexdigest()[:16]
 
 
 def _sha(token: str) -> str:

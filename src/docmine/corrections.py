@@ -354,7 +354,7 @@ def _place(session: Session, doc: Document, change: Mapping, rec: Optional[dict]
            required: bool) -> tuple[int, int, int, str]:
     """(page, start, end, text) from the change (else the record's)."""
     if required:
-        for k in ("page", "start", "end"):
+        for k in (("page", "start", "end") if rec is None else ("start", "end")):
             if k not in change:
                 raise InvalidCorrection(f"{k}: required")
     page = _int(change, "page", (rec or {}).get("page"))
@@ -424,9 +424,12 @@ def _new_action(session, doc, change, rec: Optional[dict], op: str) -> dict:
         rec["deadline"] = _deadline(change.get("deadline"))
     if op == "set_refs" or (edit_all and "refs" in change):
         rec["refs"] = _id_list(change.get("refs"), "refs")
-    if edit_all and "kind" in change:
-        if change["kind"] not in ("request", "decision", "mandate"):
-            raise InvalidCorrection("kind: request, decision or mandate")
+    # the record's own ``kind`` (spec §2, "request"); with op add, ``kind`` names the target
+    ik = change.get("item_kind", change.get("kind") if op == "edit" else None)
+    if edit_all and ik is not None:
+        if not isinstance(ik, str) or not re.fullmatch(r"[a-z_]{1,16}", ik):
+            raise InvalidCorrection("item_kind: a word such as request")
+        rec["kind"] = ik
     if op in ("move", "add") or (op == "edit" and {"start", "end", "page"} & set(change)):
         page, start, end, text = _place(session, doc, change, rec if op != "add" else None,
                                         required=op in ("add", "move"))
