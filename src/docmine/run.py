@@ -98,17 +98,17 @@ def pending_documents(*, session, model_version: str | Sequence[str]) -> list[in
 def prepare(settings: Settings, session_factory=None) -> None:
     """Ready the database for a run: migrate the schema, load the knowledge
     base's organisations and what editors' corrections taught (``kb_overlay``,
-    :func:`docmine.store.models.learn_knowledge`), link DOC entities to stored documents, index pages
+    :func:`docmine.store.models.sync_knowledge`), link DOC entities to stored documents, index pages
     not yet in the full-text index. Idempotent; one transaction."""
     from docmine.store import search as _search
     from docmine.store.db import begin_write, make_session_factory
     from docmine.store.entities import link_symbols, load_organisations
-    from docmine.store.models import learn_knowledge
+    from docmine.store.models import sync_knowledge
     factory = session_factory or make_session_factory(settings.url)
     with factory() as session:
         begin_write(session)  # SQLite: read-then-write transaction takes the write lock first
         load_organisations(session, settings.kb_path)
-        learn_knowledge(session=session)  # aliases/entities editors' corrections taught (kb_overlay)
+        sync_knowledge(session=session)  # aliases/entities editors' corrections taught (kb_overlay)
         link_symbols(session)
         _search.catch_up(session)
         session.commit()

@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from docmine.settings import Settings
@@ -185,27 +185,48 @@ def list_versions(*, session: Session) -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------ knowledge from corrections
-def _latest_rows(session: Session) -> list[Correction]:
-    """For each corrected mention, the ledger row in force: the last row not
-    refused (``status`` conflict) nor superseded, as :func:`docmine.corrections.targets`
-    reads the ledger."""
+def _ids(rec: Optional[dict]) -> list[str]:
+    return [i for i in ((rec or {}).get("ids") or []) if isinstance(i, str) and i.strip()]
+
+
+def _link_sources(session: Session) -> list[Correction]:
+    """For each corrected organisation mention whose record in force (the last
+    ledger row of its target that is neither refused nor superseded, as
+    :func:`docmine.corrections.targets` reads the ledger) carries ids: the row
+    where an editor set those ids (its ``before`` had other ids), unless that
+    row was reverted or undone. Rows that only restore or accept the model's
+    own output teach nothing."""
     rows = session.scalars(select(Correction).where(Correction.target == "mention",
                                                     Correction.status != "conflict")
                            .order_by(Correction.id)).all()
     superseded = {c.supersedes_id for c in rows if c.supersedes_id}
-    latest: dict[str, Correction] = {}
+    reverted = {c.revert_of for c in rows if c.revert_of}
+    chains: dict[str, list[Correction]] = {}
     for c in rows:
         if c.id in superseded:
             continue
         key = c.target_key or f"mention:{c.document_sha256}:{c.page_number}:{c.start}:{c.end}:{c.label}"
-        latest[key] = c
-    return list(latest.values())
+        chains.setdefault(key, []).append(c)
+    out = []
+    for chain in chains.values():
+        last = chain[-1]
+        a = last.after or {}
+        ids = _ids(a)
+        if last.op == "delete" or not ids or (a.get("label") or last.label) != "ORG":
+            continue
+        for c in reversed(chain):
+            if c.id in reverted or c.revert_of:
+                continue
+            if _ids(c.after) == ids and _ids(c.before) != ids:
+                out.append(c)
+                break
+    return out
 
 
 def learn_knowledge(*, session: Session, kb_ids: Optional[set[str]] = None) -> dict[str, int]:
     """Bring ``kb_overlay`` in line with the ledger: every organisation mention
-    whose record in force (after its latest correction) carries an id gives an
-    alias of that id (its text), or a new ``entity`` when the id is in neither
+    an editor linked to an id (:func:`_link_sources`) gives an alias of that id
+    (its text, as the editor's row recorded it), or a new ``entity`` when the id is in neither
     ``kb_ids`` (the knowledge base's ids; default the ``entities`` table's
     organisations) nor an earlier overlay row; rows whose correction is no
     longer in force become inactive. New entities are also added to
@@ -215,12 +236,10 @@ def learn_knowledge(*, session: Session, kb_ids: Optional[set[str]] = None) -> d
     if kb_ids is None:
         kb_ids = set(session.scalars(select(Entity.id).where(Entity.kind == "organisation")))
     wanted: dict[tuple[int, str, str], dict] = {}
-    for c in _latest_rows(session):
+    for c in _link_sources(session):
         a = c.after or {}
-        if (a.get("label") or c.label) != "ORG" or c.op == "delete":
-            continue
         text = " ".join(str(a.get("text") or "").split())
-        ids = [i for i in (a.get("ids") or []) if isinstance(i, str) and i.strip()]
+        ids = _ids(a)
         if not text or not ids:
             continue
         eid = ids[0].strip()
@@ -251,6 +270,28 @@ def learn_knowledge(*, session: Session, kb_ids: Optional[set[str]] = None) -> d
     session.flush()
     active = session.query(KbOverlay).filter(KbOverlay.active.is_(True)).count()
     return {"added": added, "deactivated": deactivated, "reactivated": reactivated, "active": active}
+
+
+#: ``settings`` key: the last ledger row :func:`sync_knowledge` has learned from
+KNOWLEDGE_THROUGH_KEY = "kb_overlay_through"
+
+
+def knowledge_behind(*, session: Session) -> bool:
+    """Whether the ledger has rows :func:`learn_knowledge` has not seen (reads only)."""
+    top = session.scalar(select(func.max(Correction.id)))
+    return bool(top) and get_setting(KNOWLEDGE_THROUGH_KEY, session=session) != top
+
+
+def sync_knowledge(*, session: Session) -> bool:
+    """:func:`learn_knowledge` when the ledger moved since the last time (then
+    True); records how far it got. Extraction calls it first, so a name an
+    editor linked is found in the next document extracted. The caller commits."""
+    top = session.scalar(select(func.max(Correction.id)))
+    if not top or get_setting(KNOWLEDGE_THROUGH_KEY, session=session) == top:
+        return False
+    learn_knowledge(session=session)
+    set_setting(KNOWLEDGE_THROUGH_KEY, top, session=session)
+    return True
 
 
 def kb_overlay(*, session: Session) -> tuple[tuple[str, str, str, str], ...]:
