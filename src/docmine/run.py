@@ -76,10 +76,12 @@ class RunSummary:
 
 
 def current_versions(settings: Settings) -> list[str]:
-    """Model versions that are current for these settings: the configured one
-    and its rules-only variant, which extraction records for documents the
+    """Model versions that are current for these settings: the one in force
+    (the database's setting, else the configured one) and its rules-only variant, which extraction records for documents the
     statistical model does not cover (e.g. non-French ones)."""
     from docmine.extraction.nlp import model_version
+    from docmine.store.models import settings_in_force
+    settings = settings_in_force(settings)  # the version in force, a setting of the database
     return sorted({model_version(settings), model_version(settings, use_ner=False)})
 
 
@@ -95,15 +97,18 @@ def pending_documents(*, session, model_version: str | Sequence[str]) -> list[in
 
 def prepare(settings: Settings, session_factory=None) -> None:
     """Ready the database for a run: migrate the schema, load the knowledge
-    base's organisations, link DOC entities to stored documents, index pages
+    base's organisations and what editors' corrections taught (``kb_overlay``,
+    :func:`docmine.store.models.sync_knowledge`), link DOC entities to stored documents, index pages
     not yet in the full-text index. Idempotent; one transaction."""
     from docmine.store import search as _search
     from docmine.store.db import begin_write, make_session_factory
     from docmine.store.entities import link_symbols, load_organisations
+    from docmine.store.models import sync_knowledge
     factory = session_factory or make_session_factory(settings.url)
     with factory() as session:
         begin_write(session)  # SQLite: read-then-write transaction takes the write lock first
         load_organisations(session, settings.kb_path)
+        sync_knowledge(session=session)  # aliases/entities editors' corrections taught (kb_overlay)
         link_symbols(session)
         _search.catch_up(session)
         session.commit()
@@ -554,6 +559,8 @@ def run(paths: Sequence[str | Path] | str | Path | None = None, *, settings: Set
     problems: list = []
     files = find_pdfs(list(paths), problems=problems)
     factory = make_session_factory(settings.url)
+    from docmine.store.models import settings_in_force
+    settings = settings_in_force(settings)  # the model version in force (database setting)
     summary = RunSummary(model_version=model_version(settings),
                          database=_display_url(settings.url))
     current = current_versions(settings)
