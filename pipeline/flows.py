@@ -12,10 +12,17 @@ discover-source     ``docmine.reading.sources.discover``               source do
 fetch-document      ``docmine.reading.sources.fetch_candidate``        network errors, 5xx, truncated
 store-document      ``docmine.run.process_document``                   database connection errors
                     (read → store → extract → store)
+store-documents     ``docmine.run.DocumentPool`` (the same sequence    (inside, per document:
+                    for a batch, in a worker process per core)         database connection errors)
 extract-document    ``docmine.run.extract_stored`` (``reextract``)     database connection errors
 ==================  =================================================  ===========================
 
-``process-document`` (one per candidate) is fetch-document then store-document:
+The default task runner, ``processes``, fetches every candidate (a task run
+per URL; a folder's files need none), then hands the files to one
+``store-documents`` task: a pool of worker processes, one per core, each
+loading the pipeline once and writing each document in its own transactions.
+With ``sequential``, ``threads`` or ``dask``, ``process-document`` (one per
+candidate) is fetch-document then store-document:
 the per-document sequence itself lives once, in ``docmine.run.process_document``,
 which the one-shot ``docmine.run.run`` calls too.
 
@@ -35,40 +42,29 @@ from __future__ import annotations
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed
 from prefect.tasks import exponential_backoff
 
 from docmine.reading.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError
-from docmine.run import current_versions  # noqa: F401  (re-exported: the versions a run treats as done)
+from docmine.run import current_versions, default_workers  # noqa: F401  (current_versions re-exported)
 from docmine.settings import Settings, get_settings
+from docmine.store.models import settings_in_force
 
 #: retries of the I/O tasks and the base of their exponential back-off (seconds)
 IO_RETRIES = 3
 IO_BACKOFF = 2.0  # seconds: 2, 4, 8 (± 20 % jitter); the flow parameter ``io_backoff`` changes it
-TASK_RUNNERS = ("sequential", "threads", "dask")
+TASK_RUNNERS = ("processes", "sequential", "threads", "dask")
+#: documents in flight at once for ``threads`` and ``dask`` when ``concurrency`` is not given
+DEFAULT_WINDOW = 4
 
 
 # --------------------------------------------------------------------------- retry policy
-def is_transient(exc: BaseException | None) -> bool:
-    """I/O that may work next time: network/HTTP 5xx/truncated fetches and
-    database connection trouble. A broken PDF is never transient."""
-    if exc is None:
-        return False
-    if isinstance(exc, FetchError):
-        return exc.retryable
-    try:
-        from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
-        if isinstance(exc, (OperationalError, PoolTimeout)):
-            return True
-        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-            return True
-    except ImportError:  # pragma: no cover
-        pass
-    return isinstance(exc, (ConnectionError, TimeoutError))
+from docmine.run import is_transient  # noqa: E402  (I/O that may work next time; the library's test)
 
 
 def retry_on_io(task, task_run, state) -> bool:
@@ -172,6 +168,97 @@ def _count(result: dict, *keys: str) -> int:
         if isinstance(v, (list, tuple)):
             return len(v)
     return 0
+
+
+@task(name="store-documents", cache_policy=NO_CACHE)
+def store_documents(files: list[dict], run_id: int, url: str, data_dir: str, workers: Optional[int] = None,
+                    io_backoff: float = IO_BACKOFF, on_record: Optional[Callable[[dict], None]] = None) -> list[dict]:
+    """Read → store → extract → store for a batch of local files
+    (``[{"candidate": {...}, "local": {...}}]``) in worker processes:
+    ``docmine.run.DocumentPool`` (``workers`` processes, default one per core,
+    each loading the pipeline once; every document written in its own
+    transactions by the worker). Transient I/O is retried per document inside
+    the pool, each retry logged; so this task itself is not retried.
+    ``on_record(record)`` is called as each document finishes. Returns one
+    record per file, as ``process-document`` returns it."""
+    from docmine.reading.sources import Candidate, remember_files
+    from docmine.run import DocumentPool, Job
+    settings = _settings(url, data_dir)
+    logger = _flow_logger()
+    by_path = {f["local"]["path"]: f for f in files}
+    records: list[dict] = []
+    remember: list[tuple] = []
+    with DocumentPool(settings, workers, backoff=io_backoff, logger=logger) as pool:
+        jobs = [Job(path=f["local"]["path"], source=f["candidate"]["location"]) for f in files]
+        for job, out in pool.run(jobs, run_id=run_id):
+            f = by_path[job.path]
+            c = f["candidate"]
+            rec = _empty_record(c)
+            rec["not_modified"] = f["local"].get("not_modified", False)
+            rec.update({k: v for k, v in out.to_dict().items()
+                        if k in ("outcome", "step", "code", "reason", "document_id", "pages", "mentions",
+                                 "action_items", "labels", "extracted")})
+            rec["seconds"] = round(out.seconds, 3)
+            if rec["outcome"] != "failed" and c["kind"] == "file" and out.sha256:
+                remember.append((Candidate(**c), out.sha256))
+                if len(remember) >= 200:  # a killed run keeps most of what it learnt
+                    remember_files(data_dir, remember)
+                    remember.clear()
+            records.append(rec)
+            if on_record is not None:
+                on_record(rec)
+    if remember:
+        remember_files(data_dir, remember)
+    return records
+
+
+def _flow_logger():
+    """The flow run's logger (its lines are shown; the task-run logger's are
+    kept to retries and failures by ``quiet_logging``); else this module's."""
+    import logging
+    try:
+        from prefect.context import FlowRunContext
+        from prefect.logging.loggers import flow_run_logger
+        ctx = FlowRunContext.get()
+        if ctx is not None and ctx.flow_run is not None:
+            return flow_run_logger(ctx.flow_run, ctx.flow)
+    except Exception:  # pragma: no cover - outside a flow run
+        pass
+    return logging.getLogger("docmine_pipeline.flows")
+
+
+def _empty_record(candidate: dict) -> dict:
+    return {"location": candidate["location"], "source": candidate["source"], "outcome": "failed",
+            "step": "fetch", "code": None, "reason": None, "document_id": None, "pages": 0, "mentions": 0,
+            "action_items": 0, "labels": {}, "extracted": False, "not_modified": False}
+
+
+def _fetch_all(candidates: list[dict], *, data_dir: str, allowed_hosts: list[str], timeout: float,
+               max_bytes: int, io_backoff: float, note: Callable[[dict], None]) -> list[dict]:
+    """A local file per candidate: folder files as they are (no task run: nothing
+    to download), URLs through ``fetch-document`` (retried on I/O). A candidate
+    that cannot be fetched is noted as failed; returns the others."""
+    from docmine.reading.sources import Candidate, fetch_candidate
+    fetch = fetch_document.with_options(retry_delay_seconds=exponential_backoff(backoff_factor=io_backoff))
+    out = []
+    for c in candidates:
+        t0 = time.perf_counter()
+        try:
+            if c["kind"] == "file":
+                local = asdict(fetch_candidate(Candidate(**c), data_dir=data_dir, allowed_hosts=allowed_hosts,
+                                               timeout=timeout, max_bytes=max_bytes))
+            else:
+                local = fetch(c, data_dir, allowed_hosts, timeout, max_bytes)
+        except Exception as exc:  # after fetch-document's own retries
+            rec = _empty_record(c)
+            rec.update(code=exc.code if isinstance(exc, FetchError) else _code_of(exc),
+                       reason=exc.reason if isinstance(exc, FetchError)
+                       else _one_line(f"{type(exc).__name__}: {exc}"),
+                       seconds=round(time.perf_counter() - t0, 3))
+            note(rec)
+            continue
+        out.append({"candidate": c, "local": local})
+    return out
 
 
 @task(name="process-document")
@@ -345,7 +432,7 @@ def default_sources(settings: Settings) -> list[str]:
 # --------------------------------------------------------------------------- flows
 @flow(name="nightly-ingest", log_prints=False, validate_parameters=True)
 def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[str] = None,
-                   concurrency: int = 4, task_runner: str = "sequential",
+                   concurrency: Optional[int] = None, task_runner: str = "processes",
                    dask_address: Optional[str] = None, dask_workers: int = 2,
                    data_dir: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT,
                    max_bytes: int = DEFAULT_MAX_BYTES, allowed_hosts: Optional[list[str]] = None,
@@ -356,10 +443,15 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
       (default: the sample corpus);
     * ``database_url``: SQLAlchemy URL (default: the settings in force, the
       embedded SQLite ``<data_dir>/docmine.db``);
-    * ``concurrency``: documents in flight at once (a limit for ``threads`` and
-      ``dask``; ``sequential`` runs one at a time);
-    * ``task_runner``: ``sequential``, ``threads`` or ``dask`` (a local cluster
-      of ``dask_workers`` processes, or the cluster at ``dask_address``);
+    * ``task_runner``: ``processes`` (the default: one ``store-documents`` task
+      over a pool of worker processes, ``docmine.run.DocumentPool``, each
+      loading the pipeline once), ``sequential`` (one ``process-document``
+      task per document, one at a time), ``threads``, or ``dask`` (one task per
+      document on a local cluster of ``dask_workers`` processes, or the
+      cluster at ``dask_address``; each worker process loads the pipeline
+      once, on its first document, and keeps it);
+    * ``concurrency``: ``processes``: worker processes (default: one per core);
+      ``threads``/``dask``: documents in flight at once (default 4);
     * ``timeout`` (s) and ``max_bytes`` per download; ``allowed_hosts`` beyond
       the hosts of the HTTP sources; ``io_backoff``: first retry delay (s) of
       the I/O tasks (then doubled, 3 retries).
@@ -374,14 +466,16 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
     specs = list(sources) if sources else default_sources(settings)
     from docmine.extraction.nlp import model_version
     from docmine.reading.sources import allowed_hosts_for
-    model = current_versions(settings)
     hosts = sorted(allowed_hosts_for(specs, allowed_hosts or []))
     delays = exponential_backoff(backoff_factor=io_backoff)
     prepare_database.with_options(retry_delay_seconds=delays)(url, data_dir)
+    settings = settings_in_force(settings)  # the model version in force (a database setting)
+    model = current_versions(settings)
     run_id = _start_run(url, {"sources": specs, "task_runner": task_runner, "concurrency": concurrency,
                               "model_version": model_version(settings)})
-    log.info("ingest run #%s: %d source(s) → %s (model %s, %s)", run_id, len(specs),
-             _safe_url(url), model_version(settings), task_runner)
+    log.info("ingest run #%s: %d source(s) → %s (model %s, %s%s)", run_id, len(specs),
+             _safe_url(url), model_version(settings), task_runner,
+             f", {concurrency or default_workers()} worker process(es)" if task_runner == "processes" else "")
 
     # ---- discover
     candidates: list[dict] = []
@@ -423,13 +517,19 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
         log.info("[%d/%d] %-9s %s  %s", len(records), len(todo), rec["outcome"],
                  Path(rec["location"]).name, extra)
 
-    if task_runner == "sequential":
+    if task_runner == "processes":
+        files = _fetch_all(todo, data_dir=data_dir, allowed_hosts=hosts, timeout=timeout, max_bytes=max_bytes,
+                           io_backoff=io_backoff, note=note)
+        if files:
+            store_documents(files, run_id, url, data_dir, workers=concurrency, io_backoff=io_backoff,
+                            on_record=note)
+    elif task_runner == "sequential":
         for c in todo:
             note(process_candidate(c, **kwargs))
     else:
-        runner = _make_task_runner(task_runner, concurrency, dask_address, dask_workers)
+        window = max(1, concurrency or DEFAULT_WINDOW)
+        runner = _make_task_runner(task_runner, window, dask_address, dask_workers)
         with runner:
-            window = max(1, concurrency)
             pending: list = []
             for c in todo:
                 pending.append((c, runner.submit(process_candidate, parameters={"candidate": c, **kwargs})))
@@ -437,6 +537,15 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
                     note(_result_of(*pending.pop(0)))
             for c, fut in pending:
                 note(_result_of(c, fut))
+
+    # ---- documents extracted by an older model version (after a promotion or a rollback)
+    failed_ids = {r.get("document_id") for r in records if r["outcome"] == "failed"}
+    reextracted = _reextract_outdated(url, data_dir, model, skip=failed_ids, log=log)
+    for f in reextracted["failed"]:
+        records.append({"location": f"document {f['document_id']}", "source": "", "outcome": "failed",
+                        "step": "extract", "code": "error", "reason": f["reason"],
+                        "document_id": f["document_id"], "pages": 0, "mentions": 0, "action_items": 0,
+                        "labels": {}, "extracted": False, "not_modified": False})
 
     # ---- summary
     failed = [dict(r, step=r.get("step")) for r in records if r["outcome"] == "failed"]
@@ -457,6 +566,7 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
         "mentions": sum(r["mentions"] for r in records),
         "mentions_by_label": _sum_labels(records),
         "action_items": sum(r["action_items"] for r in records),
+        "reextracted": reextracted["extracted"],
         "duration_s": round(time.perf_counter() - t0, 2),
     }
     if not failed:
@@ -479,6 +589,37 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
                       if status == "partial" else f"failed: {len(failed)} failure(s), nothing stored",
                       data=summary)
     return Completed(message=f"ok: {summary['new']} new, {summary['skipped']} skipped", data=summary)
+
+
+def _reextract_outdated(url: str, data_dir: str, current: list[str], *, skip=(), log=None) -> dict:
+    """Re-extract, one ``extract-document`` task each, the stored documents whose
+    output comes from another model version than ``current`` (the version in
+    force: after a promotion or a rollback, the nightly run brings every older
+    document up to date). ``{"documents", "extracted", "failed": [...], "mentions",
+    "action_items"}``."""
+    from docmine.run import pending_documents
+    from docmine.store.db import session_scope
+    with session_scope(url) as session:
+        ids = [d for d in pending_documents(session=session, model_version=current) if d not in set(skip)]
+    out = {"documents": len(ids), "extracted": 0, "failed": [], "mentions": 0, "action_items": 0}
+    if ids and log is not None:
+        log.info("re-extracting %d document(s) extracted by an older model version", len(ids))
+    for i, doc_id in enumerate(ids, 1):
+        st = extract_document(doc_id, url, data_dir, return_state=True)
+        if st.is_completed():
+            r = st.result()
+            out["extracted"] += 1
+            out["mentions"] += _count(r, "mentions", "n_mentions")
+            out["action_items"] += _count(r, "action_items", "n_action_items", "actions")
+            if log is not None:
+                log.info("[%d/%d] document %d: %d mention(s)", i, len(ids), doc_id,
+                         _count(r, "mentions", "n_mentions"))
+        else:
+            exc = st.result(raise_on_failure=False)
+            out["failed"].append({"document_id": doc_id, "reason": _one_line(f"{type(exc).__name__}: {exc}")})
+            if log is not None:
+                log.warning("[%d/%d] document %d failed: %s", i, len(ids), doc_id, out["failed"][-1]["reason"])
+    return out
 
 
 def _result_of(candidate: dict, future) -> dict:
@@ -516,9 +657,10 @@ def reextract(database_url: Optional[str] = None, only_outdated: bool = True,
     log = get_run_logger()
     settings = _settings(database_url, data_dir)
     url = settings.url
+    prepare_database(url, data_dir)
+    settings = settings_in_force(settings)  # the model version in force (a database setting)
     model = model_version(settings)
     current = current_versions(settings)
-    prepare_database(url, data_dir)
     with session_scope(url) as session:
         q = select(Document.id).order_by(Document.id)
         if only_outdated:
@@ -554,3 +696,61 @@ def reextract(database_url: Optional[str] = None, only_outdated: bool = True,
     if failed:
         return Failed(message=f"partial failure: {len(failed)} of {len(ids)} document(s) failed", data=summary)
     return Completed(message=f"ok: {done} document(s) re-extracted", data=summary)
+
+
+# --------------------------------------------------------------------------- retraining
+@task(name="train-model")
+def train_model(url: str, data_dir: Optional[str], since: Optional[str], max_steps: Optional[int],
+                margin: Optional[float], tolerance: Optional[float]) -> dict:
+    """``docmine.training.train.train``: collect, learn knowledge, train a
+    candidate through the spaCy project, evaluate, gate (no retries: a failed
+    training is not transient I/O)."""
+    from datetime import datetime as _dt
+
+    from docmine.settings import get_training_settings
+    from docmine.training.train import train
+    settings = _settings(url, data_dir)
+    tset = get_training_settings(train_max_steps=max_steps, gate_margin=margin, gate_tolerance=tolerance)
+    res = train(settings, since=_dt.fromisoformat(since) if since else None, tset=tset)
+    out = res.to_dict()
+    out["report_text"] = res.report_text
+    return out
+
+
+@flow(name="retrain", log_prints=False)
+def retrain(database_url: Optional[str] = None, data_dir: Optional[str] = None, since: Optional[str] = None,
+            max_steps: Optional[int] = None, margin: Optional[float] = None, tolerance: Optional[float] = None):
+    """Weekly retraining from editors' corrections (``docmine train``): a
+    candidate organisation NER is trained from the version in force and
+    promoted only when the gate accepts it; after a promotion every document
+    extracted by an older version is re-extracted at once (the nightly run
+    would do it too). The gate's report is the run's artifact.
+
+    * ``since``: only documents corrected since this ISO 8601 date;
+    * ``max_steps``, ``margin``, ``tolerance``: override ``TrainingSettings``
+      (``DOCMINE_TRAIN_MAX_STEPS``, ``DOCMINE_GATE_MARGIN``, ``DOCMINE_GATE_TOLERANCE``).
+    """
+    log = get_run_logger()
+    settings = _settings(database_url, data_dir)
+    url = settings.url
+    data_dir = str(Path(settings.data_dir).resolve())
+    prepare_database(url, data_dir)
+    st = train_model(url, data_dir, since, max_steps, margin, tolerance, return_state=True)
+    if not st.is_completed():
+        exc = st.result(raise_on_failure=False)
+        return Failed(message=_one_line(f"training failed: {exc}"))
+    res = st.result()
+    log.info("%s", res.get("report_text") or "")
+    try:
+        create_markdown_artifact(markdown=f"# docmine retrain\n\n```\n{res.get('report_text', '')}\n```\n",
+                                 key="docmine-retrain", description="gate report")
+    except Exception as exc:
+        log.warning("could not create the report artifact: %s", exc)
+    if res.get("promoted"):
+        current = current_versions(settings_in_force(settings))
+        res["reextracted"] = _reextract_outdated(url, data_dir, current, log=log)
+        return Completed(message=f"promoted {res['tag']}; re-extracted "
+                                 f"{res['reextracted']['extracted']} document(s)", data=res)
+    verdict = (res.get("report") or {}).get("verdict", "refused")
+    return Completed(message=f"candidate {res.get('tag')} {verdict}; {res.get('in_force')} stays in force",
+                     data=res)

