@@ -220,18 +220,22 @@ def test_language_files_are_merged(repo_dir):
     assert any("Asamblea" in n for n in keys["UNGA"]["names"])         # meetings_es.json
     assert "en" in data["treaty_connectors"]                            # meetings_es.json
     assert any("especímenes" in w for w in load_patterns(base, "dates")["count_nouns"])
+    refs = load_patterns(base, "refs")
+    assert {"résolutions?", "resolutions?", "resoluci(?:ón|on|ones)"} <= set(refs["kinds"]["Res"])
+    assert {"Décisions", "Decisions", "Decisiones"} <= set(refs["headings"])
 
 
 def test_merge_rules():
     base = {"nouns": "(?:réunion)", "bodies": [{"key": "COP", "names": ["Conférence"], "codes": {"*": "COP"}}],
-            "acronyms": {"COP": "COP"}, "list": [1]}
+            "acronyms": {"COP": "COP"}, "list": [1], "kinds": {"Res": ["résolutions?"]}}
     extra = {"description": "x", "nouns": "(?:meeting)", "bodies": [{"key": "COP", "names": ["Conference"]},
                                                                     {"key": "X", "names": ["X"]}],
-             "acronyms": {"CMA": "CMA"}, "list": [2]}
+             "acronyms": {"CMA": "CMA"}, "list": [2], "kinds": {"Res": ["resolutions?"], "Dec": ["decisions?"]}}
     out = merge(base, extra)
     assert out["nouns"] == "(?:(?:réunion)|(?:meeting))"
     assert out["bodies"][0]["names"] == ["Conférence", "Conference"] and out["bodies"][1]["key"] == "X"
     assert out["acronyms"] == {"COP": "COP", "CMA": "CMA"} and out["list"] == [1, 2]
+    assert out["kinds"] == {"Res": ["résolutions?", "resolutions?"], "Dec": ["decisions?"]}
     assert "description" not in out and base["bodies"][0]["names"] == ["Conférence"]  # base untouched
 
 
