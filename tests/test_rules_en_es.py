@@ -269,6 +269,35 @@ def test_pdf_cites_decisions_in_english(tmp_path):
     assert got[("DOC", "CoP19 Doc. 12")] == ["CoP19Doc.12"]
 
 
+def test_pdf_cms_decisions_in_spanish(tmp_path):
+    """A Spanish CMS resolution whose running header is its own instrument symbol."""
+    pdf = write_pdf(tmp_path / "cms-resolucion-es.pdf", [[
+        ("big", "Conservación de los reptiles migratorios"),
+        "Adoptada por la Conferencia de las Partes en su 15ª reunión (Samarcanda, febrero de 2026)",
+        "Recordando la Resolución 12.26 (Rev.COP14) y la Decisión 19.300 (Rev. CoP20) de la CITES,",
+        "Decisiones 15.20 y 15.21 – Reptiles migratorios",
+        "Dirigida a la Secretaría",
+        "15.20   La Secretaría deberá informar al Comité Permanente en su 58ª reunión, del 8 al 9 de",
+        "octubre de 2026.",
+        "Dirigida a las Partes",
+        "15.21   Se alienta a las Partes a que tengan en cuenta la Decisión 19.300 (Rev. CoP20), antes de la",
+        "21ª reunión de la Conferencia de las Partes en la CITES.",
+    ]], header="UNEP/CMS/Resolución 15.7")
+    ex = extract(pdf)
+    assert (ex.document.symbol, ex.document.treaty, ex.document.language) == ("UNEP/CMS/Resolución 15.7", "CMS", "es")
+    got = [(m.label, " ".join(m.text.split()), m.ids) for m in ex.mentions if m.label != "ORG"]
+    assert ("DOC", "UNEP/CMS/Resolución 15.7", ["UNEP/CMS/Resolución15.7"]) in got
+    assert not [g for g in got if g[0] == "REF" and g[1] == "Resolución 15.7"]
+    for want in [("MEETING", "15ª reunión", ["CMS COP15"]), ("REF", "Resolución 12.26 (Rev.COP14)", ["CMS Res 12.26"]),
+                 ("REF", "Decisiones 15.20 y 15.21", ["CMS Dec 15.20", "CMS Dec 15.21"]),
+                 ("REF", "15.20", ["CMS Dec 15.20"]), ("REF", "15.21", ["CMS Dec 15.21"]),
+                 ("MEETING", "58ª reunión", ["CMS StC58"]),
+                 ("DATE", "del 8 al 9 de octubre de 2026", ["2026-10-08/2026-10-09"]),
+                 ("MEETING", "21ª reunión de la Conferencia de las Partes en la CITES", ["CITES CoP21"])]:
+        assert want in got, want
+    assert [g[2] for g in got if g[1] == "Decisión 19.300 (Rev. CoP20)"] == [["CITES Dec 19.300"]] * 2
+
+
 # ------------------------------------------------------------------ field-format cases
 def test_field_format_cases(shared_dir, repo_dir):
     """tests/cases/en_es in the shared cases' format, run by the shared checker
