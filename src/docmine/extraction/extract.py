@@ -166,6 +166,11 @@ def _prepare(nlp: Language, norm: NormText, symbol: str | None, language: str | 
     doc.user_data["docmine_text"] = norm.text  # == doc.text, without rebuilding it from tokens
     # where the original began a line: the decision structure admits paragraph markers there
     doc.user_data["docmine_line_starts"] = line_starts_of(norm.original, norm.text, norm.offsets)
+    # where a page ends (the form feeds between pages), in doc.text offsets
+    n = len(norm.text)
+    doc.user_data["docmine_page_breaks"] = [bisect_left(norm.offsets, i, 0, n)
+                                            for i, ch in enumerate(norm.original) if ch == "\f"] \
+        if "\f" in norm.original else []
     if bounds:  # the page's structure (docmine.extraction.components.boundaries)
         doc.user_data[_BOUNDS_KEY], doc.user_data[_PARAS_KEY] = bounds
     if symbol:

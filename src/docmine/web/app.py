@@ -129,8 +129,10 @@ def create_app(settings: Optional[Settings] = None,
         return error(request, 500, f"internal error ({type(exc).__name__}); the server log "
                                    "has the details")
 
-    from .routers import api, auth, docs, editing, pages
+    from .routers import api, auth, docs, edit_pages, editing, pages
     app.include_router(auth.router)
+    app.include_router(edit_pages.api_router)
+    app.include_router(edit_pages.router)
     app.include_router(editing.router)
     app.include_router(api.router)
     app.include_router(docs.router)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
@@ -42,12 +42,11 @@ def login_page(request: Request, next: str = "/", lang: str = Depends(get_lang),
 
 
 @router.post("/login")
-async def login(request: Request, lang: str = Depends(get_lang),
-                session: Session = Depends(get_session)):
-    form = await request.form()
-    name, password = str(form.get("name") or "")[:64], str(form.get("password") or "")
-    next_url = _safe_next(form.get("next"))
-    check_csrf(request, form.get("csrf_token"))
+def login(request: Request, name: str = Form(""), password: str = Form(""),
+          csrf_token: str = Form(""), next: str = Form("/"), lang: str = Depends(get_lang),
+          session: Session = Depends(get_session)):
+    name, next_url = name[:64], _safe_next(next)
+    check_csrf(request, csrf_token)
     ip = request.client.host if request.client else "?"
     wait = accounts.login_blocked(name, ip, session=session)
     if wait:
@@ -67,8 +66,7 @@ async def login(request: Request, lang: str = Depends(get_lang),
 
 
 @router.post("/logout")
-async def logout(request: Request):
-    form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+def logout(request: Request, csrf_token: str = Form("")):
+    check_csrf(request, csrf_token)
     request.session.clear()
     return RedirectResponse("/", status_code=303)

@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from ... import corrections
@@ -63,8 +64,8 @@ async def api_correct(request: Request, user=Depends(require_editor),
         change = await request.json()
     except ValueError:
         raise WebError(422, "bad request: the body is not JSON")
-    try:
-        res = corrections.apply(change, session=session, user=user)
+    try:  # off the event loop: a write may wait for the database's lock
+        res = await run_in_threadpool(corrections.apply, change, session=session, user=user)
     except corrections.CorrectionError as exc:
         return _fail(exc)
     return JSONResponse(res.as_dict(), status_code=201)
