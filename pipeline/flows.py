@@ -53,6 +53,7 @@ from prefect.tasks import exponential_backoff
 from docmine.reading.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError
 from docmine.run import current_versions, default_workers  # noqa: F401  (current_versions re-exported)
 from docmine.settings import Settings, get_settings
+from docmine.store.models import settings_in_force
 
 #: retries of the I/O tasks and the base of their exponential back-off (seconds)
 IO_RETRIES = 3
@@ -465,10 +466,11 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
     specs = list(sources) if sources else default_sources(settings)
     from docmine.extraction.nlp import model_version
     from docmine.reading.sources import allowed_hosts_for
-    model = current_versions(settings)
     hosts = sorted(allowed_hosts_for(specs, allowed_hosts or []))
     delays = exponential_backoff(backoff_factor=io_backoff)
     prepare_database.with_options(retry_delay_seconds=delays)(url, data_dir)
+    settings = settings_in_force(settings)  # the model version in force (a database setting)
+    model = current_versions(settings)
     run_id = _start_run(url, {"sources": specs, "task_runner": task_runner, "concurrency": concurrency,
                               "model_version": model_version(settings)})
     log.info("ingest run #%s: %d source(s) → %s (model %s, %s%s)", run_id, len(specs),
@@ -536,6 +538,15 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
             for c, fut in pending:
                 note(_result_of(c, fut))
 
+    # ---- documents extracted by an older model version (after a promotion or a rollback)
+    failed_ids = {r.get("document_id") for r in records if r["outcome"] == "failed"}
+    reextracted = _reextract_outdated(url, data_dir, model, skip=failed_ids, log=log)
+    for f in reextracted["failed"]:
+        records.append({"location": f"document {f['document_id']}", "source": "", "outcome": "failed",
+                        "step": "extract", "code": "error", "reason": f["reason"],
+                        "document_id": f["document_id"], "pages": 0, "mentions": 0, "action_items": 0,
+                        "labels": {}, "extracted": False, "not_modified": False})
+
     # ---- summary
     failed = [dict(r, step=r.get("step")) for r in records if r["outcome"] == "failed"]
     failed += [{"location": f["location"], "step": "discover", "code": f["code"], "reason": f["reason"]}
@@ -555,6 +566,7 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
         "mentions": sum(r["mentions"] for r in records),
         "mentions_by_label": _sum_labels(records),
         "action_items": sum(r["action_items"] for r in records),
+        "reextracted": reextracted["extracted"],
         "duration_s": round(time.perf_counter() - t0, 2),
     }
     if not failed:
@@ -577,6 +589,37 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
                       if status == "partial" else f"failed: {len(failed)} failure(s), nothing stored",
                       data=summary)
     return Completed(message=f"ok: {summary['new']} new, {summary['skipped']} skipped", data=summary)
+
+
+def _reextract_outdated(url: str, data_dir: str, current: list[str], *, skip=(), log=None) -> dict:
+    """Re-extract, one ``extract-document`` task each, the stored documents whose
+    output comes from another model version than ``current`` (the version in
+    force: after a promotion or a rollback, the nightly run brings every older
+    document up to date). ``{"documents", "extracted", "failed": [...], "mentions",
+    "action_items"}``."""
+    from docmine.run import pending_documents
+    from docmine.store.db import session_scope
+    with session_scope(url) as session:
+        ids = [d for d in pending_documents(session=session, model_version=current) if d not in set(skip)]
+    out = {"documents": len(ids), "extracted": 0, "failed": [], "mentions": 0, "action_items": 0}
+    if ids and log is not None:
+        log.info("re-extracting %d document(s) extracted by an older model version", len(ids))
+    for i, doc_id in enumerate(ids, 1):
+        st = extract_document(doc_id, url, data_dir, return_state=True)
+        if st.is_completed():
+            r = st.result()
+            out["extracted"] += 1
+            out["mentions"] += _count(r, "mentions", "n_mentions")
+            out["action_items"] += _count(r, "action_items", "n_action_items", "actions")
+            if log is not None:
+                log.info("[%d/%d] document %d: %d mention(s)", i, len(ids), doc_id,
+                         _count(r, "mentions", "n_mentions"))
+        else:
+            exc = st.result(raise_on_failure=False)
+            out["failed"].append({"document_id": doc_id, "reason": _one_line(f"{type(exc).__name__}: {exc}")})
+            if log is not None:
+                log.warning("[%d/%d] document %d failed: %s", i, len(ids), doc_id, out["failed"][-1]["reason"])
+    return out
 
 
 def _result_of(candidate: dict, future) -> dict:
@@ -614,9 +657,10 @@ def reextract(database_url: Optional[str] = None, only_outdated: bool = True,
     log = get_run_logger()
     settings = _settings(database_url, data_dir)
     url = settings.url
+    prepare_database(url, data_dir)
+    settings = settings_in_force(settings)  # the model version in force (a database setting)
     model = model_version(settings)
     current = current_versions(settings)
-    prepare_database(url, data_dir)
     with session_scope(url) as session:
         q = select(Document.id).order_by(Document.id)
         if only_outdated:
@@ -652,3 +696,61 @@ def reextract(database_url: Optional[str] = None, only_outdated: bool = True,
     if failed:
         return Failed(message=f"partial failure: {len(failed)} of {len(ids)} document(s) failed", data=summary)
     return Completed(message=f"ok: {done} document(s) re-extracted", data=summary)
+
+
+# --------------------------------------------------------------------------- retraining
+@task(name="train-model")
+def train_model(url: str, data_dir: Optional[str], since: Optional[str], max_steps: Optional[int],
+                margin: Optional[float], tolerance: Optional[float]) -> dict:
+    """``docmine.training.train.train``: collect, learn knowledge, train a
+    candidate through the spaCy project, evaluate, gate (no retries: a failed
+    training is not transient I/O)."""
+    from datetime import datetime as _dt
+
+    from docmine.settings import get_training_settings
+    from docmine.training.train import train
+    settings = _settings(url, data_dir)
+    tset = get_training_settings(train_max_steps=max_steps, gate_margin=margin, gate_tolerance=tolerance)
+    res = train(settings, since=_dt.fromisoformat(since) if since else None, tset=tset)
+    out = res.to_dict()
+    out["report_text"] = res.report_text
+    return out
+
+
+@flow(name="retrain", log_prints=False)
+def retrain(database_url: Optional[str] = None, data_dir: Optional[str] = None, since: Optional[str] = None,
+            max_steps: Optional[int] = None, margin: Optional[float] = None, tolerance: Optional[float] = None):
+    """Weekly retraining from editors' corrections (``docmine train``): a
+    candidate organisation NER is trained from the version in force and
+    promoted only when the gate accepts it; after a promotion every document
+    extracted by an older version is re-extracted at once (the nightly run
+    would do it too). The gate's report is the run's artifact.
+
+    * ``since``: only documents corrected since this ISO 8601 date;
+    * ``max_steps``, ``margin``, ``tolerance``: override ``TrainingSettings``
+      (``DOCMINE_TRAIN_MAX_STEPS``, ``DOCMINE_GATE_MARGIN``, ``DOCMINE_GATE_TOLERANCE``).
+    """
+    log = get_run_logger()
+    settings = _settings(database_url, data_dir)
+    url = settings.url
+    data_dir = str(Path(settings.data_dir).resolve())
+    prepare_database(url, data_dir)
+    st = train_model(url, data_dir, since, max_steps, margin, tolerance, return_state=True)
+    if not st.is_completed():
+        exc = st.result(raise_on_failure=False)
+        return Failed(message=_one_line(f"training failed: {exc}"))
+    res = st.result()
+    log.info("%s", res.get("report_text") or "")
+    try:
+        create_markdown_artifact(markdown=f"# docmine retrain\n\n```\n{res.get('report_text', '')}\n```\n",
+                                 key="docmine-retrain", description="gate report")
+    except Exception as exc:
+        log.warning("could not create the report artifact: %s", exc)
+    if res.get("promoted"):
+        current = current_versions(settings_in_force(settings))
+        res["reextracted"] = _reextract_outdated(url, data_dir, current, log=log)
+        return Completed(message=f"promoted {res['tag']}; re-extracted "
+                                 f"{res['reextracted']['extracted']} document(s)", data=res)
+    verdict = (res.get("report") or {}).get("verdict", "refused")
+    return Completed(message=f"candidate {res.get('tag')} {verdict}; {res.get('in_force')} stays in force",
+                     data=res)

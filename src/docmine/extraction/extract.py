@@ -166,6 +166,11 @@ def _prepare(nlp: Language, norm: NormText, symbol: str | None, language: str | 
     doc.user_data["docmine_text"] = norm.text  # == doc.text, without rebuilding it from tokens
     # where the original began a line: the decision structure admits paragraph markers there
     doc.user_data["docmine_line_starts"] = line_starts_of(norm.original, norm.text, norm.offsets)
+    # where a page ends (the form feeds between pages), in doc.text offsets
+    n = len(norm.text)
+    doc.user_data["docmine_page_breaks"] = [bisect_left(norm.offsets, i, 0, n)
+                                            for i, ch in enumerate(norm.original) if ch == "\f"] \
+        if "\f" in norm.original else []
     if bounds:  # the page's structure (docmine.extraction.components.boundaries)
         doc.user_data[_BOUNDS_KEY], doc.user_data[_PARAS_KEY] = bounds
     if symbol:
@@ -365,7 +370,10 @@ def _read_path(path: Path, settings: Settings) -> dict:
         text = "\f".join((p.text or "") for p in rd.pages)
         return {"text": text, "sha256": rd.sha256, "pages": len(rd.pages),
                 "symbol": getattr(rd, "symbol", None), "language": getattr(rd, "language", None),
-                "treaty": getattr(rd, "treaty", None), "blocks": [p.blocks for p in rd.pages]}
+                # the reader's ``UN`` (an A/, E/, S/ symbol) is an organ, no convention: the
+                # contract's document.treaty is null for a General Assembly resolution
+                "treaty": None if getattr(rd, "treaty", None) == "UN" else getattr(rd, "treaty", None),
+                "blocks": [p.blocks for p in rd.pages]}
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")

@@ -31,6 +31,11 @@ def treaties_in(text: str) -> list[str]:
     return [TREATY_WORDS[m.group(1)] for m in TREATY_RE.finditer(text)]
 
 
+def _words_in(text: str) -> list[tuple[str, str]]:
+    """(word as written, treaty code) of the treaty words in ``text``, in order."""
+    return [(m.group(1), TREATY_WORDS[m.group(1)]) for m in TREATY_RE.finditer(text)]
+
+
 def dominant_treaty(text: str) -> str | None:
     """The convention a text talks about most (CMS, CITES, CBD…), or None."""
     counts = Counter(treaties_in(text))
@@ -177,7 +182,10 @@ def treaty_at(doc: Doc, start: int, end: int | None = None, *, mention_text: str
     merged into the sentence must not flip it); otherwise the most named wins.
     """
     text = mention_text if mention_text is not None else doc_text(doc)[start:end if end is not None else start]
-    found = treaties_in(text)
+    # acronyms the paper defines as something else (``Compliance Monitoring Scheme
+    # (CMS)``) name no treaty in it (set by the docmine_context component)
+    other = doc.user_data.get("docmine_redefined") or ()
+    found = [t for w, t in _words_in(text) if w not in other]
     if found:
         return found[0]
     own = document_treaty(doc)
@@ -185,12 +193,12 @@ def treaty_at(doc: Doc, start: int, end: int | None = None, *, mention_text: str
     # clause's: issue 8, O6), headings in capitals left out
     lo, _ = sentence_range(doc, start)
     before = context_text(doc, start, end if end is not None else start)[:start - lo]
-    named = treaties_in(before)
+    named = [t for w, t in _words_in(before) if w not in other]
     if named and own is not None and own not in named:
         # ``cooperate with the Secretariat of the … (CMS) … report to the Standing
         # Committee``: a partner named after ``with`` is not the clause's treaty
-        named = [TREATY_WORDS[m.group(1)] for m in TREATY_RE.finditer(before)
-                 if not _partner_before().search(before, max(0, m.start() - 160), m.start())]
+        named = [TREATY_WORDS[m.group(1)] for m in TREATY_RE.finditer(before) if m.group(1) not in other
+                 and not _partner_before().search(before, max(0, m.start() - 160), m.start())]
     if named:
         if own in named:
             return own

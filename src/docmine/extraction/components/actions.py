@@ -44,6 +44,10 @@ from .boundaries import unit_start
 DEFAULT_PATTERNS = PATTERNS_DIR
 
 _ARTICLE = r"(?:Le|La|Les|L['’]|Au|Aux|The)"
+#: words that may stand before the name of an addressee (French, English, Spanish)
+_DETERMINERS = ("le", "la", "les", "l", "au", "aux", "à", "des", "du", "de", "d", "tous", "toutes", "ses", "son", "sa",
+                "leur", "leurs", "the", "all", "its", "their", "el", "los", "las", "a", "al", "del", "todos",
+                "todas", "su", "sus", "y", "et", "and")
 _CLOSE = re.compile(r"[.;!?](?=\s|$)")
 _LETTER = r"\(?([a-z])[.)]"
 _BULLETS = "•▪◦●‣∙·\uf0b7\uf0a7-–—"
@@ -127,6 +131,7 @@ class ActionFinder:
         self.multiword = sorted(p.get("multiword_verbs", []), key=len, reverse=True)
         self.not_inf = set(p.get("not_infinitives", []))
         self.adjectives = set(p.get("addressee_adjectives", []))
+        self.determiners = set(_DETERMINERS) | set(p.get("addressee_determiners", []))
         self.abbrev = set(p.get("abbreviations", []))
         self.ordinals: dict[str, int] = p.get("ordinals", {})
         self.months: dict[str, int] = p.get("months", {})
@@ -227,15 +232,19 @@ class ActionFinder:
         return items
 
     def _across_page_break(self, struct: DecisionStructure, text: str, end: int, nxt: int) -> int | None:
-        """The end of an item cut by a page break: when a page's furniture (running
-        header, page number: a ``furniture`` boundary) lies between the item's first
-        closing punctuation ``end`` and the next item ``nxt``, the item runs to the
-        last closing punctuation before ``nxt``; else None."""
+        """The end of an item cut by a page break: when a page ends (a form feed
+        between pages, ``doc.user_data["docmine_page_breaks"]``) or a page's
+        furniture starts (running header, page number: a ``furniture`` boundary)
+        between the item's first closing punctuation ``end`` (a footnote's, at the
+        foot of the page) and the next item ``nxt``, the item runs to the last
+        closing punctuation before ``nxt``; else None."""
         doc = getattr(struct, "doc", None)
         if doc is None or nxt - end > 3000:
             return None
         from .boundaries import boundaries
-        if not any(end <= b.offset < nxt and b.kind == "furniture" for b in boundaries(doc)):
+        breaks = doc.user_data.get("docmine_page_breaks") or ()
+        if not any(end <= b < nxt for b in breaks) and \
+                not any(end <= b.offset < nxt and b.kind == "furniture" for b in boundaries(doc)):
             return None
         last = None
         for m in _CLOSE.finditer(text, end, nxt):
@@ -360,7 +369,9 @@ class ActionFinder:
             if rx.match(first):
                 return ident
         for s in self._mentions_in(doc, a, fb, ("ORG",)):
-            if s._.ids:
+            # the addressee's own name, after determiners and adjectives only
+            # (not ``States Members of the United Nations``, ``efforts by the United Nations``)
+            if s._.ids and self._only_determiners(text[a:max(a, s.start_char)]):
                 return s._.ids[0]
         m = self.body_re.search(first)
         if m:
@@ -373,6 +384,13 @@ class ActionFinder:
                         treaty = self._treaty_of_ids(doc, *clause)
                     return tmpl.format(treaty=treaty.lower()) if treaty else None
         return None
+
+    def _only_determiners(self, prefix: str) -> bool:
+        """``prefix`` (the words before an ORG mention in an addressee) holds only
+        articles, determiners and addressee adjectives (``the``, ``les autres``,
+        ``all relevant``)."""
+        words = [w for w in re.split(r"[\s'’]+", prefix.lower()) if w]
+        return all(w in self.determiners or w in self.adjectives for w in words)
 
     def _treaty_of_ids(self, doc: Doc, a: int, b: int) -> str | None:
         """With no treaty named and none for the document: the treaty that the linked

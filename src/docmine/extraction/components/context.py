@@ -117,8 +117,10 @@ class TreatyVote:
             cur[0] += w
             cur[1] = min(cur[1], pos)
 
+        other = self.redefined(text)
         for m in ctx.TREATY_RE.finditer(text):
-            add(ctx.TREATY_WORDS[m.group(1)], 1.0, m.start())
+            if m.group(1) not in other:
+                add(ctx.TREATY_WORDS[m.group(1)], 1.0, m.start())
         for m in SYMBOL_RE.finditer(text):
             sym = re.sub(r"\s+", "", m.group("sym") or m.group("cites") or "")
             t = ctx.treaty_of_symbol(sym) or ("CITES" if _CITES_SYMBOL.match(sym) else None)
@@ -128,6 +130,24 @@ class TreatyVote:
             for m in rx.finditer(text):
                 add(t, w, m.start())
         return {t: (v[0], v[1]) for t, v in out.items()}
+
+    #: ``Compliance Monitoring Scheme (CMS)``: capitalised words, then the acronym in brackets
+    _DEFINED = re.compile(r"((?:[A-Z][\w’'-]*\s+(?:(?:of|for|on|the|and|de|des|du|la|le|el|y|et)\s+)*){2,8})\((" +
+                          ctx.TREATY_RE.pattern.split("(", 2)[2].split(")", 1)[0] + r")\)")
+
+    @classmethod
+    def redefined(cls, text: str) -> set[str]:
+        """Treaty acronyms the text defines as something else: the capitalised words
+        before ``(CMS)`` spell it (``Compliance Monitoring Scheme``) and are not the
+        convention's own name (``Convention on Migratory Species (CMS)``)."""
+        out = set()
+        for m in cls._DEFINED.finditer(text):
+            acr = m.group(2)
+            words = [w for w in m.group(1).split() if w[:1].isupper()]
+            initials = "".join(w[0] for w in words)
+            if initials.endswith(acr) and not any(w.startswith(("Conven", "Conveni")) for w in words):
+                out.add(acr)
+        return out
 
     def __call__(self, text: str) -> str | None:
         sc = self.scores(text)
@@ -144,6 +164,10 @@ def _load_json(patterns_path: str | None, name: str) -> dict | None:
         if p.exists():
             return json.loads(p.read_text(encoding="utf-8"))
     return None
+
+
+#: bodies that may win the treaty vote but are no convention (``treaty.json`` signals)
+NON_TREATY_BODIES = ("UNGA",)
 
 
 def _document_bodies() -> list[tuple[str, re.Pattern, re.Pattern]]:
@@ -218,8 +242,15 @@ class DocumentContext:
             sym = header_symbol(text)
             if sym:
                 doc._.symbol = sym
+        redefined = self.vote.redefined(text)
+        if redefined:
+            doc.user_data["docmine_redefined"] = sorted(redefined)
         if not doc._.treaty:
-            doc._.treaty = document_treaty_of_text(text, doc._.symbol, self.vote)
+            treaty = document_treaty_of_text(text, doc._.symbol, self.vote)
+            if treaty in NON_TREATY_BODIES:  # a General Assembly paper: no convention's
+                doc.user_data["docmine_body"] = treaty
+                treaty = None
+            doc._.treaty = treaty
         if not doc._.doc_date:
             for s, e, value, attrs in find_dates(text[:HEADER_CHARS]):
                 if len(value) == 10 and "/" not in value:

@@ -106,6 +106,9 @@ class MeetingRecognizer:
         return codes.get(treaty or "", codes.get("*", body["key"]))
 
     def _id(self, body: dict, treaty: str | None, n: int, doc: Doc, start: int, end: int | None = None) -> list[str]:
+        if "treaty_templates" in body:  # a fisheries Commission: its own name (``WCPFC9``)
+            t = body["treaty_templates"].get(treaty or ctx.document_treaty(doc) or "")
+            return [t.format(n=n)] if t else []
         tmpl = body.get("template")
         if tmpl:
             if "{instrument}" in tmpl:
@@ -340,7 +343,15 @@ class MeetingRecognizer:
                             body = ref
                             e = c.end() + g.end()
                 tail_t, tail_end = self._tail(text, e)
-                if tail_t:
+                # ``73rd meeting of the CITES Standing Committee``: the treaty word
+                # names the body that follows it
+                named_body = None
+                if tail_t and body is None:
+                    sp_ = re.match(r"[ \t]+", text[tail_end:tail_end + 4])
+                    named_body = self._body_at(text, tail_end + sp_.end()) if sp_ else None
+                if named_body:
+                    treaty, body, e = tail_t, named_body[0], named_body[1]
+                elif tail_t:
                     treaty = tail_t
                     if body is None:
                         key = self.data["treaty_default_body"].get(tail_t, self.data["treaty_default_body"]["*"])

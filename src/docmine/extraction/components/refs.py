@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left, bisect_right
 from pathlib import Path
 
 from spacy.language import Language
@@ -68,6 +69,19 @@ def _roman_to_int(s: str) -> int:
         v = _ROMAN[c]
         total += -v if i + 1 < len(s) and _ROMAN[s[i + 1]] > v else v
     return total
+
+
+def _start_sentence(doc: Doc, char: int) -> None:
+    """Make the token at ``char`` start a sentence (an instrument's heading or number
+    opens a unit: the sentence before it is no context for what follows)."""
+    idx = doc.user_data.get("docmine_token_starts")
+    if idx is None or len(idx) != len(doc):
+        idx = [t.idx for t in doc]
+        doc.user_data["docmine_token_starts"] = idx
+    i = bisect_left(idx, char) if idx else 0
+    if 0 < i < len(doc) and doc[i].idx == char and not doc[i].is_sent_start:
+        doc[i].is_sent_start = True
+        doc.user_data.pop("docmine_sent_bounds", None)  # treaty.sentence_range's cache
 
 
 def expand_range(a: str, b: str) -> list[str]:
@@ -319,6 +333,7 @@ class RefRecognizer:
                 if not any(ts < e and s < te for ts, te in taken):
                     spans.append(make_span(doc, "REF", s, e, [f"{series[m.group('n').split('.')[0]]} Dec {m.group('n')}"]))
                     taken.append((s, e))
+                    _start_sentence(doc, s)  # a decision's text is a unit of its own
                 continue
             m = self.slash_heading.match(text, pos)
             if not m:
@@ -339,6 +354,22 @@ class RefRecognizer:
                 continue
             spans.append(make_span(doc, "REF", s, e, ids))
             taken.append((s, e))
+            _start_sentence(doc, s)
+
+    @staticmethod
+    def _heading_line(text: str, lines: list[int], s: int, e: int, kw: str) -> int:
+        """The start of the next line when the REF at [s, e) is a heading line of its
+        own (at a line start, keyword capitalised, nothing after it on the line but a
+        dash and a title: ``Decisions 19.120 to 19.122``, ``Decisiones 14.48 y 14.49 –
+        Aves terrestres``), else 0."""
+        if s not in lines or not kw[:1].isupper():
+            return 0
+        i = bisect_right(lines, e)
+        nxt = lines[i] if i < len(lines) else len(text)
+        rest = text[e:nxt].strip()
+        if not rest or rest[0] in "–—-:":
+            return nxt
+        return 0
 
     def _heading_rec_body(self, doc: Doc, text: str, pos: int) -> str:
         sym = (doc._.symbol or "") if Doc.has_extension("symbol") else ""
@@ -371,11 +402,24 @@ class RefRecognizer:
                 for n in nums:
                     named.setdefault((kind, n), treaty)
             found.append((m, s, e, nums, revs, kind, treaty))
+        lines = self._line_starts(doc, text)
         for m, s, e, nums, revs, kind, treaty in found:
+            heading = self._heading_line(text, lines, s, e, m.group("kw"))
+            if heading:  # ``Decisiones 15.20 y 15.21 – Reptiles``: a unit of its own
+                _start_sentence(doc, s)
+                if heading < len(text):
+                    _start_sentence(doc, heading)
             if treaty is None:
-                treaty = named.get((kind, nums[0])) or treaty_for(doc, s, e)
+                # a heading line is no part of the sentence before it: the paper's treaty
+                treaty = named.get((kind, nums[0])) or (
+                    ctx.document_treaty(doc) if heading else treaty_for(doc, s, e))
                 if treaty == "CBD" and "." in nums[0]:  # CBD numbers are never dotted
                     treaty = ctx.document_treaty(doc) if ctx.document_treaty(doc) != "CBD" else None
+                # Ramsar numbers its resolutions in Roman figures (``XI.19``, ``XIV.1``):
+                # an Arabic ``11.10`` named after a Ramsar one is the paper's own
+                if treaty == "RAMSAR" and nums[0].split(".")[0].isdigit():
+                    own = ctx.document_treaty(doc)
+                    treaty = own if own != "RAMSAR" else None
             ids = self._ids(doc, kind, nums, treaty, bool(m.group("conf")), s, e)
             spans.append(make_span(doc, "REF", s, e, ids, self._attrs(text, s, e, revs)))
             taken.append((s, e))
