@@ -52,6 +52,9 @@ def load_ner_patterns(patterns_path: str | Path | None) -> dict:
     return data
 
 
+#: lower-case words allowed inside a capitalised English or Spanish name
+_FUNCTION_WORDS = {"for", "the", "and", "of", "on", "in", "with", "to", "from", "para", "sobre", "contra",
+                   "entre", "las", "los", "del", "con"}
 _BRACKETED_TAIL = re.compile(r"\(\s*([^()\s]+)\s*\)$")
 
 
@@ -94,8 +97,11 @@ class OrgFilter:
             return False
         if low[0] in self.heads:
             return True
-        # English names: head at the end ("Lusaka Agreement Task Force", "... Society")
-        return low[-1] in self.heads and all(w[:1].isupper() for w in words if len(w) > 3)
+        # English names: head at the end ("Lusaka Agreement Task Force", "... Society"),
+        # or inside a name whose every content word is capitalised ("Ad Hoc Technical
+        # Expert Group on Indicators", "Global Knowledge Support Service for Biodiversity")
+        capitalised = all(w[:1].isupper() for w in words if len(w) > 3 and w.lower() not in _FUNCTION_WORDS)
+        return capitalised and (low[-1] in self.heads or any(w in self.heads for w in low[1:]))
 
 
 class OrgNer:
@@ -163,7 +169,10 @@ class OrgNer:
         """An upper-case word beside other upper-case words is a heading, not an acronym."""
         known = self.kb.acronyms if self.kb is not None else {}
         doc = span.doc
-        for i in (span.start - 1, span.end):
+        for i, step in ((span.start - 1, -1), (span.end, 1)):
+            # a one-letter word between (``ÁFRICA Y EURASIA``, ``AFRICA AND EURASIA``) is skipped
+            if 0 <= i < len(doc) and len(doc[i].text) == 1 and doc[i].text.isupper():
+                i += step
             if 0 <= i < len(doc):
                 t = doc[i].text
                 if len(t) >= 2 and t.isalpha() and t.isupper() and t not in known:
@@ -287,6 +296,8 @@ class SparseNer:
         self.name = name
         self.ner_nlp = ner_nlp
         self.ner = ner_nlp.get_pipe("ner")
+        #: what runs before the NER on the candidate sentences (a shared tok2vec)
+        self.before = [proc for name, proc in ner_nlp.pipeline if name != "ner"]
         self.kb = kb
         self.filter = OrgFilter(patterns)
         self.heads = self.filter.heads
@@ -380,6 +391,8 @@ class SparseNer:
     def __call__(self, doc: Doc) -> Doc:
         sub, index = self._subdoc(doc)
         if sub is not None:
+            for proc in self.before:
+                sub = proc(sub)
             sub = self.ner(sub)
         return self._set(doc, sub, index)
 
@@ -393,7 +406,10 @@ class SparseNer:
                 return
             subs = [self._subdoc(d) for d in chunk]
             todo = [s for s, _ in subs if s is not None]
-            done = iter(self.ner.pipe(todo, batch_size=batch_size)) if todo else iter(())
+            stream = iter(todo)
+            for proc in self.before:
+                stream = proc.pipe(stream, batch_size=batch_size)
+            done = iter(self.ner.pipe(stream, batch_size=batch_size)) if todo else iter(())
             for d, (s, index) in zip(chunk, subs):
                 yield self._set(d, next(done) if s is not None else None, index)
 
@@ -403,14 +419,21 @@ def _load_ner(model: str) -> Language:
     import spacy
 
     cfg = Path(model) / "config.cfg"
+    keep = {"ner"}
     if cfg.exists():
-        names = spacy.util.load_config(cfg)["nlp"]["pipeline"]
+        config = spacy.util.load_config(cfg)
+        names = config["nlp"]["pipeline"]
+        # a NER that listens to a shared tok2vec (the English and Spanish NERs trained
+        # from scratch, models/training/configs/config_blank.cfg) needs it to run first
+        ner_tok2vec = config["components"].get("ner", {}).get("model", {}).get("tok2vec", {})
+        if str(ner_tok2vec.get("@architectures", "")).startswith("spacy.Tok2VecListener"):
+            keep.add("tok2vec")
     else:
         names = ["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer",
                  "senter", "tagger", "trainable_lemmatizer", "entity_ruler"]
-    ner_nlp = spacy.load(model, exclude=[n for n in names if n != "ner"])
+    ner_nlp = spacy.load(model, exclude=[n for n in names if n not in keep])
     for n in list(ner_nlp.pipe_names):
-        if n != "ner":
+        if n not in keep:
             ner_nlp.remove_pipe(n)
     return ner_nlp
 
