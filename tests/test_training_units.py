@@ -159,6 +159,23 @@ def test_versions_promote_rollback_and_the_setting_in_force(db_url, tmp_path):
         rows = client.get("/api/models").json()
     assert [r["tag"] for r in rows if r["in_force"]] == [base.tag]
     assert {r["tag"] for r in rows} == {base.tag, "ner_org_fr-a", "ner_org_fr-b", "ner_org_fr-c"}
+    # docmine models list: the four formats, the same rows
+    import csv
+    import io
+    import json
+    from typer.testing import CliRunner
+
+    from docmine.cli import app
+    out = {f: CliRunner().invoke(app, ["models", "list", "-f", f, "--database", db_url,
+                                       "--data-dir", str(tmp_path)], env={"COLUMNS": "100"})
+           for f in ("table", "csv", "json", "jsonl")}
+    assert all(r.exit_code == 0 for r in out.values()), {f: r.output for f, r in out.items()}
+    as_json = json.loads(out["json"].stdout)
+    assert [json.loads(ln) for ln in out["jsonl"].stdout.splitlines()] == as_json and len(as_json) == 4
+    assert len(list(csv.reader(io.StringIO(out["csv"].stdout)))) == 5
+    assert out["table"].stdout.splitlines()[-1] == "(4 versions)"
+    res = CliRunner().invoke(app, ["models", "promote", "nope", "--database", db_url])
+    assert res.exit_code != 0
 
 
 # ------------------------------------------------------------------ the gate
