@@ -76,6 +76,9 @@ REF_CASES = [
      "UNEP/CBD/COP/DEC/IX/27"),
     ("73/8.\tNecessity of ending the embargo\n\nThe General Assembly,\n\nRecalling its resolutions 47/19 and 72/4,",
      [("73/8", ["UNGA Res 73/8"]), ("resolutions 47/19 and 72/4", ["UNGA Res 47/19", "UNGA Res 72/4"])], "A/RES/73/8"),
+    # another body named with the number: not the paper's body's
+    ("and Human Rights Council resolution 33/11 of 29 September 2016, and its resolution 71/3,",
+     [("resolution 33/11", []), ("resolution 71/3", ["UNGA Res 71/3"])], "A/RES/73/3"),
     # UNFCCC and UNCCD numbers carry their body, whatever the paper
     ("Recalling decisions 1/CP.21, 3/CMA.1 and 2/CMP.1, and decision 3/COP.13,",
      [("decisions 1/CP.21, 3/CMA.1 and 2/CMP.1", ["UNFCCC COP Dec 1/CP.21", "UNFCCC CMA Dec 3/CMA.1", "UNFCCC CMP Dec 2/CMP.1"]),
