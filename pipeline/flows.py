@@ -372,7 +372,7 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
     data_dir = str(Path(settings.data_dir).resolve())
     url = settings.url
     specs = list(sources) if sources else default_sources(settings)
-    from docmine.extraction.nlp import model_version
+    from docmine.extraction.version import model_version
     from docmine.reading.sources import allowed_hosts_for
     model = current_versions(settings)
     hosts = sorted(allowed_hosts_for(specs, allowed_hosts or []))
@@ -511,7 +511,7 @@ def reextract(database_url: Optional[str] = None, only_outdated: bool = True,
 
     from docmine.store.db import session_scope
     from docmine.store.schema import Document
-    from docmine.extraction.nlp import model_version
+    from docmine.extraction.version import model_version
     t0 = time.perf_counter()
     log = get_run_logger()
     settings = _settings(database_url, data_dir)

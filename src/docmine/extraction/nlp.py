@@ -17,6 +17,8 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from docmine.extraction.regex_cache import regex_cache
+from docmine.extraction.version import model_version  # noqa: F401  (re-exported)
 from docmine.settings import Settings, get_settings
 
 LABELS = ("REF", "DOC", "ORG", "MEETING", "DATE")
@@ -46,6 +48,19 @@ def build_nlp(settings: Settings | None = None, *, use_ner: bool | None = None) 
     """A fresh pipeline from ``models/docmine.cfg`` (not cached)."""
     settings = settings or get_settings()
     use_ner = settings.use_ner if use_ner is None else use_ner
+    with regex_cache(_regex_folder(settings)):
+        return _build_nlp(settings, use_ner)
+
+
+def _regex_folder(settings: Settings) -> Path | None:
+    """``<data_dir>/cache/regex``: compiled large patterns (:mod:`docmine.extraction.regex_cache`)."""
+    try:
+        return Path(settings.data_dir).resolve() / "cache" / "regex"
+    except Exception:  # pragma: no cover
+        return None
+
+
+def _build_nlp(settings: Settings, use_ner: bool) -> Language:
     _import_components()
     cfg_path = Path(settings.models_dir) / "docmine.cfg"
     config = spacy.util.load_config(cfg_path, interpolate=False)
@@ -80,10 +95,3 @@ def load_nlp(settings: Settings | None = None, *, use_ner: bool | None = None) -
         return _cached(str(settings.models_dir), str(settings.kb_path), settings.model, bool(use_ner))
 
 
-def model_version(settings: Settings | None = None, *, use_ner: bool | None = None) -> str:
-    """A stable name for the extraction model in force (stored with every mention)."""
-    from docmine import __version__
-    settings = settings or get_settings()
-    use_ner = settings.use_ner if use_ner is None else use_ner
-    base = Path(settings.model).name if use_ner else "rules"
-    return f"docmine-{__version__}+{base}"
