@@ -26,6 +26,10 @@ yet extracted by the current model version is extracted (that is how a killed
 run resumes). Every document is written in its own transaction, so a run can
 be killed at any point and started again.
 
+The flow's body is :func:`docmine_pipeline.core.ingest`, which ``docmine run``
+also runs without Prefect (:func:`docmine_pipeline.core.run_once`) when no
+orchestration is asked for.
+
 The flow ends ``Completed`` when nothing failed and ``Failed`` with a message
 such as ``partial failure: 2 of 18 documents failed`` otherwise (after
 recording every outcome); the state's data is the run summary either way.
@@ -33,7 +37,6 @@ recording every outcome); the state's data is the run summary either way.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Optional
 
@@ -44,33 +47,16 @@ from prefect.tasks import exponential_backoff
 
 from docmine.reading.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError
 from docmine.run import current_versions  # noqa: F401  (re-exported: the versions a run treats as done)
-from docmine.settings import Settings, get_settings
-
-#: retries of the I/O tasks and the base of their exponential back-off (seconds)
-IO_RETRIES = 3
-IO_BACKOFF = 2.0  # seconds: 2, 4, 8 (± 20 % jitter); the flow parameter ``io_backoff`` changes it
-TASK_RUNNERS = ("sequential", "threads", "dask")
+from docmine.settings import Settings, get_settings  # noqa: F401
+from docmine_pipeline import core
+# the steps and helpers live in docmine_pipeline.core (no Prefect); re-exported here
+from docmine_pipeline.core import (  # noqa: F401
+    IO_BACKOFF, IO_RETRIES, TASK_RUNNERS, default_sources, found_target, is_transient, render_summary,
+    render_text,
+)
 
 
 # --------------------------------------------------------------------------- retry policy
-def is_transient(exc: BaseException | None) -> bool:
-    """I/O that may work next time: network/HTTP 5xx/truncated fetches and
-    database connection trouble. A broken PDF is never transient."""
-    if exc is None:
-        return False
-    if isinstance(exc, FetchError):
-        return exc.retryable
-    try:
-        from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
-        if isinstance(exc, (OperationalError, PoolTimeout)):
-            return True
-        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-            return True
-    except ImportError:  # pragma: no cover
-        pass
-    return isinstance(exc, (ConnectionError, TimeoutError))
-
-
 def retry_on_io(task, task_run, state) -> bool:
     """``retry_condition_fn``: retry only transient I/O errors."""
     exc = state.data if isinstance(getattr(state, "data", None), BaseException) else None
@@ -83,64 +69,18 @@ def retry_on_io(task, task_run, state) -> bool:
 
 
 _io = dict(retries=IO_RETRIES, retry_delay_seconds=exponential_backoff(backoff_factor=IO_BACKOFF),
-           retry_jitter_factor=0.2, retry_condition_fn=retry_on_io)
+           retry_jitter_factor=core.IO_JITTER, retry_condition_fn=retry_on_io)
 
 
 def _settings(database_url: Optional[str], data_dir: Optional[str]) -> Settings:
-    return get_settings(database_url=database_url or None, data_dir=data_dir or None)
+    return core.settings_for(database_url, data_dir)
 
 
 # --------------------------------------------------------------------------- tasks
-@task(name="prepare-database", **_io)
-def prepare_database(url: str, data_dir: Optional[str] = None) -> str:
-    """Migrate the schema, load the knowledge base, link symbols, catch up the
-    full-text index (``docmine.run.prepare``; idempotent); return the URL."""
-    from docmine.run import prepare
-    prepare(_settings(url, data_dir))
-    return url
-
-
-@task(name="discover-source", **_io)
-def discover_source(spec: str, data_dir: str, timeout: float, max_bytes: int,
-                    allowed_hosts: list[str]) -> dict:
-    """Candidates of one configured source; raises when the source itself is
-    unreachable in a way worth retrying (after the retries the flow records it)."""
-    from docmine.reading.sources import discover
-    found = discover([spec], data_dir=data_dir, timeout=timeout, max_bytes=max_bytes,
-                     allowed_hosts=allowed_hosts)
-    for f in found.failures:
-        if f.location == spec or (f.source == spec and f.location == found_target(spec)):
-            err = FetchError(f.code, f.reason, f.location)
-            if err.retryable:
-                raise err
-    return {"candidates": [c.to_dict() for c in found.candidates],
-            "failures": [f.to_dict() for f in found.failures], "sources": found.sources}
-
-
-def found_target(spec: str) -> str:
-    from docmine.reading.sources import parse_source
-    return parse_source(spec)[1]
-
-
-@task(name="fetch-document", **_io)
-def fetch_document(candidate: dict, data_dir: str, allowed_hosts: list[str], timeout: float,
-                   max_bytes: int) -> dict:
-    """A local file for the candidate (download, conditional and atomic, for URLs)."""
-    from docmine.reading.sources import Candidate, fetch_candidate
-    local = fetch_candidate(Candidate(**candidate), data_dir=data_dir, allowed_hosts=allowed_hosts,
-                            timeout=timeout, max_bytes=max_bytes)
-    return asdict(local)
-
-
-@task(name="store-document", **_io)
-def store_document(path: str, source: str, run_id: int, url: str, data_dir: str) -> dict:
-    """Read → store → extract → store for one local file
-    (``docmine.run.process_document``): raises, and is retried, only on
-    transient I/O; any other failure comes back as a failed outcome."""
-    from docmine.run import process_document
-    settings = _settings(url, data_dir)
-    return process_document(path, source=source, run_id=run_id, settings=settings,
-                            reraise=is_transient).to_dict()
+prepare_database = task(name="prepare-database", **_io)(core.prepare_database)
+discover_source = task(name="discover-source", **_io)(core.discover_source)
+fetch_document = task(name="fetch-document", **_io)(core.fetch_document)
+store_document = task(name="store-document", **_io)(core.store_document)
 
 
 @task(name="extract-document", **_io)
@@ -181,48 +121,15 @@ def process_candidate(candidate: dict, *, run_id: int, url: str, data_dir: str, 
     """fetch-document, then store-document (``docmine.run.process_document``)
     for one candidate; never raises: a failure is returned with its step, code
     and reason. ``model``: the current model versions (for the record)."""
-    from docmine.reading.sources import Candidate, remember_file
     delays = exponential_backoff(backoff_factor=io_backoff)
-    fetch = fetch_document.with_options(retry_delay_seconds=delays)
-    store = store_document.with_options(retry_delay_seconds=delays)
-    rec: dict[str, Any] = {"location": candidate["location"], "source": candidate["source"],
-                           "outcome": "failed", "step": "fetch", "code": None, "reason": None,
-                           "document_id": None, "pages": 0, "mentions": 0, "action_items": 0,
-                           "labels": {}, "extracted": False, "not_modified": False}
-    t0 = time.perf_counter()
-    try:
-        try:
-            local = fetch(candidate, data_dir, allowed_hosts, timeout, max_bytes)
-        except FetchError as exc:
-            rec.update(code=exc.code, reason=exc.reason)
-            return rec
-        rec["not_modified"] = local["not_modified"]
-        rec["step"] = "store"
-        out = store(local["path"], candidate["location"], run_id, url, data_dir)
-        rec.update({k: out[k] for k in ("outcome", "step", "code", "reason", "document_id", "pages",
-                                         "mentions", "action_items", "labels", "extracted")})
-        if rec["outcome"] != "failed" and candidate["kind"] == "file" and out.get("sha256"):
-            remember_file(data_dir, Candidate(**candidate), out["sha256"])
-        return rec
-    except Exception as exc:  # after the task's own retries: record and go on
-        rec.update(outcome="failed", code=rec["code"] or _code_of(exc),
-                   reason=_one_line(f"{type(exc).__name__}: {exc}"))
-        return rec
-    finally:
-        rec["seconds"] = round(time.perf_counter() - t0, 3)
+    return core.process_candidate_with(
+        fetch_document.with_options(retry_delay_seconds=delays),
+        store_document.with_options(retry_delay_seconds=delays), candidate, run_id=run_id, url=url,
+        data_dir=data_dir, allowed_hosts=allowed_hosts, timeout=timeout, max_bytes=max_bytes)
 
 
-def _code_of(exc: BaseException) -> str:
-    if isinstance(exc, FetchError):
-        return exc.code
-    if is_transient(exc):
-        return "io_error"
-    return "error"
-
-
-def _one_line(text: str, limit: int = 300) -> str:
-    s = " ".join(str(text).split())
-    return s if len(s) <= limit else s[: limit - 1] + "…"
+_code_of = core.code_of
+_one_line = core.one_line
 
 
 # --------------------------------------------------------------------------- helpers
@@ -236,110 +143,6 @@ def _make_task_runner(task_runner: str, concurrency: int, dask_address: Optional
                                               "processes": True, "dashboard_address": None})
     from prefect.task_runners import ThreadPoolTaskRunner
     return ThreadPoolTaskRunner(max_workers=max(1, concurrency if task_runner == "threads" else 1))
-
-
-def _start_run(url: str, params: dict) -> int:
-    """``docmine.ingest.start_run``: runs whose process is gone become ``interrupted``."""
-    from docmine.store.db import make_session_factory
-    from docmine.ingest import start_run
-    with make_session_factory(url)() as session:
-        return start_run(session, trigger="flow", settings=params).id
-
-
-def _finish_run(url: str, run_id: int, status: str, summary: dict,
-                source_failures: list[dict], records: list[dict] = ()) -> None:
-    """Close the ingest run; record the failures ``ingest_file`` did not record
-    itself (sources and links, downloads, extraction) as ``ingest_items``."""
-    from docmine.store.db import begin_write, session_scope
-    from docmine.store.schema import IngestItem, IngestRun, utcnow
-    failures = [dict(f, step="discover") for f in source_failures]
-    failures += [r for r in records if r["outcome"] == "failed" and r.get("step") != "read"]
-    with session_scope(url) as session:
-        begin_write(session)  # SQLite: take the write lock first, so a concurrent run makes this wait, not fail
-        for f in failures:
-            code = f.get("code") or "error"
-            if f.get("step") == "extract":
-                code = f"extract:{code}"[:32]
-            session.add(IngestItem(run_id=run_id, source=f["location"], outcome="failed",
-                                   error_code=code[:32], reason=_one_line(f.get("reason") or ""),
-                                   document_id=f.get("document_id")))
-        row = session.get(IngestRun, run_id)
-        row.status, row.finished_at, row.summary = status, utcnow(), summary
-
-
-def _unchanged(url: str, candidates: list[dict], model: list[str]) -> set[str]:
-    """Locations whose remembered sha256 is stored and extracted by a current model version:
-    nothing to do for them (no task run, no parsing)."""
-    from sqlalchemy import select
-
-    from docmine.store.db import session_scope
-    from docmine.store.schema import Document
-    shas: dict[str, list[str]] = {}
-    for c in candidates:
-        if c.get("sha256") and not c.get("changed"):
-            shas.setdefault(c["sha256"], []).append(c["location"])
-    if not shas:
-        return set()
-    done: set[str] = set()
-    keys = list(shas)
-    with session_scope(url) as session:
-        for i in range(0, len(keys), 500):
-            rows = session.execute(select(Document.sha256, Document.extracted_version)
-                                   .where(Document.sha256.in_(keys[i:i + 500]))).all()
-            for r in rows:
-                if r.extracted_version in model:
-                    done.update(shas[r.sha256])
-    return done
-
-
-def render_summary(summary: dict) -> str:
-    """The run summary as markdown (the artifact) — also readable as plain text."""
-    lines = [f"# docmine nightly ingest — {summary['status']}", "",
-             "| discovered | new | skipped | needs OCR | failed | pages | mentions | action items | duration |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-             f"| {summary['discovered']} | {summary['new']} | {summary['skipped']} | {summary['needs_ocr']} "
-             f"| {len(summary['failed'])} | {summary['pages']} | {summary['mentions']} "
-             f"| {summary['action_items']} | {summary['duration_s']:.1f} s |", ""]
-    if summary.get("not_modified"):
-        lines.append(f"HTTP 304 (not modified): {summary['not_modified']}; "
-                     f"unchanged files not re-read: {summary.get('unchanged', 0)}.")
-        lines.append("")
-    if summary["failed"]:
-        lines += ["## Failures", "", "| where | step | code | reason |", "|---|---|---|---|"]
-        for f in summary["failed"]:
-            reason = str(f.get("reason") or "").replace("|", "\\|")
-            lines.append(f"| {f['location']} | {f.get('step') or ''} | {f.get('code') or ''} | {reason} |")
-        lines.append("")
-    lines.append(f"Sources: {', '.join(summary['sources'])}  ")
-    lines.append(f"Database: {summary['database']}  ")
-    lines.append(f"Model version: {summary['model_version']}; task runner: {summary['task_runner']}; "
-                 f"ingest run #{summary['run_id']}")
-    return "\n".join(lines)
-
-
-def _sum_labels(records: list[dict]) -> dict[str, int]:
-    total: dict[str, int] = {}
-    for r in records:
-        for label, n in (r.get("labels") or {}).items():
-            total[label] = total.get(label, 0) + int(n)
-    return dict(sorted(total.items()))
-
-
-def render_text(summary: dict) -> str:
-    s = summary
-    text = (f"{s['status']}: discovered {s['discovered']}, new {s['new']}, skipped {s['skipped']}, "
-            f"needs_ocr {s['needs_ocr']}, failed {len(s['failed'])}, pages {s['pages']}, "
-            f"mentions {s['mentions']}, action items {s['action_items']}, {s['duration_s']:.1f} s")
-    by_label = s.get("mentions_by_label") or {}
-    if by_label:
-        text += "\n  mentions by label: " + ", ".join(f"{k} {v}" for k, v in by_label.items())
-    for f in s["failed"]:
-        text += f"\n  failed: {f['location']} [{f.get('step') or 'source'}:{f.get('code')}] {f.get('reason')}"
-    return text
-
-
-def default_sources(settings: Settings) -> list[str]:
-    return [f"folder:{settings.samples_dir}"]
 
 
 # --------------------------------------------------------------------------- flows
@@ -363,70 +166,28 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
     * ``timeout`` (s) and ``max_bytes`` per download; ``allowed_hosts`` beyond
       the hosts of the HTTP sources; ``io_backoff``: first retry delay (s) of
       the I/O tasks (then doubled, 3 retries).
-    """
-    t0 = time.perf_counter()
-    log = get_run_logger()
-    if task_runner not in TASK_RUNNERS:
-        raise ValueError(f"task_runner must be one of {TASK_RUNNERS}, not {task_runner!r}")
-    settings = _settings(database_url, data_dir)
-    data_dir = str(Path(settings.data_dir).resolve())
-    url = settings.url
-    specs = list(sources) if sources else default_sources(settings)
-    from docmine.extraction.version import model_version
-    from docmine.reading.sources import allowed_hosts_for
-    model = current_versions(settings)
-    hosts = sorted(allowed_hosts_for(specs, allowed_hosts or []))
-    delays = exponential_backoff(backoff_factor=io_backoff)
-    prepare_database.with_options(retry_delay_seconds=delays)(url, data_dir)
-    run_id = _start_run(url, {"sources": specs, "task_runner": task_runner, "concurrency": concurrency,
-                              "model_version": model_version(settings)})
-    log.info("ingest run #%s: %d source(s) → %s (model %s, %s)", run_id, len(specs),
-             _safe_url(url), model_version(settings), task_runner)
 
-    # ---- discover
-    candidates: list[dict] = []
-    source_failures: list[dict] = []
-    for spec in specs:
+    The body is :func:`docmine_pipeline.core.ingest` with Prefect tasks as its steps.
+    """
+    log = get_run_logger()
+    delays = exponential_backoff(backoff_factor=io_backoff)
+
+    def prepare(url: str, data_dir: str) -> None:
+        prepare_database.with_options(retry_delay_seconds=delays)(url, data_dir)
+
+    def discover(spec: str, data_dir: str, timeout: float, max_bytes: int, hosts: list[str]) -> dict:
         st = discover_source.with_options(retry_delay_seconds=delays)(
             spec, data_dir, timeout, max_bytes, hosts, return_state=True)
         if st.is_completed():
-            found = st.result()
-            candidates.extend(found["candidates"])
-            source_failures.extend(found["failures"])
-        else:
-            exc = st.result(raise_on_failure=False)
-            code = exc.code if isinstance(exc, FetchError) else _code_of(exc)
-            reason = exc.reason if isinstance(exc, FetchError) else _one_line(f"{type(exc).__name__}: {exc}")
-            source_failures.append({"source": spec, "location": found_target(spec), "code": code,
-                                    "reason": reason})
-    seen: set[str] = set()
-    candidates = [c for c in candidates if not (c["location"] in seen or seen.add(c["location"]))]
-    for f in source_failures:
-        log.warning("source failure: %s [%s] %s", f["location"], f["code"], f["reason"])
+            return st.result()
+        exc = st.result(raise_on_failure=False)
+        raise exc if isinstance(exc, BaseException) else RuntimeError(str(exc))
 
-    # ---- skip what is already done without a task run
-    unchanged = _unchanged(url, candidates, model)
-    todo = [c for c in candidates if c["location"] not in unchanged]
-    log.info("discovered %d document(s): %d unchanged, %d to check", len(candidates), len(unchanged), len(todo))
-
-    # ---- per document, at most `concurrency` in flight
-    kwargs = dict(run_id=run_id, url=url, data_dir=data_dir, model=model, allowed_hosts=hosts,
-                  timeout=timeout, max_bytes=max_bytes, io_backoff=io_backoff)
-    records: list[dict] = []
-
-    def note(rec: dict) -> None:
-        records.append(rec)
-        extra = (f"{rec['pages']} page(s), {rec['mentions']} mention(s), {rec['action_items']} action item(s)"
-                 if rec["outcome"] in ("new", "needs_ocr") else (rec.get("reason") or ""))
-        if rec["outcome"] == "failed":
-            extra = f"[{rec.get('step')}:{rec.get('code')}] {rec.get('reason')}"
-        log.info("[%d/%d] %-9s %s  %s", len(records), len(todo), rec["outcome"],
-                 Path(rec["location"]).name, extra)
-
-    if task_runner == "sequential":
-        for c in todo:
-            note(process_candidate(c, **kwargs))
-    else:
+    def process(todo: list[dict], kwargs: dict, note) -> None:
+        if task_runner == "sequential":
+            for c in todo:
+                note(process_candidate(c, **kwargs))
+            return
         runner = _make_task_runner(task_runner, concurrency, dask_address, dask_workers)
         with runner:
             window = max(1, concurrency)
@@ -438,47 +199,21 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
             for c, fut in pending:
                 note(_result_of(c, fut))
 
-    # ---- summary
-    failed = [dict(r, step=r.get("step")) for r in records if r["outcome"] == "failed"]
-    failed += [{"location": f["location"], "step": "discover", "code": f["code"], "reason": f["reason"]}
-               for f in source_failures]
-    n_fail_docs = sum(1 for r in records if r["outcome"] == "failed")
-    summary = {
-        "run_id": run_id, "sources": specs, "database": _safe_url(url), "model_version": model_version(settings),
-        "task_runner": task_runner,
-        "discovered": len(candidates), "unchanged": len(unchanged),
-        "new": sum(r["outcome"] == "new" for r in records),
-        "needs_ocr": sum(r["outcome"] == "needs_ocr" for r in records),
-        "skipped": len(unchanged) + sum(r["outcome"] == "skipped" for r in records),
-        "not_modified": sum(bool(r.get("not_modified")) for r in records),
-        "extracted": sum(bool(r.get("extracted")) for r in records),
-        "failed": [{k: f.get(k) for k in ("location", "step", "code", "reason")} for f in failed],
-        "pages": sum(r["pages"] for r in records),
-        "mentions": sum(r["mentions"] for r in records),
-        "mentions_by_label": _sum_labels(records),
-        "action_items": sum(r["action_items"] for r in records),
-        "duration_s": round(time.perf_counter() - t0, 2),
-    }
-    if not failed:
-        status = "ok"
-    elif n_fail_docs == len(candidates):  # nothing stored or already there: every input failed
-        status = "failed"
-    else:
-        status = "partial"
-    summary["status"] = status
-    _finish_run(url, run_id, status, summary, source_failures, records)
+    summary = core.ingest(core.Steps(prepare=prepare, discover=discover, process=process, log=log),
+                          sources=sources, database_url=database_url, concurrency=concurrency,
+                          task_runner=task_runner, data_dir=data_dir, timeout=timeout, max_bytes=max_bytes,
+                          allowed_hosts=allowed_hosts, io_backoff=io_backoff)
+    message = core.end_message(summary)
+    summary.pop("_counts", None)
     try:
         create_markdown_artifact(markdown=render_summary(summary), key="docmine-nightly-ingest",
-                                 description=f"docmine ingest run #{run_id}: {status}")
+                                 description=f"docmine ingest run #{summary['run_id']}: {summary['status']}")
     except Exception as exc:  # an artifact is a nicety: never fail the run for it
         log.warning("could not create the summary artifact: %s", exc)
     log.info("summary: %s", render_text(summary))
-    if failed:
-        return Failed(message=f"partial failure: {len(failed)} failure(s) "
-                              f"({n_fail_docs} of {len(todo)} document(s), {len(source_failures)} source/link(s))"
-                      if status == "partial" else f"failed: {len(failed)} failure(s), nothing stored",
-                      data=summary)
-    return Completed(message=f"ok: {summary['new']} new, {summary['skipped']} skipped", data=summary)
+    if summary["status"] != "ok":
+        return Failed(message=message, data=summary)
+    return Completed(message=message, data=summary)
 
 
 def _result_of(candidate: dict, future) -> dict:
@@ -492,12 +227,7 @@ def _result_of(candidate: dict, future) -> dict:
             "pages": 0, "mentions": 0, "action_items": 0, "extracted": False, "not_modified": False}
 
 
-def _safe_url(url: str) -> str:
-    try:
-        from sqlalchemy.engine import make_url
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # pragma: no cover
-        return url
+_safe_url = core.safe_url
 
 
 @flow(name="reextract", log_prints=False)
