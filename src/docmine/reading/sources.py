@@ -268,6 +268,7 @@ def discover(specs: Sequence[str], *, data_dir: Path | str, timeout: float = DEF
              max_bytes: int = DEFAULT_MAX_BYTES, allowed_hosts: Iterable[str] = ()) -> Discovery:
     """Candidates and failures of every configured source (duplicates removed, order kept)."""
     state = FetchState(state_path(data_dir))
+    state.compact()  # the previous run's remembered files, into the file once (one write per run)
     hosts = allowed_hosts_for(specs, allowed_hosts)
     out = Discovery()
     with Fetcher(hosts, state=state, timeout=timeout, max_bytes=max_bytes) as fetcher:
