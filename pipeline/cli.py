@@ -56,8 +56,13 @@ def run_cmd(
     database: Optional[str] = DatabaseOption,
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", envvar="DOCMINE_DATA_DIR",
                                             help="Folder for the embedded database, downloads and state."),
-    task_runner: str = typer.Option("sequential", "--task-runner", help="sequential | threads | dask"),
-    concurrency: int = typer.Option(4, "--concurrency", "-j", help="Documents in flight at once (threads, dask)."),
+    task_runner: str = typer.Option("processes", "--task-runner",
+                                    help="processes (a worker process per core, the default) | sequential "
+                                    "| threads | dask"),
+    concurrency: Optional[int] = typer.Option(
+        None, "--concurrency", "-j", min=1,
+        help="processes: worker processes (default: one per core); threads, dask: documents in flight "
+        "(default 4)."),
     dask_address: Optional[str] = typer.Option(None, "--dask-address",
                                                help="An existing Dask scheduler, e.g. tcp://10.0.0.5:8786 "
                                                "(implies --task-runner dask)."),
@@ -83,10 +88,11 @@ def run_cmd(
                                  param_hint="'--task-runner'")
     if dask_address:
         task_runner = "dask"
-    if not (prefect or os.environ.get("PREFECT_API_URL") or task_runner != "sequential"):
+    if not (prefect or os.environ.get("PREFECT_API_URL") or task_runner not in ("processes", "sequential")):
         from docmine_pipeline.core import run_once
         summary = run_once(sources=_sources(paths, source), database_url=database,
-                           data_dir=str(data_dir) if data_dir else None, io_backoff=io_backoff)
+                           data_dir=str(data_dir) if data_dir else None, task_runner=task_runner,
+                           concurrency=concurrency, io_backoff=io_backoff)
         summary.pop("_counts", None)
         _print_summary(summary)
         raise typer.Exit(0 if summary["status"] == "ok" else 1)
@@ -146,8 +152,10 @@ def serve_cmd(
         "default: the sample corpus)."),
     database: Optional[str] = DatabaseOption,
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", envvar="DOCMINE_DATA_DIR"),
-    task_runner: str = typer.Option("sequential", "--task-runner", help="sequential | threads | dask"),
-    concurrency: int = typer.Option(4, "--concurrency", "-j"),
+    task_runner: str = typer.Option("processes", "--task-runner",
+                                    help="processes (default) | sequential | threads | dask"),
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", "-j", min=1,
+                                              help="Worker processes, or documents in flight (threads, dask)."),
     dask_address: Optional[str] = typer.Option(None, "--dask-address"),
     run_now: bool = typer.Option(False, "--run-now", help="Also start one run immediately."),
 ) -> None:

@@ -19,35 +19,19 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from docmine.reading.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError
-from docmine.run import current_versions
+from docmine.run import current_versions, default_workers, is_transient  # noqa: F401  (is_transient re-exported)
 from docmine.settings import Settings, get_settings
 
 #: retries of the I/O steps and the base of their exponential back-off (seconds)
 IO_RETRIES = 3
 IO_BACKOFF = 2.0  # seconds: 2, 4, 8 (± 20 % jitter); the parameter ``io_backoff`` changes it
 IO_JITTER = 0.2
-TASK_RUNNERS = ("sequential", "threads", "dask")
+TASK_RUNNERS = ("processes", "sequential", "threads", "dask")
+#: documents in flight at once for ``threads`` and ``dask`` when ``concurrency`` is not given
+DEFAULT_WINDOW = 4
 
 
 # --------------------------------------------------------------------------- retry policy
-def is_transient(exc: BaseException | None) -> bool:
-    """I/O that may work next time: network/HTTP 5xx/truncated fetches and
-    database connection trouble. A broken PDF is never transient."""
-    if exc is None:
-        return False
-    if isinstance(exc, FetchError):
-        return exc.retryable
-    try:
-        from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
-        if isinstance(exc, (OperationalError, PoolTimeout)):
-            return True
-        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-            return True
-    except ImportError:  # pragma: no cover
-        pass
-    return isinstance(exc, (ConnectionError, TimeoutError))
-
-
 def backoff_delays(backoff: float, retries: int = IO_RETRIES) -> list[float]:
     """Seconds before each retry: ``backoff × 2^n`` (as Prefect's ``exponential_backoff``)."""
     return [backoff * 2 ** n for n in range(retries)]
@@ -141,10 +125,7 @@ def process_candidate_with(fetch: Callable, store: Callable, candidate: dict, *,
     """``fetch`` then ``store`` (each with its retries) for one candidate;
     never raises: a failure is returned with its step, code and reason."""
     from docmine.reading.sources import Candidate, remember_file
-    rec: dict[str, Any] = {"location": candidate["location"], "source": candidate["source"],
-                           "outcome": "failed", "step": "fetch", "code": None, "reason": None,
-                           "document_id": None, "pages": 0, "mentions": 0, "action_items": 0,
-                           "labels": {}, "extracted": False, "not_modified": False}
+    rec: dict[str, Any] = empty_record(candidate)
     t0 = time.perf_counter()
     try:
         try:
@@ -166,6 +147,79 @@ def process_candidate_with(fetch: Callable, store: Callable, candidate: dict, *,
         return rec
     finally:
         rec["seconds"] = round(time.perf_counter() - t0, 3)
+
+
+def empty_record(candidate: dict) -> dict:
+    return {"location": candidate["location"], "source": candidate["source"], "outcome": "failed",
+            "step": "fetch", "code": None, "reason": None, "document_id": None, "pages": 0, "mentions": 0,
+            "action_items": 0, "labels": {}, "extracted": False, "not_modified": False}
+
+
+def fetch_all(candidates: list[dict], fetch: Callable, *, data_dir: str, allowed_hosts: list[str],
+              timeout: float, max_bytes: int, note: Callable[[dict], None]) -> list[dict]:
+    """A local file per candidate: folder files as they are (nothing to
+    download), URLs through ``fetch`` (with its retries). A candidate that
+    cannot be fetched is noted as failed; returns ``[{"candidate", "local"}]``."""
+    from docmine.reading.sources import Candidate, fetch_candidate
+    out = []
+    for c in candidates:
+        t0 = time.perf_counter()
+        try:
+            if c["kind"] == "file":
+                local = asdict(fetch_candidate(Candidate(**c), data_dir=data_dir, allowed_hosts=allowed_hosts,
+                                               timeout=timeout, max_bytes=max_bytes))
+            else:
+                local = fetch(c, data_dir, allowed_hosts, timeout, max_bytes)
+        except Exception as exc:  # after fetch's own retries
+            rec = empty_record(c)
+            rec.update(code=exc.code if isinstance(exc, FetchError) else code_of(exc),
+                       reason=exc.reason if isinstance(exc, FetchError)
+                       else one_line(f"{type(exc).__name__}: {exc}"),
+                       seconds=round(time.perf_counter() - t0, 3))
+            note(rec)
+            continue
+        out.append({"candidate": c, "local": local})
+    return out
+
+
+def store_files(files: list[dict], run_id: int, url: str, data_dir: str, *, workers: Optional[int] = None,
+                io_backoff: float = IO_BACKOFF, on_record: Optional[Callable[[dict], None]] = None,
+                logger=None) -> list[dict]:
+    """Read → store → extract → store for a batch of local files
+    (``[{"candidate": {...}, "local": {...}}]``) in worker processes:
+    ``docmine.run.DocumentPool`` (``workers`` processes, default one per core,
+    each loading the pipeline once; every document written in its own
+    transactions by the worker; transient I/O retried per document, each
+    retry logged on ``logger``). ``on_record(record)`` is called as each
+    document finishes. Returns one record per file."""
+    from docmine.reading.sources import Candidate, remember_files
+    from docmine.run import DocumentPool, Job
+    settings = settings_for(url, data_dir)
+    by_path = {f["local"]["path"]: f for f in files}
+    records: list[dict] = []
+    remember: list[tuple] = []
+    with DocumentPool(settings, workers, backoff=io_backoff, logger=logger) as pool:
+        jobs = [Job(path=f["local"]["path"], source=f["candidate"]["location"]) for f in files]
+        for job, out in pool.run(jobs, run_id=run_id):
+            f = by_path[job.path]
+            c = f["candidate"]
+            rec = empty_record(c)
+            rec["not_modified"] = f["local"].get("not_modified", False)
+            rec.update({k: v for k, v in out.to_dict().items()
+                        if k in ("outcome", "step", "code", "reason", "document_id", "pages", "mentions",
+                                 "action_items", "labels", "extracted")})
+            rec["seconds"] = round(out.seconds, 3)
+            if rec["outcome"] != "failed" and c["kind"] == "file" and out.sha256:
+                remember.append((Candidate(**c), out.sha256))
+                if len(remember) >= 200:  # a killed run keeps most of what it learnt
+                    remember_files(data_dir, remember)
+                    remember.clear()
+            records.append(rec)
+            if on_record is not None:
+                on_record(rec)
+    if remember:
+        remember_files(data_dir, remember)
+    return records
 
 
 def code_of(exc: BaseException) -> str:
@@ -301,9 +355,10 @@ class Steps:
 
     * ``prepare(url, data_dir)``, ``discover(spec, data_dir, timeout, max_bytes,
       hosts) -> dict`` (raises once its retries are spent);
-    * ``process(candidates, kwargs, note)``: every candidate through
-      :func:`process_candidate_with` (or the flow's task), calling ``note(record)``
-      as each ends;
+    * ``process(candidates, kwargs, note)``: every candidate fetched, read,
+      stored and extracted (:func:`fetch_all` and :func:`store_files`, or
+      :func:`process_candidate_with` one by one), calling ``note(record)`` as
+      each ends;
     * ``log``: where progress lines go.
     """
     prepare: Callable[[str, str], Any]
@@ -314,7 +369,7 @@ class Steps:
 
 
 def ingest(steps: Steps, *, sources: Optional[list[str]] = None, database_url: Optional[str] = None,
-           concurrency: int = 4, task_runner: str = "sequential", data_dir: Optional[str] = None,
+           concurrency: Optional[int] = None, task_runner: str = "processes", data_dir: Optional[str] = None,
            timeout: float = DEFAULT_TIMEOUT, max_bytes: int = DEFAULT_MAX_BYTES,
            allowed_hosts: Optional[list[str]] = None, io_backoff: float = IO_BACKOFF) -> dict:
     """Ingest new and changed meeting papers from every source, then extract
@@ -335,8 +390,9 @@ def ingest(steps: Steps, *, sources: Optional[list[str]] = None, database_url: O
     steps.prepare(url, data_dir)
     run_id = start_run(url, {"sources": specs, "task_runner": task_runner, "concurrency": concurrency,
                              "model_version": model_version(settings)})
-    log.info("ingest run #%s: %d source(s) → %s (model %s, %s)", run_id, len(specs),
-             safe_url(url), model_version(settings), task_runner)
+    log.info("ingest run #%s: %d source(s) → %s (model %s, %s%s)", run_id, len(specs),
+             safe_url(url), model_version(settings), task_runner,
+             f", {concurrency or default_workers()} worker process(es)" if task_runner == "processes" else "")
 
     # ---- discover
     candidates: list[dict] = []
@@ -444,27 +500,39 @@ def run_logger() -> logging.Logger:
 
 
 def run_once(*, sources: Optional[list[str]] = None, database_url: Optional[str] = None,
-             data_dir: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT,
-             max_bytes: int = DEFAULT_MAX_BYTES, allowed_hosts: Optional[list[str]] = None,
-             io_backoff: float = IO_BACKOFF, log: Optional[logging.Logger] = None) -> dict:
+             data_dir: Optional[str] = None, task_runner: str = "processes", concurrency: Optional[int] = None,
+             timeout: float = DEFAULT_TIMEOUT, max_bytes: int = DEFAULT_MAX_BYTES,
+             allowed_hosts: Optional[list[str]] = None, io_backoff: float = IO_BACKOFF,
+             log: Optional[logging.Logger] = None) -> dict:
     """One run of the nightly ingest in this process, without Prefect (what
     ``docmine run`` does when no Prefect API is configured and the task runner
-    is ``sequential``): the same steps, retry policy, records and summary as
-    the flow. Returns the summary (see :func:`ingest`)."""
+    is ``processes``, the default, or ``sequential``): the same steps, retry
+    policy, records and summary as the flow. ``processes``: a pool of
+    ``concurrency`` worker processes (default one per core,
+    ``docmine.run.DocumentPool``); ``sequential``: one document at a time in
+    this process. Returns the summary (see :func:`ingest`)."""
+    if task_runner not in ("processes", "sequential"):
+        raise ValueError(f"without Prefect the task runner is processes or sequential, not {task_runner!r}")
     log = log or run_logger()
     r = dict(log=log, backoff=io_backoff)
     fetch = retrying("fetch-document", fetch_document, **r)
     store = retrying("store-document", store_document, **r)
 
     def process(todo: list[dict], kwargs: dict, note: Callable[[dict], None]) -> None:
-        kw = {k: kwargs[k] for k in ("run_id", "url", "data_dir", "allowed_hosts", "timeout", "max_bytes")}
+        kw = {k: kwargs[k] for k in ("data_dir", "allowed_hosts", "timeout", "max_bytes")}
+        if task_runner == "processes":
+            files = fetch_all(todo, fetch, note=note, **kw)
+            if files:
+                store_files(files, kwargs["run_id"], kwargs["url"], kwargs["data_dir"], workers=concurrency,
+                            io_backoff=io_backoff, on_record=note, logger=log)
+            return
         for c in todo:
-            note(process_candidate_with(fetch, store, c, **kw))
+            note(process_candidate_with(fetch, store, c, run_id=kwargs["run_id"], url=kwargs["url"], **kw))
 
     steps = Steps(prepare=retrying("prepare-database", prepare_database, **r),
                   discover=retrying("discover-source", discover_source, **r), process=process, log=log)
-    summary = ingest(steps, sources=sources, database_url=database_url, task_runner="sequential",
-                     concurrency=1, data_dir=data_dir, timeout=timeout, max_bytes=max_bytes,
+    summary = ingest(steps, sources=sources, database_url=database_url, task_runner=task_runner,
+                     concurrency=concurrency, data_dir=data_dir, timeout=timeout, max_bytes=max_bytes,
                      allowed_hosts=allowed_hosts, io_backoff=io_backoff)
     log.info("summary: %s", render_text(summary))
     return summary

@@ -12,10 +12,17 @@ discover-source     ``docmine.reading.sources.discover``               source do
 fetch-document      ``docmine.reading.sources.fetch_candidate``        network errors, 5xx, truncated
 store-document      ``docmine.run.process_document``                   database connection errors
                     (read → store → extract → store)
+store-documents     ``docmine.run.DocumentPool`` (the same sequence    (inside, per document:
+                    for a batch, in a worker process per core)         database connection errors)
 extract-document    ``docmine.run.extract_stored`` (``reextract``)     database connection errors
 ==================  =================================================  ===========================
 
-``process-document`` (one per candidate) is fetch-document then store-document:
+The default task runner, ``processes``, fetches every candidate (a task run
+per URL; a folder's files need none), then hands the files to one
+``store-documents`` task: a pool of worker processes, one per core, each
+loading the pipeline once and writing each document in its own transactions.
+With ``sequential``, ``threads`` or ``dask``, ``process-document`` (one per
+candidate) is fetch-document then store-document:
 the per-document sequence itself lives once, in ``docmine.run.process_document``,
 which the one-shot ``docmine.run.run`` calls too.
 
@@ -38,25 +45,28 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed
 from prefect.tasks import exponential_backoff
 
-from docmine.reading.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError
-from docmine.run import current_versions  # noqa: F401  (re-exported: the versions a run treats as done)
+from docmine.reading.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError  # noqa: F401
+from docmine.run import current_versions, default_workers  # noqa: F401  (current_versions re-exported)
 from docmine.settings import Settings, get_settings  # noqa: F401
 from docmine_pipeline import core
 # the steps and helpers live in docmine_pipeline.core (no Prefect); re-exported here
 from docmine_pipeline.core import (  # noqa: F401
-    IO_BACKOFF, IO_RETRIES, TASK_RUNNERS, default_sources, found_target, is_transient, render_summary,
-    render_text,
+    DEFAULT_WINDOW, IO_BACKOFF, IO_RETRIES, TASK_RUNNERS, default_sources, found_target, is_transient,
+    render_summary, render_text,
 )
 
 
 # --------------------------------------------------------------------------- retry policy
+
+
 def retry_on_io(task, task_run, state) -> bool:
     """``retry_condition_fn``: retry only transient I/O errors."""
     exc = state.data if isinstance(getattr(state, "data", None), BaseException) else None
@@ -114,6 +124,48 @@ def _count(result: dict, *keys: str) -> int:
     return 0
 
 
+@task(name="store-documents", cache_policy=NO_CACHE)
+def store_documents(files: list[dict], run_id: int, url: str, data_dir: str, workers: Optional[int] = None,
+                    io_backoff: float = IO_BACKOFF, on_record: Optional[Callable[[dict], None]] = None) -> list[dict]:
+    """Read → store → extract → store for a batch of local files
+    (``[{"candidate": {...}, "local": {...}}]``) in worker processes:
+    ``docmine.run.DocumentPool`` (``workers`` processes, default one per core,
+    each loading the pipeline once; every document written in its own
+    transactions by the worker). Transient I/O is retried per document inside
+    the pool, each retry logged; so this task itself is not retried.
+    ``on_record(record)`` is called as each document finishes. Returns one
+    record per file, as ``process-document`` returns it."""
+    return core.store_files(files, run_id, url, data_dir, workers=workers, io_backoff=io_backoff,
+                            on_record=on_record, logger=_flow_logger())
+
+
+def _flow_logger():
+    """The flow run's logger (its lines are shown; the task-run logger's are
+    kept to retries and failures by ``quiet_logging``); else this module's."""
+    import logging
+    try:
+        from prefect.context import FlowRunContext
+        from prefect.logging.loggers import flow_run_logger
+        ctx = FlowRunContext.get()
+        if ctx is not None and ctx.flow_run is not None:
+            return flow_run_logger(ctx.flow_run, ctx.flow)
+    except Exception:  # pragma: no cover - outside a flow run
+        pass
+    return logging.getLogger("docmine_pipeline.flows")
+
+
+_empty_record = core.empty_record
+
+
+def _fetch_all(candidates: list[dict], *, data_dir: str, allowed_hosts: list[str], timeout: float,
+               max_bytes: int, io_backoff: float, note: Callable[[dict], None]) -> list[dict]:
+    """A local file per candidate (:func:`docmine_pipeline.core.fetch_all`): folder
+    files as they are (no task run), URLs through ``fetch-document`` (retried on I/O)."""
+    fetch = fetch_document.with_options(retry_delay_seconds=exponential_backoff(backoff_factor=io_backoff))
+    return core.fetch_all(candidates, fetch, data_dir=data_dir, allowed_hosts=allowed_hosts, timeout=timeout,
+                          max_bytes=max_bytes, note=note)
+
+
 @task(name="process-document")
 def process_candidate(candidate: dict, *, run_id: int, url: str, data_dir: str, model: list[str],
                       allowed_hosts: list[str], timeout: float, max_bytes: int,
@@ -148,7 +200,7 @@ def _make_task_runner(task_runner: str, concurrency: int, dask_address: Optional
 # --------------------------------------------------------------------------- flows
 @flow(name="nightly-ingest", log_prints=False, validate_parameters=True)
 def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[str] = None,
-                   concurrency: int = 4, task_runner: str = "sequential",
+                   concurrency: Optional[int] = None, task_runner: str = "processes",
                    dask_address: Optional[str] = None, dask_workers: int = 2,
                    data_dir: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT,
                    max_bytes: int = DEFAULT_MAX_BYTES, allowed_hosts: Optional[list[str]] = None,
@@ -159,15 +211,18 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
       (default: the sample corpus);
     * ``database_url``: SQLAlchemy URL (default: the settings in force, the
       embedded SQLite ``<data_dir>/docmine.db``);
-    * ``concurrency``: documents in flight at once (a limit for ``threads`` and
-      ``dask``; ``sequential`` runs one at a time);
-    * ``task_runner``: ``sequential``, ``threads`` or ``dask`` (a local cluster
-      of ``dask_workers`` processes, or the cluster at ``dask_address``);
+    * ``task_runner``: ``processes`` (the default: one ``store-documents`` task
+      over a pool of worker processes, ``docmine.run.DocumentPool``, each
+      loading the pipeline once), ``sequential`` (one ``process-document``
+      task per document, one at a time), ``threads``, or ``dask`` (one task per
+      document on a local cluster of ``dask_workers`` processes, or the
+      cluster at ``dask_address``; each worker process loads the pipeline
+      once, on its first document, and keeps it);
+    * ``concurrency``: ``processes``: worker processes (default: one per core);
+      ``threads``/``dask``: documents in flight at once (default 4);
     * ``timeout`` (s) and ``max_bytes`` per download; ``allowed_hosts`` beyond
       the hosts of the HTTP sources; ``io_backoff``: first retry delay (s) of
       the I/O tasks (then doubled, 3 retries).
-
-    The body is :func:`docmine_pipeline.core.ingest` with Prefect tasks as its steps.
     """
     log = get_run_logger()
     delays = exponential_backoff(backoff_factor=io_backoff)
@@ -184,20 +239,26 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
         raise exc if isinstance(exc, BaseException) else RuntimeError(str(exc))
 
     def process(todo: list[dict], kwargs: dict, note) -> None:
-        if task_runner == "sequential":
+        if task_runner == "processes":
+            files = _fetch_all(todo, data_dir=kwargs["data_dir"], allowed_hosts=kwargs["allowed_hosts"],
+                               timeout=timeout, max_bytes=max_bytes, io_backoff=io_backoff, note=note)
+            if files:
+                store_documents(files, kwargs["run_id"], kwargs["url"], kwargs["data_dir"], workers=concurrency,
+                                io_backoff=io_backoff, on_record=note)
+        elif task_runner == "sequential":
             for c in todo:
                 note(process_candidate(c, **kwargs))
-            return
-        runner = _make_task_runner(task_runner, concurrency, dask_address, dask_workers)
-        with runner:
-            window = max(1, concurrency)
-            pending: list = []
-            for c in todo:
-                pending.append((c, runner.submit(process_candidate, parameters={"candidate": c, **kwargs})))
-                if len(pending) >= window:
-                    note(_result_of(*pending.pop(0)))
-            for c, fut in pending:
-                note(_result_of(c, fut))
+        else:
+            window = max(1, concurrency or DEFAULT_WINDOW)
+            runner = _make_task_runner(task_runner, window, dask_address, dask_workers)
+            with runner:
+                pending: list = []
+                for c in todo:
+                    pending.append((c, runner.submit(process_candidate, parameters={"candidate": c, **kwargs})))
+                    if len(pending) >= window:
+                        note(_result_of(*pending.pop(0)))
+                for c, fut in pending:
+                    note(_result_of(c, fut))
 
     summary = core.ingest(core.Steps(prepare=prepare, discover=discover, process=process, log=log),
                           sources=sources, database_url=database_url, concurrency=concurrency,

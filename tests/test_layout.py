@@ -27,7 +27,7 @@ FLOORS = {
     "docmine.extraction": 2,
     "docmine.store": 3,
     "docmine.ingest": 4, "docmine.documents": 4, "docmine.query": 4, "docmine.run": 4,
-    "docmine.corrections": 4,
+    "docmine.corrections": 4, "docmine.accounts": 4,
     # deprecation shims for names the README documented before the move
     "docmine.extract": 4, "docmine.db": 4,
     "docmine.web": 5, "docmine.training": 5,

@@ -15,7 +15,11 @@ the latest correction not superseded (``supersedes_id``) wins:
 
 * ``delete`` hides the model row at those coordinates;
 * ``modify`` hides it and shows the ``after`` record instead;
-* ``add`` shows the ``after`` record (and hides a model row at the same place).
+* ``add`` shows the ``after`` record (and hides a model row at the same place);
+* ``accept`` (an editor confirmed the record) shows its ``after`` record like
+  ``modify``; ``restore`` (an undo back to the model output) shows the model
+  row again; refused rows (``status == "conflict"``) are never in force
+  (:mod:`docmine.corrections` writes them all).
 
 ``after`` records are the contract's JSON (spec §1 for a mention: ``label``,
 ``text``, ``ids``, ``attrs``; §2 for an action item: ``text``, ``actor``,
@@ -152,7 +156,8 @@ class _Overlay:
 
 
 def _overlay(session: Session, target: str, shas: Iterable[str] | None = None) -> _Overlay:
-    q = select(Correction).where(Correction.target == target).order_by(Correction.id)
+    q = (select(Correction).where(Correction.target == target, Correction.status != "conflict")
+         .order_by(Correction.id))
     if shas is not None:
         shas = list(shas)
         if not shas:
@@ -167,9 +172,10 @@ def _overlay(session: Session, target: str, shas: Iterable[str] | None = None) -
         if c.id in superseded:
             continue
         state[_ckey(c, target)] = c
-    ov = _Overlay(hidden=set(state))
+    # ``restore`` (an undo back to the model output) shows the model row again
+    ov = _Overlay(hidden={k for k, c in state.items() if c.op != "restore"})
     for c in state.values():
-        if c.op in ("add", "modify") and c.after:
+        if c.op not in ("delete", "restore") and c.after:
             ov.records.append((c, dict(c.after)))
     return ov
 

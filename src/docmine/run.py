@@ -13,6 +13,8 @@ readies the database once per run for both.
 """
 from __future__ import annotations
 
+import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,6 +209,10 @@ def process_document(path: str | Path, *, run_id: int, settings: Settings, sessi
         return rec
     except Exception as exc:
         if reraise is not None and reraise(exc):
+            try:
+                exc.docmine_step = step  # type: ignore[attr-defined]  (read by DocumentPool)
+            except Exception:  # pragma: no cover - an exception refusing attributes
+                pass
             raise
         rec.outcome, rec.step, rec.code = "failed", step, "error"
         rec.reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
@@ -215,8 +221,314 @@ def process_document(path: str | Path, *, run_id: int, settings: Settings, sessi
         rec.seconds = time.perf_counter() - t0
 
 
+
+# --------------------------------------------------------------------------- worker processes
+#: retries of a document whose processing hit transient I/O (database
+#: connection trouble), and the base of their back-off (seconds: 2, 4, 8)
+IO_RETRIES = 3
+IO_BACKOFF = 2.0
+
+log = logging.getLogger("docmine.run")
+
+
+def default_workers() -> int:
+    """Worker processes a run uses by default: one per core this process may
+    run on (``os.sched_getaffinity``, else ``os.cpu_count()``)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def is_transient(exc: BaseException | None) -> bool:
+    """I/O that may work next time: network trouble, HTTP 5xx and truncated
+    downloads (:class:`docmine.reading.fetch.FetchError` ``.retryable``),
+    database connection errors and timeouts (SQLAlchemy ``OperationalError``,
+    a pool timeout, an invalidated connection). A broken PDF, a bug or a
+    constraint violation is never transient."""
+    if exc is None:
+        return False
+    from docmine.reading.fetch import FetchError
+    if isinstance(exc, FetchError):
+        return exc.retryable
+    from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
+    if isinstance(exc, (OperationalError, PoolTimeout)):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, (ConnectionError, TimeoutError))
+
+
+@dataclass(frozen=True)
+class Job:
+    """One unit of work for :class:`DocumentPool`: a local file to read → store →
+    extract → store (``path``, recorded as ``source``), or a stored document to
+    extract (``document_id``)."""
+    path: Optional[str] = None
+    source: Optional[str] = None
+    document_id: Optional[int] = None
+
+    @property
+    def label(self) -> str:
+        return self.source or self.path or f"document {self.document_id}"
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    s = " ".join(str(text).split())
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def _do_job(job: Job, run_id: Optional[int], settings: Settings, factory, current) -> tuple:
+    """Run one job; ``(DocumentOutcome, None)``, or ``(None, (step, reason))``
+    when transient I/O interrupted it (the caller retries). Other failures are
+    failed outcomes, as :func:`process_document` returns them."""
+    try:
+        if job.document_id is None:
+            return process_document(job.path, run_id=run_id, settings=settings, session_factory=factory,
+                                    source=job.source, current=current, reraise=is_transient), None
+        t0 = time.perf_counter()
+        rec = DocumentOutcome(source=job.label, outcome="stored", document_id=job.document_id)
+        try:
+            result = extract_stored(job.document_id, settings=settings, session_factory=factory,
+                                    current=current)
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            rec.outcome, rec.step, rec.code = "failed", "extract", "error"
+            rec.reason = _one_line(f"{type(exc).__name__}: {exc}")
+            return rec, None
+        if result is not None:
+            rec.extracted = True
+            rec.mentions = int(result.get("mentions") or 0)
+            rec.action_items = int(result.get("action_items") or 0)
+            rec.labels = {k: int(v) for k, v in (result.get("labels") or {}).items()}
+        rec.seconds = time.perf_counter() - t0
+        return rec, None
+    except Exception as exc:  # transient: raised on purpose by process_document/extract_stored
+        step = getattr(exc, "docmine_step", None) or ("extract" if job.document_id else "read")
+        return None, (step, _one_line(f"{type(exc).__name__}: {exc}"))
+
+
+#: the worker process's state (:func:`_worker_init`)
+_WORKER: dict[str, Any] = {}
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker when the process that started it dies, however it dies
+    (``kill -9`` included): Linux ``PR_SET_PDEATHSIG`` (SIGKILL at once), and
+    a watchdog thread elsewhere. A worker never outlives its run."""
+    import threading
+    try:
+        import ctypes
+        import signal
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except Exception:  # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent:  # it died before prctl
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+    threading.Thread(target=watch, name="docmine-parent-watch", daemon=True).start()
+
+
+def _worker_init(settings: Settings, parent: int) -> None:
+    """Pool initialiser: runs once in each worker process. Loads the pipeline
+    (:func:`docmine.extraction.nlp.load_nlp`, cached for the life of the
+    process) and opens the database engine, so every document the worker
+    takes reuses both."""
+    _die_with_parent(parent)
+    from docmine.extraction.nlp import load_nlp
+    from docmine.store.db import make_session_factory
+    _WORKER["settings"] = settings
+    _WORKER["factory"] = make_session_factory(settings.url)
+    load_nlp(settings)
+
+
+def _worker_job(job: Job, run_id: Optional[int], current) -> tuple:
+    return _do_job(job, run_id, _WORKER["settings"], _WORKER["factory"], current)
+
+
+class DocumentPool:
+    """Documents processed by ``workers`` processes, each loading the
+    pipeline once (pool initialiser), or in this process when ``workers`` is 1.
+
+    Each worker runs the one per-document sequence (:func:`process_document`
+    for a file, :func:`extract_stored` for a stored document) and writes its
+    own transactions: pages are read in a short read transaction, extraction
+    runs with none open, and the rows are written in one write transaction
+    (SQLite ``BEGIN IMMEDIATE``: writers wait for each other, never fail with
+    "database is locked"). A job that meets transient I/O
+    (:func:`is_transient`) is retried after a back-off (``backoff`` s, doubled,
+    ``retries`` times), each retry logged on the ``docmine.run`` logger;
+    anything else fails that document only. A worker that dies (out of
+    memory, a crash in a reader) fails the documents it may have held after
+    one more try; the pool is started again for the others.
+
+    >>> with DocumentPool(settings, workers=2) as pool:          # doctest: +SKIP
+    ...     for job, outcome in pool.run(jobs, run_id=7):
+    ...         print(outcome.source, outcome.outcome)
+
+    Use it as a context manager, from one thread (the workers die with the
+    thread's process, see :func:`_die_with_parent`)."""
+
+    def __init__(self, settings: Settings, workers: Optional[int] = None, *, session_factory=None,
+                 retries: int = IO_RETRIES, backoff: float = IO_BACKOFF,
+                 logger: Optional[logging.Logger] = None) -> None:
+        self.settings = settings
+        self.workers = max(1, workers if workers else default_workers())
+        self.retries, self.backoff = max(0, retries), max(0.0, backoff)
+        self.log = logger or log
+        self._factory = session_factory
+        self._executor = None
+        self._started = False  # a worker finished a job: the pool can start here
+
+    # ---- life cycle
+    def __enter__(self) -> "DocumentPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def _pool(self, size: int):
+        if self._executor is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+            # spawn: a clean interpreter per worker (no inherited threads, locks or
+            # database connections), whatever the parent runs (Prefect, a web app)
+            self._executor = ProcessPoolExecutor(
+                max_workers=size, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_init, initargs=(self.settings, os.getpid()))
+        return self._executor
+
+    def _retry_wait(self, job: Job, attempt: int, reason: str) -> float:
+        delay = self.backoff * (2 ** (attempt - 1))
+        self.log.warning("retry %d/%d of %s in %.1f s: %s", attempt, self.retries, job.label, delay, reason)
+        return delay
+
+    @staticmethod
+    def _failed(job: Job, step: str, code: str, reason: str) -> DocumentOutcome:
+        return DocumentOutcome(source=job.label, outcome="failed", step=step, code=code, reason=reason,
+                               document_id=job.document_id)
+
+    # ---- work
+    def run(self, jobs: Sequence[Job], *, run_id: Optional[int] = None,
+            current: Optional[Sequence[str]] = None):
+        """Yield ``(job, DocumentOutcome)`` for every job, as each finishes
+        (in completion order when there are several workers)."""
+        jobs = list(jobs)
+        current = list(current) if current is not None else current_versions(self.settings)
+        if self.workers == 1 or len(jobs) <= 1 and self._executor is None:
+            yield from self._run_here(jobs, run_id, current)
+        else:
+            yield from self._run_pool(jobs, run_id, current)
+
+    def _run_here(self, jobs, run_id, current):
+        from docmine.store.db import make_session_factory
+        factory = self._factory or make_session_factory(self.settings.url)
+        for job in jobs:
+            attempt = 0
+            while True:
+                rec, transient = _do_job(job, run_id, self.settings, factory, current)
+                if transient is None:
+                    yield job, rec
+                    break
+                attempt += 1
+                if attempt > self.retries:
+                    yield job, self._failed(job, transient[0], "io_error", transient[1])
+                    break
+                time.sleep(self._retry_wait(job, attempt, transient[1]))
+
+    def _run_pool(self, jobs, run_id, current):
+        from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
+        size = min(self.workers, max(1, len(jobs)))
+        attempts: dict[int, int] = {}
+        crashes: dict[int, int] = {}
+        waiting: list[tuple[float, int]] = []  # (due time, job index) of retries
+        running: dict = {}
+
+        def submit(i: int) -> None:
+            running[self._pool(size).submit(_worker_job, jobs[i], run_id, current)] = i
+
+        for i in range(len(jobs)):
+            submit(i)
+        try:
+            while running or waiting:
+                now = time.monotonic()
+                for due, i in [w for w in waiting if w[0] <= now]:
+                    waiting.remove((due, i))
+                    submit(i)
+                if not running:
+                    time.sleep(max(0.0, min(d for d, _ in waiting) - time.monotonic()))
+                    continue
+                timeout = max(0.0, min(d for d, _ in waiting) - now) if waiting else None
+                done, _ = wait(list(running), timeout=timeout, return_when=FIRST_COMPLETED)
+                broken = False
+                for fut in done:
+                    i = running.pop(fut)
+                    job = jobs[i]
+                    try:
+                        rec, transient = fut.result()
+                    except BrokenProcessPool as exc:
+                        broken = True
+                        crashes[i] = crashes.get(i, 0) + 1
+                        if crashes[i] > 1:
+                            yield job, self._failed(job, "extract" if job.document_id else "read", "crashed",
+                                                    _one_line(f"a worker process died: {exc}"))
+                        else:
+                            waiting.append((time.monotonic(), i))
+                        continue
+                    except Exception as exc:  # pickling trouble, a bug in the worker wrapper
+                        yield job, self._failed(job, "extract" if job.document_id else "read", "error",
+                                                _one_line(f"{type(exc).__name__}: {exc}"))
+                        continue
+                    self._started = True
+                    if transient is None:
+                        yield job, rec
+                        continue
+                    attempts[i] = attempts.get(i, 0) + 1
+                    if attempts[i] > self.retries:
+                        yield job, self._failed(job, transient[0], "io_error", transient[1])
+                    else:
+                        waiting.append((time.monotonic() + self._retry_wait(job, attempts[i], transient[1]), i))
+                if broken and not self._started:
+                    # no worker ever finished a job: workers cannot start here (e.g. a calling
+                    # script without ``if __name__ == "__main__":``, which spawn re-imports)
+                    self.log.warning("worker processes could not start; going on in this process "
+                                     "(a script starting docmine runs needs if __name__ == '__main__':)")
+                    self.close()
+                    rest = sorted({i for _d, i in waiting} | set(running.values()))
+                    running.clear()
+                    waiting.clear()
+                    self.workers = 1
+                    yield from self._run_here([jobs[i] for i in rest], run_id, current)
+                    return
+                if broken:  # every job still queued in the dead pool fails the same way: start again
+                    self.log.warning("a worker process died; starting the pool again")
+                    if self._executor is not None:
+                        self._executor.shutdown(wait=False, cancel_futures=True)
+                        self._executor = None
+                    for fut, i in list(running.items()):
+                        running.pop(fut)
+                        crashes[i] = crashes.get(i, 0) + 1
+                        waiting.append((time.monotonic(), i))
+        finally:
+            for fut in running:
+                fut.cancel()
+
+
 def run(paths: Sequence[str | Path] | str | Path | None = None, *, settings: Settings | None = None,
-        progress: bool = True) -> RunSummary:
+        progress: bool = True, workers: Optional[int] = None) -> RunSummary:
     """Ingest ``paths`` (files or folders; default ``settings.samples_dir``),
     extracting and storing each document as it is stored
     (:func:`process_document`), then extract every other stored document whose
@@ -224,7 +536,10 @@ def run(paths: Sequence[str | Path] | str | Path | None = None, *, settings: Set
     model). One document's failure is recorded and the others go on; so is a
     path that cannot be taken (missing, a symlink loop, a FIFO…), with its
     reason. A run left ``running`` by a process that is gone is marked
-    ``interrupted`` first (:func:`docmine.ingest.start_run`)."""
+    ``interrupted`` first (:func:`docmine.ingest.start_run`).
+
+    ``workers``: processes extracting at once (default :func:`default_workers`,
+    every core; 1 = in this process), see :class:`DocumentPool`."""
     from docmine.store.db import begin_write, make_session_factory
     from docmine.ingest import display_path, find_pdfs, start_run
     from docmine.store.schema import utcnow
@@ -264,28 +579,27 @@ def run(paths: Sequence[str | Path] | str | Path | None = None, *, settings: Set
                        TextColumn("{task.fields[name]}"), transient=True)
         bar.start()
         task = bar.add_task("run", total=len(files), name="")
+    pool = DocumentPool(settings, workers, session_factory=factory)
     try:
-        for f in files:
-            if bar:
-                bar.update(task, name=Path(f).name)
-            rec = process_document(f, run_id=run_id, settings=settings, session_factory=factory,
-                                   current=current)
-            outcomes.append(rec)
-            if bar:
-                bar.advance(task)
-        failed_ids = {r.document_id for r in outcomes if r.step == "extract"}
-        with factory() as session:
-            todo = [d for d in pending_documents(session=session, model_version=current)
-                    if d not in failed_ids]
-        leftovers: list[dict] = []
-        for did in todo:  # stored earlier, not extracted by a current model version
-            try:
-                if extract_stored(did, settings=settings, session_factory=factory, current=current):
+        with pool:
+            for _job, rec in pool.run([Job(path=str(f)) for f in files], run_id=run_id, current=current):
+                outcomes.append(rec)
+                if bar:
+                    bar.update(task, name=Path(rec.source).name)
+                    bar.advance(task)
+            failed_ids = {r.document_id for r in outcomes if r.step == "extract"}
+            with factory() as session:
+                todo = [d for d in pending_documents(session=session, model_version=current)
+                        if d not in failed_ids]
+            leftovers: list[dict] = []
+            # stored earlier, not extracted by a current model version (a killed run, a new model)
+            for _job, rec in pool.run([Job(document_id=d) for d in todo], current=current):
+                if rec.extracted:
                     summary.extracted += 1
-            except Exception as exc:  # one document's failure does not stop the run
-                with factory() as session:
-                    src = session.scalar(select(Document.source).where(Document.id == did))
-                leftovers.append({"source": str(src), "reason": f"{type(exc).__name__}: {exc}"[:300]})
+                elif rec.outcome == "failed":
+                    with factory() as session:
+                        src = session.scalar(select(Document.source).where(Document.id == rec.document_id))
+                    leftovers.append({"source": str(src), "reason": rec.reason})
         summary.new_documents = sum(r.outcome in ("new", "needs_ocr") for r in outcomes)
         summary.skipped = sum(r.outcome == "skipped" for r in outcomes)
         summary.failed = [{"source": r.source, "reason": r.reason} for r in outcomes if r.step == "read"]

@@ -56,6 +56,7 @@ from . import ingest as _ingest  # noqa: E402,F401
 from . import extract as _extract  # noqa: E402,F401
 from . import query as _query  # noqa: E402,F401
 from . import web as _web  # noqa: E402,F401
+from . import editing as _editing  # noqa: E402,F401
 
 
 def main() -> None:  # console-script entry point

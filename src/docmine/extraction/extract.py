@@ -6,20 +6,23 @@ normalises the text (:func:`docmine.reading.textmap.normalise`), runs the spaCy
 pipeline on the normalised copy and maps every mention and action item back,
 so that ``m.text == original[m.start:m.end]`` always holds (spec §1, §7).
 
-French text runs the full pipeline (``Extraction.pipeline == "fr"``); text in
-another language runs only the language-neutral rules (REF, DOC, MEETING,
-DATE: ``pipeline == "rules"``), without the French organisation components
-and without action items.
+Each language with a pipeline of its own (:data:`docmine.extraction.nlp.LANGUAGES`:
+French, English, Spanish) runs it (``Extraction.pipeline == "fr"``, ``"en"``,
+``"es"``); text in any other language runs only the language-independent rules
+(REF, DOC, MEETING, DATE: ``pipeline == "rules"``), without organisations and
+without action items. Text too short to tell is read as French.
 
 A document in several languages (a French note with an English annex, an
-English cover block over French text) is read part by part (issue 8, kind 8):
-:func:`docmine.reading.language.language_parts` splits it at paragraph starts
-(:mod:`docmine.reading.boundaries`); the French parts get the whole French
-pipeline, the others (``kb+rules``) the language-independent rules, the
-knowledge base's names and the action rules, but not the French statistical
-NER's organisations (``pipeline == "fr+kb+rules"``; ``Extraction.parts`` says
-which part got which); ``document.language`` is the language of most of the
-text. A language given by the caller is the whole document's.
+English cover block over French text) is read part by part (issue 8, kind 8;
+issue 11): :func:`docmine.reading.language.language_parts` splits it at
+paragraph starts (:mod:`docmine.reading.boundaries`); the pipeline of each
+language present runs over the whole text (so the document's treaty, symbol
+and decision structure stay whole) and keeps what it finds inside its own
+parts; a part in another language keeps the rules' REF, DOC, MEETING and DATE
+of the main pipeline. ``Extraction.parts`` says which part got which pipeline
+and ``Extraction.pipeline`` joins them (``fr+en``); ``document.language`` is
+the language of most of the text. A language given by the caller is the whole
+document's.
 
 The page's structure (running headers, page numbers, footnotes, headings) is
 found once per document (:func:`docmine.reading.boundaries.find_boundaries`, from the
@@ -46,14 +49,13 @@ from docmine.reading.textmap import NormText, normalise
 _BOUNDS_KEY = "docmine_boundaries"  # == docmine.extraction.components.boundaries.KEY
 _PARAS_KEY = "docmine_paragraphs"  # == docmine.extraction.components.boundaries.PARAGRAPHS_KEY
 
-#: components that only make sense for French text (left out for other languages)
-FRENCH_ONLY = ("docmine_orgs", "ner", "docmine_org_ner", "docmine_actions")
+#: components that need a pipeline of the text's language (left out for the rules only)
+LANGUAGE_ONLY = ("docmine_orgs", "ner", "docmine_org_ner", "docmine_actions")
+FRENCH_ONLY = LANGUAGE_ONLY  # the name before issue 11
 #: the mention labels that only those components give
-FRENCH_ONLY_LABELS = ("ORG",)
-#: what reads a non-French part of a document that also has French parts: the
-#: language-independent rules, the knowledge base's names (fr/en/es) and the
-#: action rules (fr/en), without the French statistical NER
-MIXED_PART_PIPELINE = "kb+rules"
+LANGUAGE_ONLY_LABELS = ("ORG",)
+#: what reads a part in a language without a pipeline of its own
+RULES = "rules"
 #: language detection looks at this many characters at most (spread over the text)
 _LANG_SAMPLE = 4000
 
@@ -114,16 +116,46 @@ def _get_nlp(nlp: Language | None, settings: Settings) -> Language:
     return nlp if nlp is not None else load_nlp(settings)
 
 
+def pipeline_for(language: str | None) -> str:
+    """The pipeline that reads text in ``language``: its own (``fr``, ``en``,
+    ``es``), French when the language is unknown (too short to tell), else
+    :data:`RULES`."""
+    from .nlp import LANGUAGES
+    if language is None:
+        return "fr"
+    return language if language in LANGUAGES else RULES
+
+
+def _plan(job: dict) -> list[str]:
+    """The pipelines a job needs, the main one (that of the document's language) first."""
+    parts = job.get("parts") or [(0, 0, job["language"])]
+    keys: list[str] = []
+    for _a, _b, lang in parts:
+        k = pipeline_for(lang)
+        if k not in keys:
+            keys.append(k)
+    main = pipeline_for(job["language"])
+    if main in keys:
+        keys.remove(main)
+        keys.insert(0, main)
+    if len(keys) > 1 and keys[0] == RULES:  # the rules come from a language pipeline anyway
+        keys.append(keys.pop(0))
+    return keys
+
+
+def _nlp_for(key: str, nlp: Language, settings: Settings) -> tuple[Language, list[str]]:
+    """(pipeline, components to leave out) for pipeline ``key``: the caller's
+    ``nlp`` when it is that language's, else the cached one (:func:`load_nlp`)."""
+    if key == RULES:
+        return nlp, [p for p in LANGUAGE_ONLY if p in nlp.pipe_names]
+    if nlp.lang == key:
+        return nlp, []
+    return load_nlp(settings, use_ner=_uses_ner(nlp), language=key), []
+
+
 def _disabled_for(language: str | None, nlp: Language, parts: list | None = None) -> list[str]:
-    """Components left out: the French-only ones unless some part is French (or unknown)."""
-    langs = [p[2] for p in parts] if parts else [language]
-    if any(lang in (None, "fr") for lang in langs):
-        return []
-    return [p for p in FRENCH_ONLY if p in nlp.pipe_names]
-
-
-def _is_french(language: str | None) -> bool:
-    return language in (None, "fr")
+    """Components left out for a document read by one pipeline only."""
+    return [p for p in LANGUAGE_ONLY if p in nlp.pipe_names] if pipeline_for(language) == RULES else []
 
 
 def _prepare(nlp: Language, norm: NormText, symbol: str | None, language: str | None,
@@ -134,6 +166,11 @@ def _prepare(nlp: Language, norm: NormText, symbol: str | None, language: str | 
     doc.user_data["docmine_text"] = norm.text  # == doc.text, without rebuilding it from tokens
     # where the original began a line: the decision structure admits paragraph markers there
     doc.user_data["docmine_line_starts"] = line_starts_of(norm.original, norm.text, norm.offsets)
+    # where a page ends (the form feeds between pages), in doc.text offsets
+    n = len(norm.text)
+    doc.user_data["docmine_page_breaks"] = [bisect_left(norm.offsets, i, 0, n)
+                                            for i, ch in enumerate(norm.original) if ch == "\f"] \
+        if "\f" in norm.original else []
     if bounds:  # the page's structure (docmine.extraction.components.boundaries)
         doc.user_data[_BOUNDS_KEY], doc.user_data[_PARAS_KEY] = bounds
     if symbol:
@@ -173,7 +210,7 @@ def _to_extraction(doc: Doc, norm: NormText, *, source: str, sha256: str, langua
             paragraph=structure.paragraph_at(span.start_char)))
     mentions.sort(key=lambda m: (m.start, m.end, m.label))
     items: list[records.ActionItem] = []
-    for it in (doc._.action_items or []) if pipeline != "rules" else []:
+    for it in (doc._.action_items or []) if pipeline != RULES else []:
         if it.end <= it.start:
             continue
         s, e = norm.to_original(it.start, it.end)
@@ -212,7 +249,15 @@ def _parts(text: str, found: list, settings: Settings) -> tuple[str | None, list
     if letter_count(text) < MIN_LETTERS:  # too short to tell: French, as before
         return None, [(0, len(text), None)]
     parts = language_parts(text, paragraph_starts(text, found))
-    return majority_language(text, parts), parts
+    language = majority_language(text, parts)
+    if language is None:
+        # no part in French, English or Spanish: the reader's detector names the
+        # language (another script, a language without stop words here)
+        from docmine.reading.language import detect
+        language = detect(text, seed=settings.langdetect_seed)
+        if language is not None:
+            parts = [(0, len(text), language)]
+    return language, parts
 
 
 def _job(text: str, *, source: str | None, sha256: str | None, symbol: str | None,
@@ -238,51 +283,66 @@ def _norm_parts(job: dict) -> list[tuple[int, int, str | None]]:
             for a, b, lang in job.get("parts") or []]
 
 
-def _run_one(job: dict, nlp: Language, settings: Settings, use_ner: bool) -> records.Extraction:
-    disabled = _disabled_for(job["language"], nlp, job.get("parts"))
+def _run_pipeline(job: dict, nlp: Language, disabled: list[str]) -> Doc:
     doc = _prepare(nlp, job["norm"], job["symbol"], job["language"], job.get("bounds"), _norm_parts(job))
     for name, proc in nlp.pipeline:
         if name in disabled:
             continue
         doc = proc(doc)
-    return _finish(doc, job, settings, use_ner, disabled)
+    return doc
 
 
-def _finish(doc: Doc, job: dict, settings: Settings, use_ner: bool, disabled: list[str]) -> records.Extraction:
-    parts = [records.LanguagePart(a, b, lang, "fr" if _is_french(lang) and not disabled
-                                  else ("rules" if disabled else MIXED_PART_PIPELINE))
-             for a, b, lang in job.get("parts") or [(0, len(job["norm"].original), job["language"])]]
-    kinds = {p.pipeline for p in parts}
-    pipeline = "fr+" + MIXED_PART_PIPELINE if len(kinds) > 1 else kinds.pop()
-    version = model_version(settings, use_ner=use_ner and not disabled)
-    ex = _to_extraction(doc, job["norm"], source=job["source"], sha256=job["sha256"],
-                        language=job["language"], symbol=job["symbol"], pages=job["pages"],
-                        pipeline=pipeline, version=version, treaty=job["treaty"])
-    ex.parts = parts
-    if len(kinds) > 1:
-        _keep_french_output_in_french_parts(ex, parts)
+def _run_one(job: dict, nlp: Language, settings: Settings, use_ner: bool) -> records.Extraction:
+    keys = _plan(job)
+    runs = []
+    for key in keys:
+        if key == RULES and runs:
+            continue  # a part without a pipeline keeps the main pipeline's rules
+        knlp, disabled = _nlp_for(key, nlp, settings)
+        runs.append((key, knlp, _run_pipeline(job, knlp, disabled), disabled))
+    return _finish_runs(runs, keys, job, settings, use_ner)
+
+
+def _finish_runs(runs: list, keys: list[str], job: dict, settings: Settings,
+                 use_ner: bool) -> records.Extraction:
+    """One Extraction from the run of each pipeline: each keeps what it found in its parts."""
+    key0, nlp0, doc0, disabled0 = runs[0]
+    ex = _finish(doc0, job, settings, use_ner and not disabled0, key0, nlp0)
+    if len(keys) == 1:
+        return ex
+    parts = ex.parts
+
+    def owner(pos: int) -> str:
+        for p in parts:
+            if p.start <= pos < p.end:
+                return p.pipeline
+        return parts[-1].pipeline if parts else key0
+
+    mentions, items = [], []
+    for key, knlp, doc, disabled in runs:
+        other = ex if key == key0 else _finish(doc, job, settings, use_ner and not disabled, key, knlp)
+        for m in other.mentions:
+            o = owner(m.start)
+            if o == key or (o == RULES and key == key0 and m.label not in LANGUAGE_ONLY_LABELS):
+                mentions.append(m)
+        items += [it for it in other.action_items if owner(it.start) == key]
+    mentions.sort(key=lambda m: (m.start, m.end, m.label))
+    items.sort(key=lambda it: it.start)
+    ex.mentions, ex.action_items = mentions, items
+    ex.pipeline = "+".join(keys)
     return ex
 
 
-def _keep_french_output_in_french_parts(ex: records.Extraction, parts: list) -> None:
-    """A part in another language keeps what rules written for its language give:
-    REF, DOC, MEETING, DATE, the knowledge base's organisation names (French,
-    English and Spanish) and the action items (the operative verbs and passives
-    of ``actions.json`` are French and English); the French statistical NER's
-    organisations (those without a knowledge-base id) are dropped there. The
-    pipeline ran once over the whole document, so its context stays whole.
-
-    Measured on the French dev gold (``corpus/dev/fr``, a note with an English
-    annex of draft decisions among them): dropping the annex's ORG mentions
-    and action items too gave micro strict F1 0.900 and action-item F1 0.703;
-    keeping them 0.924 and 0.785."""
-    other = [(p.start, p.end) for p in parts if p.pipeline != "fr"]
-
-    def in_other(pos: int) -> bool:
-        return any(a <= pos < b for a, b in other)
-
-    ex.mentions = [m for m in ex.mentions
-                   if m.label not in FRENCH_ONLY_LABELS or m.ids or not in_other(m.start)]
+def _finish(doc: Doc, job: dict, settings: Settings, use_ner: bool, key: str,
+            nlp: Language | None = None) -> records.Extraction:
+    parts = [records.LanguagePart(a, b, lang, pipeline_for(lang) if len(job.get("parts") or []) > 1 else key)
+             for a, b, lang in job.get("parts") or [(0, len(job["norm"].original), job["language"])]]
+    version = model_version(settings, use_ner=use_ner, language=nlp.lang if nlp is not None and key != RULES else "fr")
+    ex = _to_extraction(doc, job["norm"], source=job["source"], sha256=job["sha256"],
+                        language=job["language"], symbol=job["symbol"], pages=job["pages"],
+                        pipeline=key, version=version, treaty=job["treaty"])
+    ex.parts = parts
+    return ex
 
 
 def _uses_ner(nlp: Language) -> bool:
@@ -412,16 +472,22 @@ def extract_many(items: Iterable[str | Path], *, settings: Settings | None = Non
 
     def flush():
         jobs = [j for j in buffer if isinstance(j, dict)]
-        # French and rules-only documents go through nlp.pipe separately (different components)
-        groups: dict[tuple, list[dict]] = {}
-        for j in jobs:
-            groups.setdefault(tuple(_disabled_for(j["language"], nlp, j.get("parts"))), []).append(j)
+        # documents read by one pipeline go through its nlp.pipe together; documents
+        # in several languages run each of their pipelines (_run_one)
+        groups: dict[str, list[dict]] = {}
         results: dict[int, records.Extraction] = {}
-        for disabled, group in groups.items():
-            docs = (_prepare(nlp, j["norm"], j["symbol"], j["language"], j.get("bounds"), _norm_parts(j))
+        for j in jobs:
+            keys = _plan(j)
+            if len(keys) == 1:
+                groups.setdefault(keys[0], []).append(j)
+            else:
+                results[id(j)] = _run_one(j, nlp, settings, use_ner)
+        for key, group in groups.items():
+            knlp, disabled = _nlp_for(key, nlp, settings)
+            docs = (_prepare(knlp, j["norm"], j["symbol"], j["language"], j.get("bounds"), _norm_parts(j))
                     for j in group)
-            for j, doc in zip(group, nlp.pipe(docs, batch_size=batch_size, disable=list(disabled))):
-                results[id(j)] = _finish(doc, j, settings, use_ner, list(disabled))
+            for j, doc in zip(group, knlp.pipe(docs, batch_size=batch_size, disable=list(disabled))):
+                results[id(j)] = _finish(doc, j, settings, use_ner and not disabled, key, knlp)
         out = [results[id(j)] if isinstance(j, dict) else j for j in buffer]
         buffer.clear()
         return out

@@ -6,6 +6,13 @@ comes from ``settings.model`` (``models/ner_org_fr`` by default, else ``fr_core_
 component of that package excluded; the pipeline's ``ner`` component
 (``docmine_sparse_ner``) runs it only on the sentences where
 ``docmine_org_ner`` could keep an organisation.
+
+One pipeline per language (:data:`LANGUAGES`): French, and English and Spanish
+built from the same config on ``spacy.blank("en")``/``("es")`` (``nlp.lang``
+overridden: their tokenizer exceptions, the same components; the action rules
+pick ``models/patterns/actions_<lang>.json`` from ``nlp.lang``) with their own
+NER ``models/ner_org_<lang>`` (trained by ``models/training``; no NER when the
+folder is absent). Each is built on first use and cached (:func:`load_nlp`).
 """
 from __future__ import annotations
 
@@ -18,7 +25,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from docmine.extraction.regex_cache import regex_cache
-from docmine.extraction.version import model_version  # noqa: F401  (re-exported)
+# spaCy-free, re-exported here
+from docmine.extraction.version import LANGUAGES, model_version, ner_model_for  # noqa: F401
 from docmine.settings import Settings, get_settings
 
 LABELS = ("REF", "DOC", "ORG", "MEETING", "DATE")
@@ -44,12 +52,15 @@ def _import_components() -> None:
     from docmine.extraction import components  # noqa: F401  (registers factories)
 
 
-def build_nlp(settings: Settings | None = None, *, use_ner: bool | None = None) -> Language:
-    """A fresh pipeline from ``models/docmine.cfg`` (not cached)."""
+def build_nlp(settings: Settings | None = None, *, use_ner: bool | None = None,
+              language: str = "fr") -> Language:
+    """A fresh pipeline from ``models/docmine.cfg`` for ``language`` (one of
+    :data:`LANGUAGES`; not cached). Raises ValueError for another language."""
+    if language not in LANGUAGES:
+        raise ValueError(f"no pipeline for language {language!r} (have {', '.join(LANGUAGES)})")
     settings = settings or get_settings()
-    use_ner = settings.use_ner if use_ner is None else use_ner
     with regex_cache(_regex_folder(settings)):
-        return _build_nlp(settings, use_ner)
+        return _build_nlp(settings, use_ner, language)
 
 
 def _regex_folder(settings: Settings) -> Path | None:
@@ -60,12 +71,16 @@ def _regex_folder(settings: Settings) -> Path | None:
         return None
 
 
-def _build_nlp(settings: Settings, use_ner: bool) -> Language:
+def _build_nlp(settings: Settings, use_ner: bool | None, language: str) -> Language:
+    use_ner = settings.use_ner if use_ner is None else use_ner
+    ner_model = ner_model_for(settings, language)
+    if ner_model is None:
+        use_ner = False
     _import_components()
     cfg_path = Path(settings.models_dir) / "docmine.cfg"
     config = spacy.util.load_config(cfg_path, interpolate=False)
     overrides = {"paths.patterns": str(settings.patterns_dir), "paths.kb": str(settings.kb_path),
-                 "paths.ner_model": settings.model}
+                 "paths.ner_model": ner_model or settings.model, "nlp.lang": language}
     if not use_ner:
         pipeline = [p for p in config["nlp"]["pipeline"] if p not in ("ner", "docmine_org_ner")]
         overrides["nlp.pipeline"] = pipeline
@@ -77,21 +92,21 @@ def _build_nlp(settings: Settings, use_ner: bool) -> Language:
         # the NER's label strings must be in this pipeline's StringStore
         for label in nlp.get_pipe("ner").labels:
             nlp.vocab.strings.add(label)
-    nlp.meta["name"] = "docmine_fr"
+    nlp.meta["name"] = f"docmine_{language}"
     return nlp
 
 
-@lru_cache(maxsize=4)
-def _cached(models_dir: str, kb_path: str, model: str, use_ner: bool) -> Language:
+@lru_cache(maxsize=12)
+def _cached(models_dir: str, kb_path: str, model: str, use_ner: bool, language: str) -> Language:
     s = get_settings(models_dir=models_dir, kb_path=kb_path, model=model, use_ner=use_ner)
-    return build_nlp(s)
+    return build_nlp(s, language=language)
 
 
-def load_nlp(settings: Settings | None = None, *, use_ner: bool | None = None) -> Language:
-    """The pipeline for these settings, loaded once per process and reused."""
+def load_nlp(settings: Settings | None = None, *, use_ner: bool | None = None,
+             language: str = "fr") -> Language:
+    """The pipeline of ``language`` for these settings, built on first use and reused."""
     settings = settings or get_settings()
     use_ner = settings.use_ner if use_ner is None else use_ner
     with _lock:
-        return _cached(str(settings.models_dir), str(settings.kb_path), settings.model, bool(use_ner))
-
-
+        return _cached(str(settings.models_dir), str(settings.kb_path), settings.model, bool(use_ner),
+                       language)

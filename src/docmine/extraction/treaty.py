@@ -6,9 +6,11 @@ dominant convention). Components call :func:`treaty_at`.
 """
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_right
 from collections import Counter
+from functools import lru_cache
 
 from spacy.tokens import Doc, Span
 
@@ -27,6 +29,11 @@ from docmine.reading.pagemeta import treaty_of_symbol  # noqa: E402,F401  (the o
 def treaties_in(text: str) -> list[str]:
     """Treaty codes named in ``text``, in order."""
     return [TREATY_WORDS[m.group(1)] for m in TREATY_RE.finditer(text)]
+
+
+def _words_in(text: str) -> list[tuple[str, str]]:
+    """(word as written, treaty code) of the treaty words in ``text``, in order."""
+    return [(m.group(1), TREATY_WORDS[m.group(1)]) for m in TREATY_RE.finditer(text)]
 
 
 def dominant_treaty(text: str) -> str | None:
@@ -51,7 +58,10 @@ def document_treaty(doc: Doc) -> str | None:
     """Set by the ``docmine_context`` component; falls back to the text."""
     if Doc.has_extension("treaty") and doc._.treaty:
         return doc._.treaty
-    return treaty_of_symbol(doc._.symbol if Doc.has_extension("symbol") else None) or dominant_treaty(doc_text(doc))
+    t = treaty_of_symbol(doc._.symbol if Doc.has_extension("symbol") else None)
+    if t == "UN":  # a General Assembly paper is no convention's
+        t = None
+    return t or dominant_treaty(doc_text(doc))
 
 
 def sentence_range(doc: Doc, char: int) -> tuple[int, int]:
@@ -151,6 +161,18 @@ def context_text(doc: Doc, start: int, end: int) -> str:
     return text
 
 
+@lru_cache(maxsize=1)
+def _partner_before() -> re.Pattern:
+    """``partner_before`` of ``models/patterns/treaty.json``: the words that make a
+    treaty named after them a partner (``with``, ``avec``, ``con``)."""
+    from docmine.settings import PATTERNS_DIR
+    try:
+        rx = json.loads((PATTERNS_DIR / "treaty.json").read_text(encoding="utf-8"))["partner_before"]
+    except (OSError, KeyError, ValueError):
+        rx = r"(?i:(?<![\w])(?:with|avec|con)\s+[^.;:]{0,140}$)"
+    return re.compile(rx)
+
+
 def treaty_at(doc: Doc, start: int, end: int | None = None, *, mention_text: str | None = None) -> str | None:
     """Treaty for a mention at [start, end): mention, then sentence, then document.
 
@@ -160,14 +182,23 @@ def treaty_at(doc: Doc, start: int, end: int | None = None, *, mention_text: str
     merged into the sentence must not flip it); otherwise the most named wins.
     """
     text = mention_text if mention_text is not None else doc_text(doc)[start:end if end is not None else start]
-    found = treaties_in(text)
+    # acronyms the paper defines as something else (``Compliance Monitoring Scheme
+    # (CMS)``) name no treaty in it (set by the docmine_context component)
+    other = doc.user_data.get("docmine_redefined") or ()
+    found = [t for w, t in _words_in(text) if w not in other]
     if found:
         return found[0]
     own = document_treaty(doc)
     # what the sentence names before the mention (a treaty named later is another
     # clause's: issue 8, O6), headings in capitals left out
     lo, _ = sentence_range(doc, start)
-    named = treaties_in(context_text(doc, start, end if end is not None else start)[:start - lo])
+    before = context_text(doc, start, end if end is not None else start)[:start - lo]
+    named = [t for w, t in _words_in(before) if w not in other]
+    if named and own is not None and own not in named:
+        # ``cooperate with the Secretariat of the … (CMS) … report to the Standing
+        # Committee``: a partner named after ``with`` is not the clause's treaty
+        named = [TREATY_WORDS[m.group(1)] for m in TREATY_RE.finditer(before) if m.group(1) not in other
+                 and not _partner_before().search(before, max(0, m.start() - 160), m.start())]
     if named:
         if own in named:
             return own

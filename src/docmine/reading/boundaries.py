@@ -49,6 +49,9 @@ HARD = frozenset({"furniture", "footnote", "heading", "paragraph", "body"})
 _LINE = re.compile(r"[^\n\r\f]*(?:\r\n|\n|\r|\f|$)")
 #: ``4. Invite``, ``12.Prie``, ``(3) Demande``, ``1.Recommande`` (no space)
 _NUMBERED = re.compile(r"^\s*(?:\(\d{1,3}\)|\d{1,3}[.)])(?:\s+|(?=[A-ZÀ-Ý\[]))(?=[\[«\"“(]?[A-ZÀ-Ý])")
+#: a CITES decision number opening its decision (``18.50 Les Parties``, ``19.14\tThe
+#: Secretariat``, ``20.AA Le Secrétariat``): a paragraph of its own
+_DECISION_NUMBER = re.compile(r"^\s*\d{1,2}\.(?:\d{1,3}|[A-Z]{2,3})\s+(?=[A-ZÀ-Ý])")
 #: ``a) De compiler``, ``b. prendre``, ``(iii) …``, bullets
 _ITEM = re.compile(r"^\s*(?:\(?[a-z]{1,2}[.)]|\(?(?:[ivx]{1,5})\)|[•▪◦●‣∙·\uf0b7\uf0a7–—-])\s+\S")
 #: ``II. CONTEXTE``, ``A. Synergies``, ``3.1 Coopération``: a numbered heading's opening
@@ -151,7 +154,7 @@ def _line_kind(lines: list[_Line], i: int) -> str:
         # numbered line whose text stops there (``1. Introduction``)
         if (not numbered and _NUM_HEADING.match(s) and len(s) <= 80) or (numbered and nxt and len(s) <= 60):
             return "numheading"
-    if _NUMBERED.match(s):
+    if _NUMBERED.match(s) or _DECISION_NUMBER.match(s):
         return "paragraph"
     if _ITEM.match(s):
         return "item"

@@ -138,10 +138,17 @@ class FetchState:
             return self._read()[section].get(key)
 
     def update(self, section: str, key: str, value: dict | None) -> None:
-        line = (json.dumps({"s": section, "k": key, "v": value}, sort_keys=True) + "\n").encode("utf-8")
+        self.update_many(section, [(key, value)])
+
+    def update_many(self, section: str, items) -> None:
+        """:meth:`update` for many ``(key, value)`` pairs: one append to the journal."""
+        data = b"".join((json.dumps({"s": section, "k": k, "v": v}, sort_keys=True) + "\n").encode("utf-8")
+                        for k, v in items)
+        if not data:
+            return
         with self._locked():
             with open(self.journal, "ab") as fh:
-                fh.write(line)
+                fh.write(data)
                 size = fh.tell()
             if size > self.JOURNAL_MAX_BYTES:
                 self._write(self._read())

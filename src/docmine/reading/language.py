@@ -204,7 +204,9 @@ def _lingua_detector():
 
 def _stop_word_language(text: str) -> str | None:
     """fr/en/es when the stop words leave no doubt (:func:`fast_detect`, or a
-    short paragraph whose few stop words are all of one language), else None."""
+    short paragraph whose few stop words are all of one language); pt/it/de/nl/ca
+    when theirs leave no doubt (at least FAST_MIN_HITS words, FAST_MIN_SHARE of
+    them); else None."""
     lang = fast_detect(text)
     if lang:
         return lang
@@ -213,6 +215,13 @@ def _stop_word_language(text: str) -> str | None:
         (only, hits), = counts.items()
         if only in PART_LANGUAGES and hits >= SHORT_MIN_HITS:
             return only
+    if counts:
+        # a neighbour language (pt, it, de, nl, ca) that leaves no doubt is that
+        # language: its part gets the language-independent rules (issue 11)
+        best, hits = counts.most_common(1)[0]
+        if best not in PART_LANGUAGES and hits >= FAST_MIN_HITS \
+                and hits >= FAST_MIN_SHARE * sum(counts.values()):
+            return best
     return None
 
 

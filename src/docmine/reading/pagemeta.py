@@ -41,6 +41,7 @@ SYMBOL_TREATY = [
     (re.compile(r"^IPBES/"), "IPBES"),
     (re.compile(r"^(?:A|E|S)/"), "UN"),
     (re.compile(r"^FCCC/"), "UNFCCC"),
+    (re.compile(r"^ICCD/"), "UNCCD"),
     (re.compile(r"^WCPFC"), "WCPFC"),
     (re.compile(r"^CCSBT"), "CCSBT"),
     (re.compile(r"^ANT/"), "ATS"),

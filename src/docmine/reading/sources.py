@@ -324,11 +324,7 @@ def remember_file(data_dir: Path | str, candidate: Candidate, sha256: str) -> No
 
 
 def remember_files(data_dir: Path | str, items: Iterable[tuple[Candidate, str]]) -> None:
-    """:func:`remember_file` for many, in one write."""
-    state = FetchState(state_path(data_dir))
-    with state._locked():
-        data = state._read()
-        for c, sha in items:
-            if c.kind == "file" and sha:
-                data["files"][c.location] = {"size": c.size, "mtime_ns": c.mtime_ns, "sha256": sha}
-        state._write(data)
+    """:func:`remember_file` for many, in one append to the state's journal."""
+    FetchState(state_path(data_dir)).update_many("files", [
+        (c.location, {"size": c.size, "mtime_ns": c.mtime_ns, "sha256": sha})
+        for c, sha in items if c.kind == "file" and sha])

@@ -127,7 +127,8 @@ def effective_corrections(session: Session, sha256: str) -> list[Correction]:
     """The corrections in force on the document with ``sha256``: per target and
     coordinates the latest one, those superseded by a later edit left out
     (the rule :mod:`docmine.query` overlays with). Ordered by id."""
-    rows = list(session.scalars(select(Correction).where(Correction.document_sha256 == sha256)
+    rows = list(session.scalars(select(Correction).where(Correction.document_sha256 == sha256,
+                                                         Correction.status != "conflict")
                                 .order_by(Correction.id)))
     superseded = {c.supersedes_id for c in rows if c.supersedes_id}
     state: dict[tuple, Correction] = {}
@@ -135,7 +136,8 @@ def effective_corrections(session: Session, sha256: str) -> list[Correction]:
         if c.id not in superseded:
             state[(c.target, c.page_number, c.start, c.end,
                    c.label if c.target == "mention" else None)] = c
-    return sorted(state.values(), key=lambda c: c.id)
+    # a ``restore`` (undo back to the model output) leaves nothing to carry
+    return sorted((c for c in state.values() if c.op != "restore"), key=lambda c: c.id)
 
 
 def _pages(session: Session, document_id: int) -> _Text:
@@ -204,10 +206,16 @@ def _carry_one(c: Correction, old: _Text, new: _Text, omap: OffsetMap, doc: Docu
             return None, "its new record's place: " + reason
         after.update({"page": moved[0], "start": moved[1], "end": moved[2]})
     page, start, end = coords
+    if c.target == "mention":
+        key = f"mention:{doc.sha256}:{page}:{start}:{end}:{c.label}"
+    else:
+        key = f"action_item:{doc.sha256}:{page}:{start}:{end}"
     return Correction(
         editor=c.editor, target=c.target, op=c.op, document_sha256=doc.sha256,
         page_number=page, start=start, end=end, label=c.label, before=c.before, after=after,
-        model_version=c.model_version, supersedes_id=None,
+        model_version=c.model_version, supersedes_id=None, user_id=c.user_id, edit=c.edit,
+        # the new version's target starts its own revisions (docmine.corrections)
+        target_key=key, base_revision=0, revision=1, status="applied",
         comment=(f"carried from correction {c.id} (document {prev.id}, version {prev.version})"
                  + (f": {c.comment}" if c.comment else ""))), None
 

@@ -252,7 +252,12 @@ class Correction(Base):
     edit (its ``before`` no longer matches the current state) is refused.
     """
     __tablename__ = "corrections"
-    __table_args__ = (Index("ix_corrections_target", "document_sha256", "target", "start", "end"),)
+    __table_args__ = (Index("ix_corrections_target", "document_sha256", "target", "start", "end"),
+                      # one winner per target and revision (migration 0005_editors): two
+                      # writes made against the same base revision cannot both land
+                      Index("uq_corrections_target_revision", "target_key", "revision",
+                            unique=True),
+                      Index("ix_corrections_target_key", "target_key"))
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     editor: Mapped[str] = mapped_column(String(128))
@@ -268,6 +273,58 @@ class Correction(Base):
     model_version: Mapped[Optional[str]] = mapped_column(String(128))  # what the editor saw
     supersedes_id: Mapped[Optional[int]] = mapped_column(ForeignKey("corrections.id"))
     comment: Mapped[Optional[str]] = mapped_column(Text)
+    # --- migration 0005_editors (docmine.corrections) ---
+    #: stable name of the corrected thing: ``mention:<sha256>:<page>:<start>:<end>:<label>``
+    #: or ``action_item:<sha256>:<page>:<start>:<end>`` (the anchor: the coordinates of
+    #: the model row or of the added record, kept by every later edit of it)
+    target_key: Mapped[Optional[str]] = mapped_column(String(255))
+    #: the target's revision the editor saw (0: model output, never corrected)
+    base_revision: Mapped[Optional[int]] = mapped_column(Integer)
+    #: the revision this row made (base + 1); NULL for a refused row (status conflict)
+    revision: Mapped[Optional[int]] = mapped_column(Integer)
+    #: applied (in force unless a later row replaces it) | conflict (refused: its base
+    #: was no longer current; kept so nothing an editor did is lost)
+    status: Mapped[str] = mapped_column(String(16), default="applied", server_default="applied")
+    #: the editor's operation: accept, delete, relabel, move, set_ids, add, set_actor,
+    #: set_verb, set_deadline, set_refs, edit, undo, revert
+    edit: Mapped[Optional[str]] = mapped_column(String(32))
+    #: the row this one reverts (admin revert, editor undo)
+    revert_of: Mapped[Optional[int]] = mapped_column(ForeignKey("corrections.id"))
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+
+# --------------------------------------------------------------------------- accounts
+class User(Base):
+    """An account (migration 0005_editors): ``role`` ``viewer`` (reads),
+    ``editor`` (corrects), ``admin`` (also reverts); the password is kept as an
+    argon2id hash (argon2-cffi), never in clear."""
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default="viewer")
+    password_hash: Mapped[str] = mapped_column(Text)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiToken(Base):
+    """A bearer token for scripts: only its SHA-256 is stored."""
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LoginAttempt(Base):
+    """One failed sign-in (per name and client address), for rate limiting."""
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_key_time", "key", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255))  # "<name>|<ip>"
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class CorrectionCarry(Base):

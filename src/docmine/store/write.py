@@ -32,7 +32,7 @@ from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from docmine import records
@@ -269,27 +269,31 @@ def _store(document_id: int, extraction: records.Extraction, *, session: Session
     # structure); hand-made extractions without any are read from the same structure
     records_have_paragraphs = any(m.paragraph is not None for m in extraction.mentions)
     labels: dict[str, int] = {}
-    mentions = []
+    mention_rows: list[dict[str, Any]] = []
+    mention_links: list[list[str]] = []
     seen_m: set[tuple] = set()
     for m in extraction.mentions:
         if (m.start, m.end, m.label) in seen_m:  # the database holds one (see uq_mentions_span)
             continue
         seen_m.add((m.start, m.end, m.label))
         pid, number, pstart = pm.locate(m.start)
-        ids = list(dict.fromkeys(i for i in m.ids if i))
-        mentions.append(Mention(
+        mention_links.append(list(dict.fromkeys(i for i in m.ids if i)))
+        mention_rows.append(dict(
             document_id=document_id, page_id=pid, page_number=number, start=pstart,
             end=pstart + (m.end - m.start), doc_start=m.start, doc_end=m.end, label=m.label,
             text=m.text, attrs=dict(m.attrs or {}),
             sentence=sentence_at(text, m.start, m.end) if m.label in CITING_LABELS else None,
             paragraph=m.paragraph if m.paragraph is not None or records_have_paragraphs
             else paragraph_at(text, m.start), extraction_run_id=run.id,
-            model_version=model_version, origin="model",
-            links=[MentionEntity(entity_id=i, position=k) for k, i in enumerate(ids)]))
+            model_version=model_version, origin="model"))
         labels[m.label] = labels.get(m.label, 0) + 1
-    session.add_all(mentions)
+    mention_ids = _insert_returning_ids(session, Mention.__table__, mention_rows)
+    _insert_rows(session, MentionEntity.__table__,
+                 [{"mention_id": mid, "entity_id": eid, "position": k}
+                  for mid, ids in zip(mention_ids, mention_links) for k, eid in enumerate(ids)])
 
-    items = []
+    item_rows: list[dict[str, Any]] = []
+    item_refs: list[list[str]] = []
     seen_a: set[tuple] = set()
     for a in extraction.action_items:
         if (a.start, a.end) in seen_a:  # one action item per span (uq_action_items_span)
@@ -302,17 +306,20 @@ def _store(document_id: int, extraction: records.Extraction, *, session: Session
         treaty = (meta.get(a.actor, (None,))[0] if a.actor else None) \
             or (parse_entity_id(meeting, "MEETING")["treaty"] if meeting else None) \
             or doc.treaty or extraction.document.treaty
-        refs = list(dict.fromkeys(r for r in a.refs if r))
-        items.append(ActionItem(
+        item_refs.append(list(dict.fromkeys(r for r in a.refs if r)))
+        item_rows.append(dict(
             document_id=document_id, page_id=pid, page_number=number, start=pstart,
             end=pstart + (a.end - a.start), doc_start=a.start, doc_end=a.end, text=a.text,
             actor_id=a.actor, actor_text=a.actor_text or "", verb=a.verb or "", kind=a.kind,
             deadline_meeting_id=meeting, deadline_date=ddate, deadline_sort=sort,
             paragraph=a.paragraph if a.paragraph is not None or records_have_paragraphs
             else paragraph_at(text, a.start), treaty=treaty,
-            extraction_run_id=run.id, model_version=model_version, origin="model",
-            refs=[ActionItemRef(entity_id=r) for r in refs]))
-    session.add_all(items)
+            extraction_run_id=run.id, model_version=model_version, origin="model"))
+    item_ids = _insert_returning_ids(session, ActionItem.__table__, item_rows)
+    _insert_rows(session, ActionItemRef.__table__,
+                 [{"action_item_id": aid, "entity_id": r}
+                  for aid, refs in zip(item_ids, item_refs) for r in refs])
+    mentions, items = mention_rows, item_rows
 
     run.finished_at = datetime.now(timezone.utc)
     run.stats = {"mentions": len(mentions), "labels": labels, "action_items": len(items),
@@ -325,6 +332,30 @@ def _store(document_id: int, extraction: records.Extraction, *, session: Session
     return {"document_id": document_id, "extraction_run_id": run.id,
             "model_version": model_version, "mentions": len(mentions), "labels": labels,
             "action_items": len(items), "entities": n_entities, "replaced": replaced}
+
+
+#: rows per multi-row INSERT statement (SQLite allows 32,766 bound parameters; a
+#: mention row has 16 columns)
+INSERT_BATCH = 500
+
+
+def _insert_rows(session: Session, table, rows: list[dict[str, Any]]) -> None:
+    """Plain bulk INSERT of ``rows`` (one ``executemany`` per :data:`INSERT_BATCH`)."""
+    for i in range(0, len(rows), INSERT_BATCH):
+        session.execute(insert(table), rows[i:i + INSERT_BATCH])
+
+
+def _insert_returning_ids(session: Session, table, rows: list[dict[str, Any]]) -> list[int]:
+    """Bulk INSERT of ``rows`` into ``table``; the new primary keys, in the order
+    of ``rows`` (SQLAlchemy's "insertmanyvalues": multi-row ``INSERT … RETURNING``
+    on SQLite ≥ 3.35 and PostgreSQL, ordered by ``sort_by_parameter_order``)."""
+    ids: list[int] = []
+    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    for i in range(0, len(rows), INSERT_BATCH):
+        ids.extend(session.execute(stmt, rows[i:i + INSERT_BATCH]).scalars().all())
+    if len(ids) != len(rows):  # pragma: no cover - a driver that does not return every row
+        raise RuntimeError(f"{table.name}: {len(rows)} rows inserted, {len(ids)} ids returned")
+    return ids
 
 
 def extract_and_store(document_id: int, *, session: Session, settings=None, nlp=None) -> dict:

@@ -65,6 +65,11 @@ def create_app(settings: Optional[Settings] = None,
     templates.env.autoescape = True  # every template, whatever its extension
     templates.env.globals["LABELS"] = ("ORG", "REF", "DOC", "MEETING", "DATE")
     app.state.templates = templates
+    # signed-cookie sessions (itsdangerous): HttpOnly, SameSite=Lax, 12 hours
+    from starlette.middleware.sessions import SessionMiddleware
+    app.add_middleware(SessionMiddleware, secret_key=session_secret(settings.data_dir),
+                       session_cookie="docmine_session", max_age=12 * 3600, same_site="lax",
+                       https_only=False)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
@@ -99,8 +104,8 @@ def create_app(settings: Optional[Settings] = None,
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired):
         return error(request, 401, "reading requires an account on this server (it runs with "
-                                   "--read login) and accounts are not available yet: ask its "
-                                   "operator, or run `docmine web --read public`",
+                                   "--read login): sign in at /login, or send "
+                                   "Authorization: Bearer <token>",
                      headers={"WWW-Authenticate": 'Bearer realm="docmine"'})
 
     @app.exception_handler(RequestValidationError)
@@ -124,7 +129,11 @@ def create_app(settings: Optional[Settings] = None,
         return error(request, 500, f"internal error ({type(exc).__name__}); the server log "
                                    "has the details")
 
-    from .routers import api, docs, pages
+    from .routers import api, auth, docs, edit_pages, editing, pages
+    app.include_router(auth.router)
+    app.include_router(edit_pages.api_router)
+    app.include_router(edit_pages.router)
+    app.include_router(editing.router)
     app.include_router(api.router)
     app.include_router(docs.router)
     app.include_router(pages.router)
@@ -135,7 +144,8 @@ def create_app(settings: Optional[Settings] = None,
 def page_context(request: Request, lang: str) -> dict:
     """What every template gets: the language, ``t`` (labels), ``url`` (links
     that keep an explicit ``?lang=``), ``lang_url`` (this page in the other
-    language) and the user (None until the editors' issue)."""
+    language), ``user`` (``{"name", "role"}`` or None) and ``csrf_token``
+    (put it in every form as the hidden field ``csrf_token``)."""
     explicit = request.query_params.get("lang")
 
     def url(path: str, **params) -> str:
@@ -149,5 +159,32 @@ def page_context(request: Request, lang: str) -> dict:
         items.append(("lang", code))
         return request.url.path + "?" + urlencode(items)
 
+    from .deps import LazyCsrf
+
     return {"lang": lang, "t": i18n.translator(lang), "url": url, "lang_url": lang_url,
-            "user": None, "path": request.url.path}
+            "user": getattr(request.state, "user_view", None), "path": request.url.path,
+            "csrf_token": LazyCsrf(request)}
+
+
+def session_secret(data_dir) -> str:
+    """The key signing session cookies: ``<data_dir>/web-secret``, 64 random
+    hex digits generated once (mode 600) and read by every later start."""
+    import os
+    import secrets
+
+    path = Path(data_dir) / "web-secret"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process may be writing it right now
+            value = path.read_text(encoding="ascii").strip()
+            if len(value) >= 32:
+                return value
+            import time
+            time.sleep(0.05)
+        raise RuntimeError(f"{path} holds no key: delete it and start again")
+    value = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(value + "\n")
+    return value

@@ -44,6 +44,10 @@ from .boundaries import unit_start
 DEFAULT_PATTERNS = PATTERNS_DIR
 
 _ARTICLE = r"(?:Le|La|Les|L['’]|Au|Aux|The)"
+#: words that may stand before the name of an addressee (French, English, Spanish)
+_DETERMINERS = ("le", "la", "les", "l", "au", "aux", "à", "des", "du", "de", "d", "tous", "toutes", "ses", "son", "sa",
+                "leur", "leurs", "the", "all", "its", "their", "el", "los", "las", "a", "al", "del", "todos",
+                "todas", "su", "sus", "y", "et", "and")
 _CLOSE = re.compile(r"[.;!?](?=\s|$)")
 _LETTER = r"\(?([a-z])[.)]"
 _BULLETS = "•▪◦●‣∙·\uf0b7\uf0a7-–—"
@@ -87,12 +91,28 @@ class ActionFinder:
         self.opener_re = re.compile(p["decision_openers"]) if p.get("decision_openers") else None
         ending = p.get("infinitive_ending", "(?:er|ir|re|oir)")
         self.infinitive_end_re = re.compile(r"%s$" % ending)
+        #: the article that may open a subject (``Le Secrétariat``, ``The Secretariat``,
+        #: English ``Parties are invited`` without one)
+        article = self.article = p.get("subject_article", _ARTICLE)
+        #: words before an infinitive (``à``/``de``, ``to``, Spanish ``a``)
+        self.markers = set(p.get("infinitive_markers", ["à", "de", "d'", "d’", "to"]))
+        markers = _alt(re.escape(m) for m in self.markers if not m.endswith(("'", "’")))
         #: a lead clause with a task of its own: "de/à/to" + an infinitive before the list
-        self.lead_task_re = re.compile(r"(?:^|\s)(?:à|de|d['’]|to)\s?[\w’'-]*%s\b" % ending)
+        self.lead_task_re = re.compile(r"(?:^|\s)(?:%s|d['’])\s?([\w’'-]*%s)\b" % (markers, ending))
+        self.lead_not_task_re = re.compile(p["lead_not_task"]) if p.get("lead_not_task") else None
+        #: words that end an addressee (Spanish ``Pide a la Secretaría que …``)
+        self.actor_stop = set(p.get("actor_stop_words", []))
+        self.actor_continuation = re.compile(p.get(
+            "actor_continuation", r",\s*(les|le|la|l['’]|aux|au|des|d['’]autres|ainsi que)\b"), re.I)
+        self.addressee_prep_re = re.compile(p.get(
+            "addressee_prepositions", r"(?:aux |au |à l['’]|à la |à )"))
+        self.modals = set(p.get("modal_verbs", [])) | {"devoir"}
+        self.joined_re = re.compile(p["joined_operative"]) if p.get("joined_operative") else None
+        self.joined_lead_re = re.compile(p["joined_lead"]) if p.get("joined_lead") else None
         self.passive = [(re.compile(k), v) for k, v in lex.get("passive_requests", {}).items()]
         self.passive_re = re.compile(
-            r"(?<!\w)(?P<actor>%s ?[A-ZÉÈ][^.;:]{0,200}?) (?P<pv>%s)\s*(?P<colon>:)?"
-            % (_ARTICLE, "|".join("(?:%s)" % k for k in lex.get("passive_requests", {}))) ) \
+            r"(?<![\w.])(?P<actor>%s ?[A-ZÉÈ][^.;:]{0,200}?) (?P<pv>%s)\s*(?P<colon>:)?"
+            % (article, "|".join("(?:%s)" % k for k in lex.get("passive_requests", {}))) ) \
             if lex.get("passive_requests") else None
         self.indicative_re = re.compile(
             r"(?:(?P<pre>[A-ZÀ-Ý][^.;:,]{1,150}),\s)?(?P<actor>%s)(?P<inc>,[^.;:]{1,200})?\s?:"
@@ -104,31 +124,35 @@ class ActionFinder:
         self.not_indicative = set(lex.get("not_indicative", []))
         self.item_skip = re.compile(lex["item_skip"], re.I) if lex.get("item_skip") else None
         self.past_re = re.compile(lex["past_event_cues"], re.I) if lex.get("past_event_cues") else None
+        self.future_re = re.compile(r"(?:^|\W)(?:%s)\W" % lex["future_cues"], re.I) if lex.get("future_cues") else None
         self.verbs: dict[str, str] = dict(p["operative_verbs"])
         # Ramsar and some CBD papers write the operative verb in capitals (DEMANDE, INVITE)
         self.verbs.update({k.upper(): v for k, v in list(self.verbs.items())})
         self.multiword = sorted(p.get("multiword_verbs", []), key=len, reverse=True)
         self.not_inf = set(p.get("not_infinitives", []))
         self.adjectives = set(p.get("addressee_adjectives", []))
+        self.determiners = set(_DETERMINERS) | set(p.get("addressee_determiners", []))
         self.abbrev = set(p.get("abbreviations", []))
         self.ordinals: dict[str, int] = p.get("ordinals", {})
         self.months: dict[str, int] = p.get("months", {})
         self.section_re = re.compile(r"(?<![\w'’])(?:%s)\s*:?" % _alt(p["section_headings"]))
         self.invited_re = re.compile(
-            r"(?<!\w)(?P<actor>%s ?[^.;:]{1,200}?) (?:%s)(?: (?:à|de|to))?\s*(?::|(?= ))"
-            % (_ARTICLE, _alt(p["invited_body"])))
+            r"(?<![\w.])(?P<actor>%s ?[^.;:]{1,200}?) (?:%s)(?: (?:à|de|to))?\s*(?::|(?= ))"
+            % (article, _alt(p["invited_body"])))
         self.mandate_re = re.compile(
-            r"(?<!\w)(?P<actor>%s ?[A-ZÉÈ][^.;:]{0,200}?),? (?:%s)(?:,? (?:entre autres|notamment|inter alia),?|, [^.;:,]{1,150},?)? ?(?:à|de|d['’]|to)? ?:"
-            % (_ARTICLE, _alt(p["mandate_triggers"])))
+            r"(?<![\w.])(?P<actor>%s ?[A-ZÉÈ][^.;:]{0,200}?),? (?:%s)(?:,? (?:entre autres|notamment|inter alia),?|, [^.;:,]{1,150},?)? ?(?:à|de|d['’]|to)? ?:"
+            % (article, _alt(p["mandate_triggers"])))
         adverbs = _alt(p.get("verb_adverbs", []))
         self.operative_re = re.compile(
-            r"(?<!\w)(?:(?P<num>\d{1,3})(?:[.)] ?| ))?(?P<br>\[ ?)?(?P<verb>%s)(?P<adv>(?:,? (?:%s),?)*) (?=(?:que |qu['’])?(?:l['’]|le |la |les |au |aux |à |tous |toutes |the |all |[A-ZÉ]))"
-            % (_alt(self.verbs), adverbs))
+            r"(?<!\w)(?:(?P<num>\d{1,3})(?:[.)] ?| ))?(?P<br>\[ ?)?(?P<verb>%s)(?P<adv>(?:,? (?:%s),?)*) (?=%s)"
+            % (_alt(self.verbs), adverbs, p.get("addressee_lookahead",
+                                                r"(?:que |qu['’])?(?:l['’]|le |la |les |au |aux |à |tous |toutes |the |all |[A-ZÉ])")))
         self.lead_word_re = re.compile(r"^(?:%s)" % _alt(p.get("item_lead_words", [])), re.I)
         collective = dict(p.get("collective_addressees", {}))
         self.collective = [(re.compile(r"^(?:%s)\b" % k, re.I), v) for k, v in collective.items()]
         self.bodies = sorted(p.get("body_addressees", {}).items(), key=lambda kv: -len(kv[0]))
-        self.body_re = re.compile(r"(%s)" % _alt(re.escape(k) for k in p.get("body_addressees", {})), re.I)
+        # whole words: a plural (``secretariats``) is a class, not the body
+        self.body_re = re.compile(r"(%s)\b" % _alt(re.escape(k) for k in p.get("body_addressees", {})), re.I)
         self.meeting_bodies = p.get("meeting_bodies", {})
         self.meeting_body_re = re.compile(r"(%s)" % _alt(self.meeting_bodies), re.I)
         dets = _alt(p.get("deadline_determiners", []))
@@ -136,8 +160,10 @@ class ActionFinder:
                        for label, key in (("MEETING", "deadline_cues_meeting"), ("DATE", "deadline_cues_date"))}
         # ordinals in figures or words, any number (docmine.extraction.grammars.ordinals)
         ords = ORDINAL_WORD_RE + "|" + _alt(self.ordinals)
-        self.meeting_fallback_re = re.compile(
-            r"(?:à|lors de|avant|pour) (?:sa|la|leur) (?:prochaine )?(?P<ord>\d{1,3}(?:e|è|ème|eme|ieme|ième|er|re)?|%s) (?:réunion|session)" % ords, re.I)
+        fallback = p.get("meeting_fallback",
+                         r"(?:à|lors de|avant|pour) (?:sa|la|leur) (?:prochaine )?(?P<ord>\d{1,3}(?:e|è|ème|eme|ieme|ième|er|re)?|{ordinals}) (?:réunion|session)")
+        self.meeting_fallback_re = re.compile(fallback.replace("{ordinals}", ords), re.I)
+        self.meeting_of = p.get("meeting_of", r"(?:du|de la|de l['’]|des)")
         months = _alt(self.months)
         self.date_fallback_re = re.compile(
             r"(?:d['’]ici|avant|au plus tard|by|before)(?: à| le| la| fin| à la fin de| la fin de| the| the end of)? (?:(?P<day>\d{1,2})(?:er)? )?(?:(?P<month>%s) )?(?P<year>\d{4})\b" % months, re.I)
@@ -190,7 +216,12 @@ class ActionFinder:
             if nd.start >= limit:
                 break
             if prev_end is not None and not self._gap_ok(text, prev_end, nd.start):
-                break
+                # a page break inside the previous item (footnotes, running header):
+                # the item goes on after the page's furniture, to its own closing
+                end = self._across_page_break(struct, text, prev_end, nd.start)
+                if end is None:
+                    break
+                items[-1].end = end
             end = self._node_end(text, nd)
             inf = self._infinitive(text, nd.body) if own_verbs else None
             if nd.kind != "bullet":
@@ -199,6 +230,28 @@ class ActionFinder:
                 items.append(_Item(inf[1] if inf else nd.body, end, inf[0] if inf else "", None))
             prev_end = end
         return items
+
+    def _across_page_break(self, struct: DecisionStructure, text: str, end: int, nxt: int) -> int | None:
+        """The end of an item cut by a page break: when a page ends (a form feed
+        between pages, ``doc.user_data["docmine_page_breaks"]``) or a page's
+        furniture starts (running header, page number: a ``furniture`` boundary)
+        between the item's first closing punctuation ``end`` (a footnote's, at the
+        foot of the page) and the next item ``nxt``, the item runs to the last
+        closing punctuation before ``nxt``; else None."""
+        doc = getattr(struct, "doc", None)
+        if doc is None or nxt - end > 3000:
+            return None
+        from .boundaries import boundaries
+        breaks = doc.user_data.get("docmine_page_breaks") or ()
+        if not any(end <= b < nxt for b in breaks) and \
+                not any(end <= b.offset < nxt and b.kind == "furniture" for b in boundaries(doc)):
+            return None
+        last = None
+        for m in _CLOSE.finditer(text, end, nxt):
+            last = m.end()
+        if last is None or text[last:nxt].strip():
+            return None
+        return last
 
     def _node_end(self, text: str, nd: Node) -> int:
         """End of an item: the closing punctuation of its last sub-item (or of itself),
@@ -243,12 +296,18 @@ class ActionFinder:
             if tok in (";", ":", "(", ".", "!", "?"):
                 return a
             if tok == ",":
-                nxt = re.match(r",\s*(les|le|la|l['’]|aux|au|des|d['’]autres|ainsi que)\b", text[a:a + 20], re.I)
+                nxt = self.actor_continuation.match(text, a, a + 20)
                 if not nxt:
                     return a
                 continue
             low = tok.lower()
-            if low in ("à", "de", "d'", "d’", "to") or re.fullmatch(r"d['’]\w+", low):
+            if low in self.actor_stop and a > start:
+                return a
+            if low in self.markers and self.actor_stop:
+                nw = re.match(r"\s*([\w’'-]+)", text[start + m.end():start + m.end() + 30])
+                if nw and nw.group(1).lower() in self.actor_stop:
+                    return a
+            if low in self.markers or re.fullmatch(r"d['’]\w+", low):
                 if low.startswith("d") and len(low) > 2:  # d'examiner
                     if self._is_infinitive(low[2:]):
                         return a
@@ -310,7 +369,9 @@ class ActionFinder:
             if rx.match(first):
                 return ident
         for s in self._mentions_in(doc, a, fb, ("ORG",)):
-            if s._.ids:
+            # the addressee's own name, after determiners and adjectives only
+            # (not ``States Members of the United Nations``, ``efforts by the United Nations``)
+            if s._.ids and self._only_determiners(text[a:max(a, s.start_char)]):
                 return s._.ids[0]
         m = self.body_re.search(first)
         if m:
@@ -323,6 +384,13 @@ class ActionFinder:
                         treaty = self._treaty_of_ids(doc, *clause)
                     return tmpl.format(treaty=treaty.lower()) if treaty else None
         return None
+
+    def _only_determiners(self, prefix: str) -> bool:
+        """``prefix`` (the words before an ORG mention in an addressee) holds only
+        articles, determiners and addressee adjectives (``the``, ``les autres``,
+        ``all relevant``)."""
+        words = [w for w in re.split(r"[\s'’]+", prefix.lower()) if w]
+        return all(w in self.determiners or w in self.adjectives for w in words)
 
     def _treaty_of_ids(self, doc: Doc, a: int, b: int) -> str | None:
         """With no treaty named and none for the document: the treaty that the linked
@@ -351,6 +419,9 @@ class ActionFinder:
         if last is None:
             return False
         between = window[last.end():]
+        # "a meeting held before the seventeenth meeting": the participle's event is to come
+        if self.future_re is not None and self.future_re.search(between):
+            return False
         # the participle governs the first meeting after it, not a later one
         # ("établi par le Comité à sa 25e session, … et la soumet au Comité à sa 28e session")
         if re.search(r"(?:^|\s)(?:à|lors de|avant) (?:sa|la|leur) \S+ (?:réunion|session)", between, re.I):
@@ -401,14 +472,15 @@ class ActionFinder:
 
     def _meeting_id(self, doc: Doc, text: str, clause_start: int, b: int, at: int, n: int,
                     item_start: int | None = None) -> str | None:
-        after = re.compile(r"[^.;,]{0,40}? (?:du|de la|de l['’]|des) (%s)" % self.meeting_body_re.pattern[1:-1],
+        after = re.compile(r"[^.;,]{0,40}? %s (%s)" % (self.meeting_of, self.meeting_body_re.pattern[1:-1]),
                            re.I).match(text, at, b)
+        body_at = None
         if after:
-            body = after.group(1)
+            body, body_at = after.group(1), after.start(1)
         else:
             bodies = [m for m in self.meeting_body_re.finditer(text, clause_start, b) if m.start() < at]
             if bodies:
-                body = bodies[-1].group(1)
+                body, body_at = bodies[-1].group(1), bodies[-1].start(1)
             else:
                 # no body in the clause: in decision text, the deciding body's own meeting
                 # ("La Conférence des Parties, … faire rapport … à sa 15e session" → COP15)
@@ -426,8 +498,18 @@ class ActionFinder:
             return None
         # the treaty the item itself names, else the document's, else its sentence's: a body
         # named in a sibling item ("avec le Secrétariat de la CMS") does not decide it
+        # … but the body's own ORG mention, when it has an id, knows its treaty
+        # (``report … to the Standing Committee at its 77th meeting`` in a CITES
+        # decision that also names the CMS: ``cites-standing-committee``)
+        own = None
+        if body_at is not None:
+            for sp in self._mentions_in(doc, body_at, body_at + len(body), ("ORG",)):
+                if sp._.ids and "-" in sp._.ids[0]:
+                    own = sp._.ids[0].split("-", 1)[0].upper()
+                    break
         named = treaties_in(text[item_start:b]) if item_start is not None else []
-        treaty = named[0] if named else (document_treaty(doc) or self._treaty(doc, clause_start, b))
+        treaty = own if own in table else (named[0] if named else
+                                           (document_treaty(doc) or self._treaty(doc, clause_start, b)))
         tmpl = table.get(treaty or "") or (next(iter(table.values())) if len(table) == 1 else None)
         return tmpl.format(n=n) if tmpl else None
 
@@ -479,7 +561,7 @@ class ActionFinder:
     def _indicative_clause(self, text: str, node: Node) -> tuple[int, int, str, int] | None:
         """A decision paragraph in the indicative without a list (``18.52 Le Comité
         permanent examine le rapport …``): (actor start, actor end, verb, verb start)."""
-        m = re.match(r"(?:%s) ?[A-ZÉÈ][\w’'-]*" % _ARTICLE, text[node.body:node.body + 200])
+        m = re.match(r"(?:%s) ?[A-ZÉÈ][\w’'-]*" % self.article, text[node.body:node.body + 200])
         if not m:
             return None
         a = node.body
@@ -500,7 +582,7 @@ class ActionFinder:
                     and low not in ("de", "des", "du", "la", "le", "les", "et", "d", "pour") \
                     and not after_det and self._indicative(text, pos + 1) is not None:
                 ind = self._indicative(text, pos + 1)
-                if ind is not None and ind[0] == "devoir":
+                if ind is not None and ind[0] in self.modals:
                     # "Le Secrétariat doit organiser un atelier": the infinitive it governs
                     nxt = re.match(r"\S+ (?:(?:en outre|également|aussi|notamment|,) )*([\w’'-]+)",
                                    text[pos + 1:pos + 80])
@@ -509,7 +591,7 @@ class ActionFinder:
                         if inf:
                             return a, pos - (inc.end() if inc else 0), inf[0], pos + 1
                     return None
-                if ind is None or ind[0] in ("avoir", "être", "pouvoir", "devoir"):
+                if ind is None or ind[0] in ("avoir", "être", "pouvoir") or ind[0] in self.modals:
                     return None
                 if low not in self.irregular and not any(low.endswith(suf) for suf, _r in self.suffixes):
                     return None
@@ -534,6 +616,7 @@ class ActionFinder:
         text = doc_text(doc)
         n = len(text)
         struct = decision_structure(doc, self.lex)
+        struct.doc = doc  # the page's furniture, for items cut by a page break
         found: list[ActionItem] = []
         covered: list[tuple[int, int]] = []
 
@@ -640,33 +723,33 @@ class ActionFinder:
                     add(self._make(doc, text, it, a, b, node.body))
 
         # 5. operative clauses
-        for op in self.operative_re.finditer(text):
-            vs = op.start("verb")
-            start = op.start("br") if op.group("br") else vs
-            node = struct.node_with_body(start)
+        cands = [(op.start("br") if op.group("br") else op.start("verb"), op.start("verb"), op.end(),
+                  self.verbs[op.group("verb")], op.group("num"), op.start(), None)
+                 for op in self.operative_re.finditer(text)]
+        cands += self._joined(struct, text)
+        for start, vs, pos, verb, num, op_start, joined_para in cands:
+            node = struct.node_with_body(start) if joined_para is None else None
             if node is not None and node.kind in ("bullet",):
                 node = None
-            if node is None:
-                if op.group("num") is None:
+            if node is None and joined_para is None:
+                if num is None:
                     prev = text[max(0, start - 2):start].rstrip()
                     if prev and prev[-1] not in ".;:,»\"" and start > 0 and not unit_start(doc, start):
                         continue
                 else:
-                    prev = text[max(0, op.start() - 2):op.start()].rstrip()
+                    prev = text[max(0, op_start - 2):op_start].rstrip()
                     # after a running header, a page number or a heading (docmine_boundaries)
                     if prev and prev[-1] not in ".;:,»\")" and not prev[-1].isspace() \
-                            and not unit_start(doc, op.start()):
+                            and not unit_start(doc, op_start):
                         continue
-            verb = self.verbs[op.group("verb")]
-            pos = op.end()
             que = False
             qm = re.match(r"(?:que |qu['’])", text[pos:pos + 4])
             if qm:
                 que = True
                 pos += qm.end()
-            pm = re.match(r"(?:aux |au |à l['’]|à la |à )", text[pos:pos + 6])
+            pm = self.addressee_prep_re.match(text, pos, pos + 8)
             if pm:
-                pos += pm.end()
+                pos = pm.end()
             hard = n
             sub: list[Node] = []
             if node is not None:
@@ -683,7 +766,7 @@ class ActionFinder:
             # the clause: up to its closing punctuation, or its colon and list
             clause_end = self._closing(text, b, min(hard, b + 3000)) or self._trim(text, b, min(hard, b + 1500))
             clause_end = self._bracket_end(text, start, clause_end)
-            para = node.label if node is not None else op.group("num")
+            para = node.label if node is not None else (joined_para or num)
             if node is not None and any(c.kind == "nested" for c in node.children):
                 # "Recommande que la Conférence des Parties adopte une décision dans ce sens :":
                 # its only task is the draft that follows, whose clauses are the items
@@ -698,8 +781,7 @@ class ActionFinder:
                 if items:
                     colon = text.rfind(":", b, items[0].start)
                     lead = text[b:colon if colon != -1 else items[0].start]
-                    if self.lead_task_re.search(lead) and \
-                            not re.fullmatch(r"\s*,?\s*(?:de|à|d['’]|to)\s*", lead):
+                    if self._lead_has_task(lead):
                         lead_stop = colon + 1 if colon != -1 else self._trim(text, b, items[0].start)
                         add(self._make(doc, text, _Item(start, lead_stop, verb, para), a, b, vs))
                     for it in items:
@@ -712,6 +794,45 @@ class ActionFinder:
         doc.user_data.pop("_docmine_actions_sents", None)
         found.sort(key=lambda x: x.start)
         return found
+
+    def _joined(self, struct: DecisionStructure, text: str) -> list[tuple]:
+        """Request verbs joined to a paragraph that opens with another verb
+        (``12. Welcomes the work …, and invites the secretariats … to share …;``):
+        the item starts at that verb (``joined_operative``), in a numbered
+        paragraph whose first word is a verb (``joined_lead``). Candidates in the
+        shape of the operative clauses' (start, verb start, verb end, verb,
+        number, match start, paragraph)."""
+        if self.joined_re is None:
+            return []
+        out = []
+        for jm in self.joined_re.finditer(text):
+            vs = jm.start("verb")
+            node = struct.node_at(vs)
+            while node is not None and node.kind not in ("num", "dec", "root"):
+                node = node.parent
+            if node is None or node.kind == "root":
+                continue
+            if self.joined_lead_re is not None and not self.joined_lead_re.match(text, node.body):
+                continue
+            word = jm.group("verb")
+            verb = self.verbs.get(word[:1].upper() + word[1:])
+            if verb:
+                out.append((vs, vs, jm.end(), verb, None, vs, node.label))
+        return out
+
+    def _lead_has_task(self, lead: str) -> bool:
+        """The lead clause of a list states a task of its own: a marker and an
+        infinitive (``to support …:``), not only the marker (``to:``) nor a phrase
+        such as ``subject to the availability of resources`` (``lead_not_task``)."""
+        for m in self.lead_task_re.finditer(lead):
+            word = m.group(1)
+            if not word or not self._is_infinitive(word):
+                continue
+            if self.lead_not_task_re is not None and \
+                    self.lead_not_task_re.search(lead[max(0, m.start() - 30):m.start() + 1 + len(m.group().split()[0])]):
+                continue
+            return True
+        return False
 
     @staticmethod
     def _clause_start(struct: DecisionStructure, text: str, a: int) -> bool:
@@ -758,14 +879,18 @@ def lexicon_for(patterns: dict, language: str) -> dict:
     """The tables for one language: ``actions.json``'s with the language lexicon
     (``patterns["languages"][language]``, from ``actions_<lang>.json``) added —
     dicts merged (the language's entries first), lists extended, other values
-    replaced. An unknown language gives the neutral tables alone."""
+    replaced; the keys the lexicon names in ``_replace`` replace the neutral ones
+    whole. An unknown language gives the neutral tables alone."""
     base = {k: v for k, v in patterns.items() if k != "languages"}
     lex = (patterns.get("languages") or {}).get(language) or {}
     merged = dict(base)
+    replace = set(lex.get("_replace", []))
     for k, v in lex.items():
         if k.startswith("_"):
             continue
-        if isinstance(v, dict) and isinstance(base.get(k), dict):
+        if k in replace:
+            merged[k] = v
+        elif isinstance(v, dict) and isinstance(base.get(k), dict):
             merged[k] = {**v, **{bk: bv for bk, bv in base[k].items() if bk not in v}}
         elif isinstance(v, list) and isinstance(base.get(k), list):
             merged[k] = list(v) + [x for x in base[k] if x not in v]
@@ -775,20 +900,22 @@ def lexicon_for(patterns: dict, language: str) -> dict:
 
 
 class ActionsComponent:
-    """Runs the :class:`ActionFinder` of the doc's language (``doc._.language``;
-    French when it is unknown or has no lexicon), built on first use."""
+    """Runs the :class:`ActionFinder` of the pipeline's language (``nlp.lang``:
+    the French pipeline reads French, the English one English…; a language
+    without ``actions_<lang>.json`` gets the neutral tables), built on first use."""
 
-    def __init__(self, finder: ActionFinder | None = None, patterns: dict | None = None):
+    def __init__(self, finder: ActionFinder | None = None, patterns: dict | None = None,
+                 language: str = "fr"):
         self.patterns = patterns if patterns is not None else (finder.p if finder else {})
+        self.language = language
         self.finders: dict[str, ActionFinder] = {finder.language: finder} if finder else {}
 
     @property
     def finder(self) -> ActionFinder:
-        return self.finder_for("fr")
+        return self.finder_for(self.language)
 
     def finder_for(self, language: str | None) -> ActionFinder:
-        langs = self.patterns.get("languages") or {}
-        lang = language if language in langs else "fr"
+        lang = language or self.language
         f = self.finders.get(lang)
         if f is None:
             f = self.finders[lang] = ActionFinder(self.patterns, lang)
@@ -796,7 +923,7 @@ class ActionsComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         try:
-            doc._.action_items = self.finder_for(doc._.language).find(doc)
+            doc._.action_items = self.finder.find(doc)
         except RecursionError:  # pragma: no cover - defensive on pathological text
             doc._.action_items = []
         return doc
@@ -805,4 +932,4 @@ class ActionsComponent:
 @Language.factory("docmine_actions", default_config={"patterns_path": None, "kb_path": None})
 def make_actions(nlp, name, patterns_path=None, kb_path=None):
     patterns = load_patterns(patterns_path)
-    return ActionsComponent(ActionFinder(patterns, "fr"), patterns=patterns)
+    return ActionsComponent(patterns=patterns, language=nlp.lang)

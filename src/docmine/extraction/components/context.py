@@ -83,11 +83,9 @@ def header_symbol(text: str) -> str | None:
 
 def _load_treaty_names() -> list[tuple[re.Pattern, str]]:
     """Full convention names (``CONVENTION SUR LES ESPÈCES MIGRATRICES``) from meetings.json."""
-    import json
-    from pathlib import Path
-    p = PATTERNS_DIR / "meetings.json"
+    from ..patterns import load_patterns
     try:
-        names = json.loads(p.read_text(encoding="utf-8"))["treaty_names"]
+        names = load_patterns(PATTERNS_DIR, "meetings")["treaty_names"]
     except (OSError, KeyError, ValueError):
         return []
     return [(re.compile(rx, re.I), t) for rx, t in names if rx.startswith(("Convention", "Convenio", "Convenci"))]
@@ -119,8 +117,10 @@ class TreatyVote:
             cur[0] += w
             cur[1] = min(cur[1], pos)
 
+        other = self.redefined(text)
         for m in ctx.TREATY_RE.finditer(text):
-            add(ctx.TREATY_WORDS[m.group(1)], 1.0, m.start())
+            if m.group(1) not in other:
+                add(ctx.TREATY_WORDS[m.group(1)], 1.0, m.start())
         for m in SYMBOL_RE.finditer(text):
             sym = re.sub(r"\s+", "", m.group("sym") or m.group("cites") or "")
             t = ctx.treaty_of_symbol(sym) or ("CITES" if _CITES_SYMBOL.match(sym) else None)
@@ -130,6 +130,24 @@ class TreatyVote:
             for m in rx.finditer(text):
                 add(t, w, m.start())
         return {t: (v[0], v[1]) for t, v in out.items()}
+
+    #: ``Compliance Monitoring Scheme (CMS)``: capitalised words, then the acronym in brackets
+    _DEFINED = re.compile(r"((?:[A-Z][\w’'-]*\s+(?:(?:of|for|on|the|and|de|des|du|la|le|el|y|et)\s+)*){2,8})\((" +
+                          ctx.TREATY_RE.pattern.split("(", 2)[2].split(")", 1)[0] + r")\)")
+
+    @classmethod
+    def redefined(cls, text: str) -> set[str]:
+        """Treaty acronyms the text defines as something else: the capitalised words
+        before ``(CMS)`` spell it (``Compliance Monitoring Scheme``) and are not the
+        convention's own name (``Convention on Migratory Species (CMS)``)."""
+        out = set()
+        for m in cls._DEFINED.finditer(text):
+            acr = m.group(2)
+            words = [w for w in m.group(1).split() if w[:1].isupper()]
+            initials = "".join(w[0] for w in words)
+            if initials.endswith(acr) and not any(w.startswith(("Conven", "Conveni")) for w in words):
+                out.add(acr)
+        return out
 
     def __call__(self, text: str) -> str | None:
         sc = self.scores(text)
@@ -148,8 +166,49 @@ def _load_json(patterns_path: str | None, name: str) -> dict | None:
     return None
 
 
+#: bodies that may win the treaty vote but are no convention (``treaty.json`` signals)
+NON_TREATY_BODIES = ("UNGA",)
+
+
+def _document_bodies() -> list[tuple[str, re.Pattern, re.Pattern]]:
+    data = _load_json(None, "treaty.json") or {}
+    return [(b["body"], re.compile(b["symbol"]), re.compile(b["names"]))
+            for b in data.get("document_bodies", [])]
+
+
+_DOCUMENT_BODIES: list | None = None
+
+
+def document_body(doc: Doc) -> str | None:
+    """``UNGA`` for a General Assembly paper, ``UNEA`` for an Environment Assembly
+    one, else None: the body whose own instruments and sessions the paper's bare
+    ``its resolutions 47/19`` and ``its seventy-fourth session`` are. From the
+    paper's symbol (``A/RES/73/8``, ``UNEP/EA.5/Res.2``), else — when no
+    convention is the paper's — the first such body its text names
+    (``models/patterns/treaty.json``, ``document_bodies``). Cached on the doc."""
+    if "docmine_body" in doc.user_data:
+        return doc.user_data["docmine_body"]
+    global _DOCUMENT_BODIES
+    if _DOCUMENT_BODIES is None:
+        _DOCUMENT_BODIES = _document_bodies()
+    sym = doc._.symbol if Doc.has_extension("symbol") else None
+    found = None
+    for body, sym_rx, _ in _DOCUMENT_BODIES:
+        if sym and sym_rx.search(sym):
+            found = body
+            break
+    if found is None and not ctx.document_treaty(doc):
+        text = doc_text(doc)
+        hits = [(m.start(), body) for body, _, rx in _DOCUMENT_BODIES for m in [rx.search(text)] if m]
+        found = min(hits)[1] if hits else None
+    doc.user_data["docmine_body"] = found
+    return found
+
+
 def document_treaty_of_text(text: str, symbol: str | None, vote: TreatyVote | None = None) -> str | None:
     t = ctx.treaty_of_symbol(symbol)
+    if t == "UN":  # a General Assembly or ECOSOC paper: no convention's
+        return None
     if t:
         return t
     if symbol and _CITES_SYMBOL.match(symbol):
@@ -183,8 +242,15 @@ class DocumentContext:
             sym = header_symbol(text)
             if sym:
                 doc._.symbol = sym
+        redefined = self.vote.redefined(text)
+        if redefined:
+            doc.user_data["docmine_redefined"] = sorted(redefined)
         if not doc._.treaty:
-            doc._.treaty = document_treaty_of_text(text, doc._.symbol, self.vote)
+            treaty = document_treaty_of_text(text, doc._.symbol, self.vote)
+            if treaty in NON_TREATY_BODIES:  # a General Assembly paper: no convention's
+                doc.user_data["docmine_body"] = treaty
+                treaty = None
+            doc._.treaty = treaty
         if not doc._.doc_date:
             for s, e, value, attrs in find_dates(text[:HEADER_CHARS]):
                 if len(value) == 10 and "/" not in value:

@@ -22,6 +22,7 @@ from spacy.tokens import Doc
 from docmine.extraction.grammars import dates as dg
 from docmine.extraction import treaty as ctx
 from .boundaries import paragraph_range
+from ..patterns import load_patterns
 from .context import doc_text, make_span, sentence_range, set_spans
 
 
@@ -30,9 +31,9 @@ class DateRecognizer:
     def __init__(self, nlp: Language, name: str, patterns_path: str | None = None):
         self.name = name
         if patterns_path:
-            p = Path(patterns_path) / "dates.json"
-            if p.exists():
-                data = json.loads(p.read_text(encoding="utf-8"))
+            # dates.json merged with dates_<lang>.json (docmine.extraction.patterns)
+            data = load_patterns(patterns_path, "dates")
+            if data:
                 heads = data.get("name_heads")
                 if heads:
                     dg.NAME_HEADS = re.compile(r"(?i:\b(?:" + "|".join(heads) + r"))\b")

@@ -28,7 +28,8 @@ from spacy.tokens import Doc
 from docmine.extraction import treaty as ctx
 from ..grammars.ordinals import parse_ordinal
 from ..kb import fold_regex
-from .context import doc_text, make_span, sentence_range, set_spans, treaty_for
+from ..patterns import load_patterns
+from .context import doc_text, document_body, make_span, sentence_range, set_spans, treaty_for
 
 _PATTERNS = PATTERNS_DIR
 
@@ -36,10 +37,8 @@ _PATTERNS = PATTERNS_DIR
 class MeetingRecognizer:
     def __init__(self, nlp: Language, name: str, patterns_path: str | None = None, *, fold: bool = False):
         self.name = name
-        p = Path(patterns_path or _PATTERNS) / "meetings.json"
-        if not p.exists():
-            p = _PATTERNS / "meetings.json"
-        d = json.loads(p.read_text(encoding="utf-8"))
+        # meetings.json merged with meetings_<lang>.json (docmine.extraction.patterns)
+        d = load_patterns(patterns_path or _PATTERNS, "meetings", fallback=_PATTERNS)
         self.data = d
         #: headings mode: phrase regexes ignore case and accents (``12ème SESSION DE LA
         #: CONFERENCE DES PARTIES``); used only on the headings in capitals
@@ -51,7 +50,8 @@ class MeetingRecognizer:
         self.noun_re = rx_(rf"(?<![\w]){d['nouns']}(?![\w])")
         self.adj_re = rx_(rf"\s+{d['adjectives']}(?![\w])", re.I)
         self.adj_word = rx_(rf"^{d['adjectives']}$", re.I)
-        self.conn_re = rx_(rf"\s+{d['connectors']}")
+        # the connector ends at a space or an apostrophe (``del Comité`` is not ``de`` + ``l Comité``)
+        self.conn_re = rx_(rf"\s+{d['connectors']}(?<=[\s'’])")
         self.poss_re = rx_(rf"(?<![\w]){d['possessives']}\s+$", re.I)
         self.tconn = d["treaty_connectors"]
         self.treaty_names = [(rx_(rx), t) for rx, t in d["treaty_names"]]
@@ -89,6 +89,8 @@ class MeetingRecognizer:
         self.skip_before = re.compile(d["skip_before"])
         self.fronted_re = re.compile(r"(?:\s+[^\s,;()]+){0,3}\s*,\s*(?:le|la|les|l['’]|the|el|los)\s*")
         self.bracket_re = re.compile(r"\s*\((?P<a>[A-Za-z][A-Za-z\-]*?)[\s\-]?(?P<n>\d{1,2})\)")
+        self.paper_bodies = [(re.compile(rx), k) for rx, k in d.get("paper_bodies", [])]
+        self.paper_titles = [(re.compile(rx), k) for rx, k in d.get("paper_body_titles", [])]
         self.headings = None if fold else MeetingRecognizer(nlp, name, patterns_path, fold=True)
         self._mop_template: str | None = None
 
@@ -104,6 +106,9 @@ class MeetingRecognizer:
         return codes.get(treaty or "", codes.get("*", body["key"]))
 
     def _id(self, body: dict, treaty: str | None, n: int, doc: Doc, start: int, end: int | None = None) -> list[str]:
+        if "treaty_templates" in body:  # a fisheries Commission: its own name (``WCPFC9``)
+            t = body["treaty_templates"].get(treaty or ctx.document_treaty(doc) or "")
+            return [t.format(n=n)] if t else []
         tmpl = body.get("template")
         if tmpl:
             if "{instrument}" in tmpl:
@@ -249,6 +254,23 @@ class MeetingRecognizer:
             treaty = treaty_for(doc, m.start(), bend)
         return body, treaty
 
+    def _paper_body(self, doc: Doc) -> dict | None:
+        """The body whose instrument the paper is (``paper_bodies`` by its symbol,
+        ``paper_body_titles`` by its title, ``UNGA`` for a General Assembly paper
+        without symbol), or None."""
+        if "docmine_paper_body" in doc.user_data:
+            return doc.user_data["docmine_paper_body"]
+        sym = doc._.symbol or ""
+        key = next((k for rx, k in self.paper_bodies if sym and rx.search(sym)), None)
+        if key is None and document_body(doc) == "UNGA":
+            key = "UNGA"
+        if key is None:
+            head = doc_text(doc)[:1500]
+            key = next((k for rx, k in self.paper_titles if rx.search(head)), None)
+        body = self.by_key.get(key) if key else None
+        doc.user_data["docmine_paper_body"] = body
+        return body
+
     # ------------------------------------------------------------------ main
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
@@ -321,7 +343,15 @@ class MeetingRecognizer:
                             body = ref
                             e = c.end() + g.end()
                 tail_t, tail_end = self._tail(text, e)
-                if tail_t:
+                # ``73rd meeting of the CITES Standing Committee``: the treaty word
+                # names the body that follows it
+                named_body = None
+                if tail_t and body is None:
+                    sp_ = re.match(r"[ \t]+", text[tail_end:tail_end + 4])
+                    named_body = self._body_at(text, tail_end + sp_.end()) if sp_ else None
+                if named_body:
+                    treaty, body, e = tail_t, named_body[0], named_body[1]
+                elif tail_t:
                     treaty = tail_t
                     if body is None:
                         key = self.data["treaty_default_body"].get(tail_t, self.data["treaty_default_body"]["*"])
@@ -357,8 +387,15 @@ class MeetingRecognizer:
                 if not found:
                     lo, hi = sentence_range(doc, s)
                     if not self.generic_body_re.search(text, lo, hi):
-                        continue
-                    found = (None, None)
+                        # no body in the clause: the paper's own body (``its seventy-fourth
+                        # session`` in a General Assembly resolution, ``à sa 15e session``
+                        # in a COP resolution)
+                        pb = self._paper_body(doc)
+                        if pb is None:
+                            continue
+                        found = (pb, None if pb.get("template") else treaty_for(doc, s, e))
+                    else:
+                        found = (None, None)
                 body, treaty = found
             if treaty is None and body is not None and not body.get("treaty"):
                 treaty = treaty_for(doc, s, e)

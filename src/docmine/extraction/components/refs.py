@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left, bisect_right
 from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from docmine.extraction import treaty as ctx
-from .context import doc_text, make_span, sentence_text, set_spans, treaty_for
+from ..patterns import load_patterns
+from .context import doc_text, document_body, make_span, sentence_text, set_spans, treaty_for
 
 DEFAULTS: dict = {
     "kinds": {"Res": ["résolutions?", "resolutions?", "resoluci(?:ón|on|ones)", r"r[ée]s\."],
@@ -69,6 +71,19 @@ def _roman_to_int(s: str) -> int:
     return total
 
 
+def _start_sentence(doc: Doc, char: int) -> None:
+    """Make the token at ``char`` start a sentence (an instrument's heading or number
+    opens a unit: the sentence before it is no context for what follows)."""
+    idx = doc.user_data.get("docmine_token_starts")
+    if idx is None or len(idx) != len(doc):
+        idx = [t.idx for t in doc]
+        doc.user_data["docmine_token_starts"] = idx
+    i = bisect_left(idx, char) if idx else 0
+    if 0 < i < len(doc) and doc[i].idx == char and not doc[i].is_sent_start:
+        doc[i].is_sent_start = True
+        doc.user_data.pop("docmine_sent_bounds", None)  # treaty.sentence_range's cache
+
+
 def expand_range(a: str, b: str) -> list[str]:
     """``18.49``–``18.51`` → 18.49, 18.50, 18.51 (same series); else just both ends."""
     sep = "/" if "/" in a else "."
@@ -83,10 +98,8 @@ class RefRecognizer:
     def __init__(self, nlp: Language, name: str, patterns_path: str | None = None):
         self.name = name
         data = dict(DEFAULTS)
-        if patterns_path:
-            p = Path(patterns_path) / "refs.json"
-            if p.exists():
-                data.update(json.loads(p.read_text(encoding="utf-8")))
+        if patterns_path:  # refs.json merged with refs_<lang>.json (docmine.extraction.patterns)
+            data.update(load_patterns(patterns_path, "refs"))
         self.data = data
         kinds = data["kinds"]
         self.kind_res = [(k, re.compile("(?i:" + "|".join(v) + r")$")) for k, v in kinds.items()]
@@ -119,6 +132,11 @@ class RefRecognizer:
         self.heading = re.compile(rf"(?<![\w])(?P<kw>{heads})\s*:?\s*(?:\d{{1,3}}\s+)?(?={bullets}\s*{NUM})")
         self.bullet_item = re.compile(rf"{bullets}\s*(?P<n>{NUM})")
         self.bullet = re.compile(bullets)
+        # numbers heading an instrument's text at a line start (``_headings``)
+        self.dotted_heading = re.compile(r"(?P<n>\d{1,2}\.\d{1,3})(?![\w.])[ \t]+(?=[\[«\"(]?[A-ZÀ-Ý])")
+        self.slash_heading = re.compile(r"(?P<n>(?:[IVXL]{1,6}|\d{1,2})/\d{1,3})\.[ \t]+(?=[\[«\"(]?[A-ZÀ-Ý])")
+        self.symbol_kinds = [(k, re.compile(rx)) for k, rx in data.get("symbol_kinds", [])]
+        self.adopted_kinds = [(k, re.compile(rx)) for k, rx in data.get("adopted_kinds", [])]
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -179,10 +197,13 @@ class RefRecognizer:
             if t in self.other_treaties:
                 ids.append(f"{t} {kind} {n}")
                 continue
-            # a slash-numbered resolution is some other body's (UNGA, UNEA): never the context's
+            # a slash-numbered resolution is some other body's (UNGA, UNEA): never the
+            # context's treaty; with no body named, the paper's own body's (``its
+            # resolutions 47/19 …`` in a General Assembly resolution)
             if t == "UNEA" or (kind == "Res" and "/" in n):
-                if t == "UNEA":
-                    ids.append(f"UNEA Res {n}")
+                body = t if t == "UNEA" else document_body(doc)
+                if body in ("UNEA", "UNGA") and not n.split("/")[0].isalpha():
+                    ids.append(f"{body} Res {n}")
                 continue
             if t is None:
                 if conf:
@@ -255,20 +276,150 @@ class RefRecognizer:
                 attrs["paragraph"] = re.sub(r"[\s()]", "", b.group("p"))
         return attrs
 
+    # ------------------------------------------------------------------ headings
+    @staticmethod
+    def _line_starts(doc: Doc, text: str) -> list[int]:
+        """Where the original text began a line (left by ``docmine.extraction.extract``;
+        for a Doc made from raw text, after each line break)."""
+        starts = doc.user_data.get("docmine_line_starts")
+        if starts is None:
+            starts = [m.end() for m in re.finditer(r"[\n\r\f][ \t]*", text)]
+        return [0] + list(starts)
+
+    def _doc_kind(self, doc: Doc, text: str, pos: int) -> str:
+        """Kind of the instruments a paper adopts: from its symbol (``/REC/``,
+        ``/DEC/``), else from the title just before ``pos`` (``Recommendation
+        adopted by …``), else ``Dec``."""
+        sym = (doc._.symbol or "") if Doc.has_extension("symbol") else ""
+        for kind, rx in self.symbol_kinds:
+            if rx.search(sym):
+                return kind
+        best = None
+        for kind, rx in self.adopted_kinds:
+            for m in rx.finditer(text, max(0, pos - 800), pos):
+                if best is None or m.start() > best[0]:
+                    best = (m.start(), kind)
+        return best[1] if best else "Dec"
+
+    def _headings(self, doc: Doc, text: str, spans: list, taken: list) -> None:
+        """The instrument's own number heading its text (spec §1, gold README):
+
+        * a CITES or CMS decision number at a line start (``19.120 Parties are
+          encouraged to``, ``14.48 La Secretaría deberá``) in a list that has a
+          heading line ``Decisions 19.120 to 19.122`` of the same series (19.): the
+          heading supplies the keyword and the treaty;
+        * a slash number with a dot at a line start followed by a title (``26/5.
+          Espèces exotiques envahissantes``, ``IX/27. …``, ``73/8. Necessity of …``)
+          in a CBD paper (decision or recommendation, by the paper's symbol or title)
+          or a General Assembly / UNEA paper (resolution).
+        Placeholders of draft decisions (``15.AA``) are no numbers."""
+        lines = self._line_starts(doc, text)
+        line_set = set(lines)
+        # series of the decision heading lines: ``19`` -> treaty
+        series: dict[str, str] = {}
+        for sp in spans:
+            if sp is None or sp.start_char not in line_set or not sp._.ids:
+                continue
+            for i in sp._.ids:
+                t, _, rest = i.partition(" Dec ")
+                if rest and "." in rest:
+                    series.setdefault(rest.split(".")[0], t)
+        own_body = document_body(doc)
+        own_treaty = ctx.document_treaty(doc)
+        for pos in lines:
+            m = self.dotted_heading.match(text, pos)
+            if m and series.get(m.group("n").split(".")[0]):
+                s, e = m.span("n")
+                if not any(ts < e and s < te for ts, te in taken):
+                    spans.append(make_span(doc, "REF", s, e, [f"{series[m.group('n').split('.')[0]]} Dec {m.group('n')}"]))
+                    taken.append((s, e))
+                    _start_sentence(doc, s)  # a decision's text is a unit of its own
+                continue
+            m = self.slash_heading.match(text, pos)
+            if not m:
+                continue
+            s, e = m.span("n")
+            if any(ts < e and s < te for ts, te in taken):
+                continue
+            n = m.group("n")
+            if own_body in ("UNGA", "UNEA"):
+                if n.split("/")[0].isalpha():
+                    continue
+                ids = [f"{own_body} Res {n}"]
+            elif own_treaty == "CBD":
+                kind = self._doc_kind(doc, text, s)
+                ids = self._ids(doc, kind, [n], "CBD", False, s, e) if kind != "Rec" else \
+                    [f"CBD {self._heading_rec_body(doc, text, s)} Rec {n}"]
+            else:
+                continue
+            spans.append(make_span(doc, "REF", s, e, ids))
+            taken.append((s, e))
+            _start_sentence(doc, s)
+
+    @staticmethod
+    def _heading_line(text: str, lines: list[int], s: int, e: int, kw: str) -> int:
+        """The start of the next line when the REF at [s, e) is a heading line of its
+        own (at a line start, keyword capitalised, nothing after it on the line but a
+        dash and a title: ``Decisions 19.120 to 19.122``, ``Decisiones 14.48 y 14.49 –
+        Aves terrestres``), else 0."""
+        if s not in lines or not kw[:1].isupper():
+            return 0
+        i = bisect_right(lines, e)
+        nxt = lines[i] if i < len(lines) else len(text)
+        rest = text[e:nxt].strip()
+        if not rest or rest[0] in "–—-:":
+            return nxt
+        return 0
+
+    def _heading_rec_body(self, doc: Doc, text: str, pos: int) -> str:
+        sym = (doc._.symbol or "") if Doc.has_extension("symbol") else ""
+        window = sym + " " + text[max(0, pos - 800):pos]
+        for body, rx in self.rec_bodies:
+            if rx.search(window):
+                return body
+        return self.data["cbd_rec_default"]
+
     # ------------------------------------------------------------------ main
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
         spans = []
         taken: list[tuple[int, int]] = []
+        # a paper's own symbol holds an instrument's name (``UNEP/CMS/Resolución 14.15``): no REF
+        symbols = [(sp.start_char, sp.end_char) for sp in doc.spans["DOC"]] if "DOC" in doc.spans else []
+        found = []
+        #: (kind, number) -> treaty of a mention that names its treaty (``Decisión 18.256
+        #: (Rev. CoP19) de la CITES``): the same number cited bare elsewhere in the paper is
+        #: the same instrument (``teniendo en cuenta la Decisión 18.256 (Rev. CoP19)``)
+        named: dict[tuple[str, str], str] = {}
         for m in self.head.finditer(text):
             s = m.start()
+            if any(a < s < b for a, b in symbols):
+                continue
             e, nums, revs = self._extend(text, m.end(), m.group("n"), m.group("rev"))
             kind = self._kind(m.group("kw"))
             treaty, explicit = self._treaty(doc, m, nums, s, e)
+            if explicit and treaty and "." in nums[0]:
+                for n in nums:
+                    named.setdefault((kind, n), treaty)
+            found.append((m, s, e, nums, revs, kind, treaty))
+        lines = self._line_starts(doc, text)
+        for m, s, e, nums, revs, kind, treaty in found:
+            heading = self._heading_line(text, lines, s, e, m.group("kw"))
+            if heading:  # ``Decisiones 15.20 y 15.21 – Reptiles``: a unit of its own
+                _start_sentence(doc, s)
+                if heading < len(text):
+                    _start_sentence(doc, heading)
             if treaty is None:
-                treaty = treaty_for(doc, s, e)
+                # a heading line is no part of the sentence before it: the paper's treaty
+                treaty = named.get((kind, nums[0])) or (
+                    ctx.document_treaty(doc) if heading else treaty_for(doc, s, e))
                 if treaty == "CBD" and "." in nums[0]:  # CBD numbers are never dotted
                     treaty = ctx.document_treaty(doc) if ctx.document_treaty(doc) != "CBD" else None
+                # Ramsar numbers its resolutions in Roman figures (``XI.19``, ``XIV.1``):
+                # an Arabic ``11.10`` named after a Ramsar one is the paper's own
+                if treaty == "RAMSAR" and nums[0].split(".")[0].isdigit():
+                    own = ctx.document_treaty(doc)
+                    treaty = own if own != "RAMSAR" else None
             ids = self._ids(doc, kind, nums, treaty, bool(m.group("conf")), s, e)
             spans.append(make_span(doc, "REF", s, e, ids, self._attrs(text, s, e, revs)))
             taken.append((s, e))
@@ -294,6 +445,7 @@ class RefRecognizer:
                 if not nb or nb.start() - e > 600:
                     break
                 pos = nb.start()
+        self._headings(doc, text, spans, taken)
         set_spans(doc, "REF", spans)
         return doc
 

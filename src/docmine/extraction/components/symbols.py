@@ -35,11 +35,9 @@ class SymbolRecognizer:
             p = Path(patterns_path) / "symbols.json"
             if p.exists():
                 data = json.loads(p.read_text(encoding="utf-8"))
-                heads = sorted(set(sp.SLASH_HEADS) | set(data.get("slash_heads", [])),
-                               key=lambda h: (-len(h), h))  # ties sorted: one pattern in every process
-                alt = "|".join(re.escape(h) for h in heads)
-                slash = rf"(?:{alt})(?:{sp._SLASH_SEP}{sp._SEG})+(?=[^\w/]|$)"
-                self.symbol_re = re.compile(rf"(?<![\w/])(?:(?P<sym>{slash})|(?P<cites>{sp.CITES}))")
+                heads = sorted(set(sp.SLASH_HEADS) | set(data.get("slash_heads", [])))
+                words = sorted(set(sp.INSTRUMENT_WORDS) | set(data.get("instrument_words", [])))
+                self.symbol_re = sp.build_symbol_re(heads, words)
                 aliases = data.get("id_prefix_aliases")
                 if aliases:
                     sp.ID_PREFIX_ALIASES = dict(aliases)

@@ -70,8 +70,14 @@ _PATTERN = rf"""
   (?P<r2>(?:du|from|de|entre|between)\s+(?P<r2m1>{M})(?:{DE}\s+(?P<r2y1>{Y}))?\s+(?:au|à|to|until|et|and|a|al|y)\s+(?P<r2m2>{M}){DE}\s+(?P<r2y2>{Y}))
  |# entre 2008 et 2011 / between 2008 and 2011 / de 2012 à 2015
   (?P<r3>(?:entre|between|de|from)\s+(?P<r3y1>{Y})\s+(?:et|and|à|to|a|y)\s+(?P<r3y2>{Y}))
- |# 2 au 6 mai 2016 / 12-17 janvier 2015 / 30 septembre - 2 octobre 2015
-  (?P<r4>(?P<r4d1>{D})(?:{DE}\s+(?P<r4m1>{M})(?:{DE}\s+(?P<r4y1>{Y}))?)?\s*(?:{TO}|\s(?:et|and|y)\s)\s*(?P<r4d2>{D}){DE}\s+(?P<r4m2>{M}){DE},?\s+(?P<r4y2>{Y}))
+ |# 2 au 6 mai 2016 / 12-17 janvier 2015 / 30 septembre - 2 octobre 2015 / between 12 and 14 October 2021 /
+  # entre el 12 y el 14 de octubre de 2021 (``5 December and 19 December`` are two dates, not a range)
+  (?P<r4>(?:(?:entre|between)\s+(?:(?:le|el|the)\s+)?)?(?P<r4d1>{D})(?:{DE}\s+(?P<r4m1>{M})(?:{DE}\s+(?P<r4y1>{Y}))?)?\s*(?(r4m1){TO}|(?:{TO}|\s(?:et|and|y)\s(?:(?:le|el|the)\s+)?))\s*(?P<r4d2>{D}){DE}\s+(?P<r4m2>{M}){DE},?\s+(?P<r4y2>{Y}))
+ |# ISO 8601 and day-first numeric dates: 2026-03-31, 31/03/2026, 31.03.2026
+  (?P<iso>(?P<isoy>{Y})-(?P<isom>0[1-9]|1[0-2])-(?P<isod>0[1-9]|[12]\d|3[01])(?![\d\-]))
+ |(?P<num>(?P<numd>0?[1-9]|[12]\d|3[01])(?P<nsep>[/.])(?P<numm>0?[1-9]|1[0-2])(?P=nsep)(?P<numy>{Y})(?![\d/]))
+ |# July 2026 – June 2030 / juillet 2026 – juin 2030 / julio de 2026 a junio de 2030
+  (?P<r7>(?P<r7m1>{M}){DE}\s+(?P<r7y1>{Y})\s*(?:-|–|—|\s(?:to|until|à|au|a|al)\s)\s*(?P<r7m2>{M}){DE}\s+(?P<r7y2>{Y}))
  |# January 12-17, 2015 / February 27, 2025
   (?P<r5>(?P<r5m>{M})\s+(?P<r5d1>{D})(?:\s*{TO}\s*(?P<r5d2>{D}))?,?\s+(?P<r5y>{Y}))
  |# dernier trimestre de 2016 / fourth quarter of 2016
@@ -167,6 +173,16 @@ def _iso(y: int | None, m: int | None = None, d: int | None = None) -> str:
     return f"{y:04d}-{m:02d}-{d:02d}"
 
 
+def _valid(y: int, m: int, d: int) -> str | None:
+    """``_iso(y, m, d)`` when that day exists (``31/02/2026`` is none)."""
+    import datetime as _dt
+    try:
+        _dt.date(y, m, d)
+    except ValueError:
+        return None
+    return _iso(y, m, d)
+
+
 def _value(m: re.Match, default_year: int | None) -> tuple[str | None, dict, int, int]:
     """(value, attrs, start, end) of a match; value None when it is no date."""
     g = m.groupdict()
@@ -192,6 +208,14 @@ def _value(m: re.Match, default_year: int | None) -> tuple[str | None, dict, int
         if (y1, m1, d1) >= (y2, m2, d2):
             return None, attrs, s, e
         return f"{_iso(y1, m1, d1)}/{_iso(y2, m2, d2)}", attrs, s, e
+    if g["iso"]:
+        return _valid(_year(g["isoy"]), int(g["isom"]), int(g["isod"])), attrs, s, e
+    if g["num"]:
+        return _valid(_year(g["numy"]), int(g["numm"]), int(g["numd"])), attrs, s, e
+    if g["r7"]:
+        a = (_year(g["r7y1"]), _month(g["r7m1"]))
+        b = (_year(g["r7y2"]), _month(g["r7m2"]))
+        return (f"{_iso(*a)}/{_iso(*b)}" if a < b else None), attrs, s, e
     if g["r5"]:
         y, mo = _year(g["r5y"]), _month(g["r5m"])
         if g["r5d2"]:

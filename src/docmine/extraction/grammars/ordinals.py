@@ -74,11 +74,14 @@ _EN = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eight
        "eighteenth", "nineteenth", "twentieth"]
 for _i, _w in enumerate(_EN, 1):
     _WORDS.setdefault(_w, _i)
-_EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70}
+#: English tens (twenty-first … ninety-ninth; UN General Assembly sessions run past 70)
+_EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+            "eighty": 80, "ninety": 90}
 for _t, _v in _EN_TENS.items():
     for _i, _w in enumerate(_EN[:9], 1):
         _WORDS.setdefault(f"{_t} {_w}", _v + _i)
-for _w, _v in (("thirtieth", 30), ("fortieth", 40), ("fiftieth", 50), ("sixtieth", 60), ("seventieth", 70)):
+for _w, _v in (("thirtieth", 30), ("fortieth", 40), ("fiftieth", 50), ("sixtieth", 60), ("seventieth", 70),
+               ("eightieth", 80), ("ninetieth", 90), ("hundredth", 100), ("one hundredth", 100)):
     _WORDS.setdefault(_w, _v)
 _ES = ["primera", "segunda", "tercera", "cuarta", "quinta", "sexta", "septima", "octava", "novena",
        "decima", "undecima", "duodecima", "decimotercera", "decimocuarta", "decimoquinta",
@@ -86,13 +89,24 @@ _ES = ["primera", "segunda", "tercera", "cuarta", "quinta", "sexta", "septima", 
 for _i, _w in enumerate(_ES, 1):
     _WORDS.setdefault(_w, _i)
     _WORDS.setdefault(_w[:-1] + "o", _i)
-for _i, _w in enumerate(_ES[:9], 1):
-    _WORDS.setdefault("vigesima " + _w, 20 + _i)
-    _WORDS.setdefault("vigesimo " + _w[:-1] + "o", 20 + _i)
+#: Spanish tens (vigésima … nonagésima); units after them written apart
+#: (``vigésima primera``, ``septuagésimo cuarto``) or joined (``vigesimoprimera``)
+_ES_TENS = {"vigesim": 20, "trigesim": 30, "cuadragesim": 40, "quincuagesim": 50, "sexagesim": 60,
+            "septuagesim": 70, "octogesim": 80, "nonagesim": 90}
+for _t, _v in _ES_TENS.items():
+    _WORDS.setdefault(_t + "a", _v)
+    _WORDS.setdefault(_t + "o", _v)
+    for _i, _w in enumerate(_ES[:9], 1):
+        for _g, _u in (("a", _w), ("o", _w[:-1] + "o")):
+            _WORDS.setdefault(f"{_t}{_g} {_u}", _v + _i)
+            _WORDS.setdefault(f"{_t}o{_u}", _v + _i)
+            _WORDS.setdefault(f"{_t}{_g} {_u}", _v + _i)
+    _WORDS.setdefault(f"{_t}o primer", _v + 1)
+    _WORDS.setdefault(f"{_t}o tercer", _v + 3)
 _WORDS.setdefault("primer", 1)
 _WORDS.setdefault("tercer", 3)
 
-_FIG = re.compile(r"^(\d{1,3})\s*(?:er|re|ère|ere|e|è|ème|eme|ième|ieme|ème|th|st|nd|rd|ª|º|°|a|o|\.ª|\.º)$", re.I)
+_FIG = re.compile(r"^(\d{1,3})\s*(?:er|re|ère|ere|e|è|ème|eme|ième|ieme|ème|th|st|nd|rd|d|ª|º|°|a|o|\.ª|\.º)$", re.I)
 
 
 def parse_ordinal(text: str) -> int | None:

@@ -18,7 +18,7 @@ SLASH_HEADS = ["UNEP", "CBD", "IPBES", "UNEA", "FCCC", "ICCD", "UNESCO", "WHC", 
                "ASCOBANS", "ACCOBAMS", "IWC", "SC-CITES"]
 _HEADS = "|".join(sorted((re.escape(h) for h in SLASH_HEADS), key=len, reverse=True))
 # the last element never ends in a dot (sentence punctuation)
-_SEG = r"[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?"
+_SEG = r"(?:[A-Za-z]{2,5}\(\d{1,2}\)|[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?)"  # UNCCD's ``COP(13)`` too
 #: a symbol broken across a line (``UNEP/CMS/StC99/`` + line break + ``12.1``) reads
 #: ``UNEP/CMS/StC99/ 12.1`` in the normalised text: one space after a slash is
 #: allowed when the next element holds a digit
@@ -26,8 +26,30 @@ _SLASH_SEP = r"/(?:\s(?=[A-Za-z0-9.\-]*\d))?"
 SLASH = rf"(?:{_HEADS})(?:{_SLASH_SEP}{_SEG})+(?=[^\w/]|$)"
 CITES = (r"(?:CoP|SC|AC|PC)\d{1,2}\s+(?:Doc|Inf|Com)\.\s*\d+(?:\.\d+)*(?:\s+[A-Z]\d?(?![\w]))?"
          r"(?:\s*\((?:Rev|rev)\.\s*\d+\))?(?:\s+Add\.(?:\s*\d+)?)?")
+#: words of the CMS instruments' own symbols (``UNEP/CMS/Resolution 11.10``,
+#: ``UNEP/CMS/Résolution 14.12``, ``UNEP/CMS/Resolución 14.15``): the word, a
+#: space, the number; ``models/patterns/symbols.json`` (``instrument_words``) extends it
+INSTRUMENT_WORDS = ["Resolution", "Résolution", "Resolución", "Decision", "Décision", "Decisión",
+                    "Recommendation", "Recommandation", "Recomendación"]
+
+
+def instrument_pattern(words: list[str]) -> str:
+    """Regex source of a CMS instrument symbol with these words (no groups)."""
+    alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return (rf"(?:UNEP|PNUE|PNUMA)/CMS/(?:{alt})\s?\d{{1,2}}\.\d{{1,3}}"
+            rf"(?:\s?\(Rev\.\s?COP\s?\d{{1,2}}\))?(?![\w/]|\.\d)")
+
+
+def build_symbol_re(heads: list[str], instrument_words: list[str]) -> re.Pattern:
+    """A full symbol (group ``sym`` for slash and CMS instrument symbols, ``cites``
+    for CITES ones), with these issuing bodies and instrument words."""
+    alt = "|".join(sorted((re.escape(h) for h in heads), key=len, reverse=True))
+    slash = rf"(?:{alt})(?:{_SLASH_SEP}{_SEG})+(?=[^\w/]|$)"
+    return re.compile(rf"(?<![\w/])(?:(?P<sym>{instrument_pattern(instrument_words)}|{slash})|(?P<cites>{CITES}))")
+
+
 #: a full symbol (group ``sym`` for slash symbols, ``cites`` for CITES ones)
-SYMBOL_RE = re.compile(rf"(?<![\w/])(?:(?P<sym>{SLASH})|(?P<cites>{CITES}))")
+SYMBOL_RE = build_symbol_re(SLASH_HEADS, INSTRUMENT_WORDS)
 #: an elliptic continuation right after a symbol: ``, 18.2 et 18.3``
 CONT_RE = re.compile(r"(?:\s*,\s*|\s+(?:et|and|y|&)\s+)(?:(?P<n>\d+(?:\.\d+)*(?:/(?:Add|Rev|Corr)\.\d+)?)"
                      r"|(?P<part>(?:Add|Rev|Corr)\.\s?\d+))(?![\w/]|\.\d)")

@@ -16,7 +16,9 @@ from ... import query
 from ...documents import SORT_KEYS, document_facets
 from docmine.store.schema import Document, Entity
 from ..app import page_context
-from ..deps import WebError, cached, get_lang, get_session, require_reader
+from ..deps import (WebError, cached, csrf_token, current_user, get_lang, get_session,
+                    require_reader)
+from ..editing import can_edit, edit_data
 from ..export import frame_records
 from ..pdfimage import page_png, pdf_path
 from ..render import page_blocks, snippet_html
@@ -127,7 +129,8 @@ def document_pdf(doc_id: int, session: Session = Depends(get_session)):
 
 @router.get("/documents/{key:path}")
 def document(request: Request, key: str, page: int = Query(1, ge=1, le=100_000),
-             session: Session = Depends(get_session), lang: str = Depends(get_lang)):
+             session: Session = Depends(get_session), lang: str = Depends(get_lang),
+             user=Depends(current_user)):
     d = lookup_document(session, key)
     pages = {p.number: p for p in d.pages}
     if pages and page not in pages:
@@ -152,9 +155,15 @@ def document(request: Request, key: str, page: int = Query(1, ge=1, le=100_000),
                 cited_by.append(r)
     has_pdf = pdf_path(d.source, d.size, d.sha256) is not None
     labels = sorted({m["label"] for m in mentions})
+    editor = can_edit(user) and text is not None
+    edit = None
+    if editor:  # the page's targets, revisions and the CSRF token for static/editor.js
+        edit = edit_data(session=session, document=d, page=page, page_text=text,
+                         csrf_token=csrf_token(request), lang=lang)
     return render(request, "document.html", lang, d=d, page=page, pages=sorted(pages),
                   page_obj=p, blocks=blocks, cites=cites, cited_by=cited_by, has_pdf=has_pdf,
-                  labels=labels, n_actions=len(acts))
+                  labels=labels, n_actions=len(acts), can_edit=editor, edit_data=edit,
+                  show_history=user is not None)
 
 
 @router.get("/actions")
