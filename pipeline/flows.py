@@ -56,6 +56,7 @@ from prefect.tasks import exponential_backoff
 from docmine.reading.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError  # noqa: F401
 from docmine.run import current_versions, default_workers  # noqa: F401  (current_versions re-exported)
 from docmine.settings import Settings, get_settings  # noqa: F401
+from docmine.store.models import settings_in_force
 from docmine_pipeline import core
 # the steps and helpers live in docmine_pipeline.core (no Prefect); re-exported here
 from docmine_pipeline.core import (  # noqa: F401
@@ -93,35 +94,9 @@ fetch_document = task(name="fetch-document", **_io)(core.fetch_document)
 store_document = task(name="store-document", **_io)(core.store_document)
 
 
-@task(name="extract-document", **_io)
-def extract_document(document_id: int, url: str, data_dir: str) -> dict:
-    """Extract and store one document's model rows, replacing the previous
-    ones in one transaction (``docmine.run.extract_stored``)."""
-    from docmine.run import extract_stored
-    settings = _settings(url, data_dir)
-    return _jsonable(extract_stored(document_id, settings=settings, force=True))
-
-
-def _jsonable(result: Any) -> dict:
-    if result is None:
-        return {}
-    if hasattr(result, "to_dict"):
-        result = result.to_dict()
-    if not isinstance(result, dict):
-        return {"result": str(result)}
-    return {k: v for k, v in result.items() if isinstance(v, (int, float, str, bool, type(None), list, dict))}
-
-
-def _count(result: dict, *keys: str) -> int:
-    for k in keys:
-        v = result.get(k)
-        if isinstance(v, bool):
-            continue
-        if isinstance(v, int):
-            return v
-        if isinstance(v, (list, tuple)):
-            return len(v)
-    return 0
+extract_document = task(name="extract-document", **_io)(core.extract_document)
+_jsonable = core.jsonable
+_count = core.count
 
 
 @task(name="store-documents", cache_policy=NO_CACHE)
@@ -260,7 +235,11 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
                 for c, fut in pending:
                     note(_result_of(c, fut))
 
-    summary = core.ingest(core.Steps(prepare=prepare, discover=discover, process=process, log=log),
+    def reextract(url: str, data_dir: str, current: list[str], skip) -> dict:
+        return _reextract_outdated(url, data_dir, current, skip=skip, log=log)
+
+    summary = core.ingest(core.Steps(prepare=prepare, discover=discover, process=process, reextract=reextract,
+                                     log=log),
                           sources=sources, database_url=database_url, concurrency=concurrency,
                           task_runner=task_runner, data_dir=data_dir, timeout=timeout, max_bytes=max_bytes,
                           allowed_hosts=allowed_hosts, io_backoff=io_backoff)
@@ -275,6 +254,22 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
     if summary["status"] != "ok":
         return Failed(message=message, data=summary)
     return Completed(message=message, data=summary)
+
+
+def _extract_task(document_id: int, url: str, data_dir: str) -> dict:
+    """One ``extract-document`` task run; raises what it ended with when it failed."""
+    st = extract_document(document_id, url, data_dir, return_state=True)
+    if st.is_completed():
+        return st.result()
+    exc = st.result(raise_on_failure=False)
+    raise exc if isinstance(exc, BaseException) else RuntimeError(str(exc))
+
+
+def _reextract_outdated(url: str, data_dir: str, current: list[str], *, skip=(), log=None) -> dict:
+    """Re-extract, one ``extract-document`` task each, the stored documents whose
+    output comes from another model version than ``current``
+    (:func:`docmine_pipeline.core.reextract_outdated`)."""
+    return core.reextract_outdated(url, data_dir, current, _extract_task, skip=skip, log=log)
 
 
 def _result_of(candidate: dict, future) -> dict:
@@ -307,9 +302,10 @@ def reextract(database_url: Optional[str] = None, only_outdated: bool = True,
     log = get_run_logger()
     settings = _settings(database_url, data_dir)
     url = settings.url
+    prepare_database(url, data_dir)
+    settings = settings_in_force(settings)  # the model version in force (a database setting)
     model = model_version(settings)
     current = current_versions(settings)
-    prepare_database(url, data_dir)
     with session_scope(url) as session:
         q = select(Document.id).order_by(Document.id)
         if only_outdated:
@@ -345,3 +341,59 @@ def reextract(database_url: Optional[str] = None, only_outdated: bool = True,
     if failed:
         return Failed(message=f"partial failure: {len(failed)} of {len(ids)} document(s) failed", data=summary)
     return Completed(message=f"ok: {done} document(s) re-extracted", data=summary)
+# --------------------------------------------------------------------------- retraining
+@task(name="train-model")
+def train_model(url: str, data_dir: Optional[str], since: Optional[str], max_steps: Optional[int],
+                margin: Optional[float], tolerance: Optional[float]) -> dict:
+    """``docmine.training.train.train``: collect, learn knowledge, train a
+    candidate through the spaCy project, evaluate, gate (no retries: a failed
+    training is not transient I/O)."""
+    from datetime import datetime as _dt
+
+    from docmine.settings import get_training_settings
+    from docmine.training.train import train
+    settings = _settings(url, data_dir)
+    tset = get_training_settings(train_max_steps=max_steps, gate_margin=margin, gate_tolerance=tolerance)
+    res = train(settings, since=_dt.fromisoformat(since) if since else None, tset=tset)
+    out = res.to_dict()
+    out["report_text"] = res.report_text
+    return out
+
+
+@flow(name="retrain", log_prints=False)
+def retrain(database_url: Optional[str] = None, data_dir: Optional[str] = None, since: Optional[str] = None,
+            max_steps: Optional[int] = None, margin: Optional[float] = None, tolerance: Optional[float] = None):
+    """Weekly retraining from editors' corrections (``docmine train``): a
+    candidate organisation NER is trained from the version in force and
+    promoted only when the gate accepts it; after a promotion every document
+    extracted by an older version is re-extracted at once (the nightly run
+    would do it too). The gate's report is the run's artifact.
+
+    * ``since``: only documents corrected since this ISO 8601 date;
+    * ``max_steps``, ``margin``, ``tolerance``: override ``TrainingSettings``
+      (``DOCMINE_TRAIN_MAX_STEPS``, ``DOCMINE_GATE_MARGIN``, ``DOCMINE_GATE_TOLERANCE``).
+    """
+    log = get_run_logger()
+    settings = _settings(database_url, data_dir)
+    url = settings.url
+    data_dir = str(Path(settings.data_dir).resolve())
+    prepare_database(url, data_dir)
+    st = train_model(url, data_dir, since, max_steps, margin, tolerance, return_state=True)
+    if not st.is_completed():
+        exc = st.result(raise_on_failure=False)
+        return Failed(message=_one_line(f"training failed: {exc}"))
+    res = st.result()
+    log.info("%s", res.get("report_text") or "")
+    try:
+        create_markdown_artifact(markdown=f"# docmine retrain\n\n```\n{res.get('report_text', '')}\n```\n",
+                                 key="docmine-retrain", description="gate report")
+    except Exception as exc:
+        log.warning("could not create the report artifact: %s", exc)
+    if res.get("promoted"):
+        current = current_versions(settings_in_force(settings))
+        res["reextracted"] = _reextract_outdated(url, data_dir, current, log=log)
+        return Completed(message=f"promoted {res['tag']}; re-extracted "
+                                 f"{res['reextracted']['extracted']} document(s)", data=res)
+    verdict = (res.get("report") or {}).get("verdict", "refused")
+    return Completed(message=f"candidate {res.get('tag')} {verdict}; {res.get('in_force')} stays in force",
+                     data=res)

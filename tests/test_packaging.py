@@ -88,8 +88,13 @@ def test_wheel_carries_the_data_files(installed):
                  and p.suffix not in (".pyc", ".md", ".yaml") and not p.name.startswith(".")]
         assert [f"{prefix}/{p.relative_to(root)}" for p in files
                 if f"{prefix}/{p.relative_to(root)}" not in names] == []
-    # the training project and its corpora stay out of the product
-    assert not [n for n in names if n.startswith("docmine/_data/models/training")]
+    # the training project ships (docmine train copies and runs it), its corpora,
+    # training outputs and metrics stay out of the product
+    project = [n for n in names if n.startswith("docmine/_data/models/training/")]
+    for f in ("project.yml", "dev_split.json", "configs/config.cfg", "scripts/retrain_convert.py",
+              "scripts/convert.py", "scripts/install_model.py", "assets/paragraphs_fr.txt"):
+        assert f"docmine/_data/models/training/{f}" in project, f
+    assert not [n for n in project if n.split("/")[4] in ("corpus", "training", "metrics")]
 
 
 def test_installed_settings_point_into_the_package(installed):

@@ -40,12 +40,17 @@ def test_prefect_yaml_deployments_match_the_flows():
     from docmine_pipeline import flows
     conf = yaml.safe_load((PIPELINE / "prefect.yaml").read_text())
     deps = {d["name"]: d for d in conf["deployments"]}
-    assert set(deps) == {"docmine-nightly", "docmine-reextract"}
+    assert set(deps) == {"docmine-nightly", "docmine-reextract", "docmine-retrain"}
     nightly = deps["docmine-nightly"]
     assert nightly["schedules"][0]["cron"] == "0 2 * * *" and nightly["schedules"][0]["timezone"] == "UTC"
     CronSim(nightly["schedules"][0]["cron"], datetime.now(timezone.utc))
     assert deps["docmine-reextract"]["schedules"] == []
-    for dep, fl in ((nightly, flows.nightly_ingest), (deps["docmine-reextract"], flows.reextract)):
+    weekly = deps["docmine-retrain"]["schedules"][0]
+    assert weekly["cron"] == "0 3 * * 0" and weekly["timezone"] == "UTC"
+    runs = [CronSim(weekly["cron"], datetime(2026, 11, 23, tzinfo=timezone.utc)) for _ in range(1)][0]
+    assert [next(runs).weekday() for _ in range(2)] == [6, 6]  # Sundays, once a week
+    for dep, fl in ((nightly, flows.nightly_ingest), (deps["docmine-reextract"], flows.reextract),
+                    (deps["docmine-retrain"], flows.retrain)):
         path, name = dep["entrypoint"].split(":")
         assert (PIPELINE / path).is_file() and getattr(flows, name) is fl
         assert set(dep["parameters"]) <= set(inspect.signature(fl.fn).parameters)

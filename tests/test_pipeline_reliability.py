@@ -216,6 +216,14 @@ def test_cli_serve_prints_schedule_and_registers_deployments(api_env, tmp_path):
             assert dep.schedules[0].schedule.cron == "30 3 * * *"
             assert dep.parameters["sources"] == [f"folder:{tmp_path}"]
             client.read_deployment_by_name("reextract/docmine-reextract")
+            weekly = None
+            for _ in range(60):  # registered after the other two
+                try:
+                    weekly = client.read_deployment_by_name("retrain/docmine-retrain")
+                    break
+                except Exception:
+                    time.sleep(0.5)
+            assert weekly is not None and weekly.schedules[0].schedule.cron == "0 3 * * 0"
     finally:
         proc.send_signal(signal.SIGINT)
         try:

@@ -200,6 +200,7 @@ def test_ordinals(written, n):
     # no false years: an impossible day, symbols, the 2030 Agenda
     ("el 31/02/2026", []),
     ("see decision 15/4, CoP19 Doc. 2020 and the 2030 Agenda", []),
+    ("(Resolution 2012-01) (WCPFC9- 2012-DP28 Rev1) and CMM 2009-06", []),
 ])
 def test_dates(text, expected):
     assert [(text[s:e], v) for s, e, v, _ in find_dates(text)] == expected

@@ -707,7 +707,8 @@ def targets(document: Any, *, session: Session) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ export
-def _contract_json(session: Session, doc: Document, state: dict) -> dict[str, Any]:
+def _contract_json(doc: Document, state: dict) -> dict[str, Any]:
+    """Contract §7 JSON of ``doc`` from :func:`targets`' state (document offsets)."""
     pages = {p.number: p for p in doc.pages}
     text_length = sum(len(p.text or "") for p in doc.pages) + max(0, len(doc.pages) - 1)
 
@@ -718,14 +719,12 @@ def _contract_json(session: Session, doc: Document, state: dict) -> dict[str, An
     mentions = [{"label": m["label"], "start": doc_off(m["page"], m["start"]),
                  "end": doc_off(m["page"], m["end"]), "text": m["text"], "ids": m["ids"] or [],
                  "attrs": m.get("attrs") or {}} for m in state["mentions"]]
-    actions = [{"start": a["start"] and doc_off(a["page"], a["start"]),
-                "end": doc_off(a["page"], a["end"]), "text": a["text"], "actor": a["actor"],
-                "actor_text": a["actor_text"], "verb": a["verb"], "kind": a.get("kind") or "request",
+    actions = [{"start": doc_off(a["page"], a["start"]), "end": doc_off(a["page"], a["end"]),
+                "text": a["text"], "actor": a["actor"], "actor_text": a["actor_text"],
+                "verb": a["verb"], "kind": a.get("kind") or "request",
                 "deadline": a["deadline"] or {"meeting": None, "date": None},
                 "refs": a["refs"] or [], "paragraph": a.get("paragraph")}
                for a in state["action_items"]]
-    for a, src in zip(actions, state["action_items"]):
-        a["start"] = doc_off(src["page"], src["start"])
     pages_n = len(doc.pages)
     return {"document": {"source": doc.source, "sha256": doc.sha256, "language": doc.language,
                          "symbol": doc.symbol, "treaty": doc.treaty, "pages": pages_n},
@@ -773,7 +772,7 @@ def export(out_dir: str | Path, *, session: Session, documents: Optional[Iterabl
     with jsonl_path.open("w", encoding="utf-8") as jf:
         for doc in docs:
             state = targets(doc, session=session)
-            jf.write(json.dumps(_contract_json(session, doc, state), ensure_ascii=False) + "\n")
+            jf.write(json.dumps(_contract_json(doc, state), ensure_ascii=False) + "\n")
             n_mentions += len(state["mentions"])
             n_actions += len(state["action_items"])
             lang = doc.language if doc.language in ("fr", "en", "es") else "fr"

@@ -76,10 +76,12 @@ class RunSummary:
 
 
 def current_versions(settings: Settings) -> list[str]:
-    """Model versions that are current for these settings: the configured one
-    and its rules-only variant, which extraction records for documents the
+    """Model versions that are current for these settings: the one in force
+    (the database's setting, else the configured one) and its rules-only variant, which extraction records for documents the
     statistical model does not cover (e.g. non-French ones)."""
     from docmine.extraction.version import model_version
+    from docmine.store.models import settings_in_force
+    settings = settings_in_force(settings)  # the version in force, a setting of the database
     return sorted({model_version(settings), model_version(settings, use_ner=False)})
 
 
@@ -95,15 +97,18 @@ def pending_documents(*, session, model_version: str | Sequence[str]) -> list[in
 
 def prepare(settings: Settings, session_factory=None) -> None:
     """Ready the database for a run: migrate the schema, load the knowledge
-    base's organisations, link DOC entities to stored documents, index pages
+    base's organisations and what editors' corrections taught (``kb_overlay``,
+    :func:`docmine.store.models.sync_knowledge`), link DOC entities to stored documents, index pages
     not yet in the full-text index. Idempotent; one transaction."""
     from docmine.store import search as _search
     from docmine.store.db import begin_write, make_session_factory
     from docmine.store.entities import link_symbols, load_organisations
+    from docmine.store.models import sync_knowledge
     factory = session_factory or make_session_factory(settings.url)
     with factory() as session:
         begin_write(session)  # SQLite: read-then-write transaction takes the write lock first
         load_organisations(session, settings.kb_path)
+        sync_knowledge(session=session)  # aliases/entities editors' corrections taught (kb_overlay)
         link_symbols(session)
         _search.catch_up(session)
         session.commit()
@@ -125,6 +130,7 @@ class DocumentOutcome:
     action_items: int = 0
     labels: dict[str, int] = field(default_factory=dict)  #: mentions per label
     seconds: float = 0.0
+    worker: int = 0  #: id of the process that did the work (:class:`DocumentPool`)
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "outcome": self.outcome, "step": self.step, "code": self.code,
@@ -282,6 +288,13 @@ def _do_job(job: Job, run_id: Optional[int], settings: Settings, factory, curren
     """Run one job; ``(DocumentOutcome, None)``, or ``(None, (step, reason))``
     when transient I/O interrupted it (the caller retries). Other failures are
     failed outcomes, as :func:`process_document` returns them."""
+    rec, transient = _do_job_here(job, run_id, settings, factory, current)
+    if rec is not None:
+        rec.worker = os.getpid()
+    return rec, transient
+
+
+def _do_job_here(job: Job, run_id: Optional[int], settings: Settings, factory, current) -> tuple:
     try:
         if job.document_id is None:
             return process_document(job.path, run_id=run_id, settings=settings, session_factory=factory,
@@ -427,14 +440,48 @@ class DocumentPool:
         (in completion order when there are several workers)."""
         jobs = list(jobs)
         current = list(current) if current is not None else current_versions(self.settings)
-        if self.workers == 1 or len(jobs) <= 1 and self._executor is None:
+        if self.workers == 1:
             yield from self._run_here(jobs, run_id, current)
+            return
+        # what is stored and extracted already (same bytes, a current model version) is
+        # recorded here, without starting a worker or loading the pipeline
+        light, heavy = [], []
+        for job in jobs:
+            (heavy if self._needs_work(job, current) else light).append(job)
+        yield from self._run_here(light, run_id, current)
+        if len(heavy) <= 1 and self._executor is None:
+            yield from self._run_here(heavy, run_id, current)
         else:
-            yield from self._run_pool(jobs, run_id, current)
+            yield from self._run_pool(heavy, run_id, current)
+
+    def _session_factory(self):
+        if self._factory is None:
+            from docmine.store.db import make_session_factory
+            self._factory = make_session_factory(self.settings.url)
+        return self._factory
+
+    def _needs_work(self, job: Job, current: Sequence[str]) -> bool:
+        """False when the job's document is stored and extracted by a ``current``
+        model version (a file: by its sha256), so there is nothing to read or
+        extract; True when there may be (or when that cannot be told)."""
+        try:
+            with self._session_factory()() as session:
+                if job.document_id is not None:
+                    q = select(Document.extracted_version).where(Document.id == job.document_id)
+                else:
+                    from docmine.ingest import read_regular_file, sha256_bytes  # a FIFO does not block
+                    sha = sha256_bytes(read_regular_file(job.path))
+                    q = select(Document.extracted_version).where(Document.sha256 == sha)
+                found = session.execute(q.limit(1)).first()
+                session.rollback()
+            return found is None or found[0] not in current
+        except Exception:  # unreadable, gone…: process_document records why
+            return True
 
     def _run_here(self, jobs, run_id, current):
-        from docmine.store.db import make_session_factory
-        factory = self._factory or make_session_factory(self.settings.url)
+        if not jobs:
+            return
+        factory = self._session_factory()
         for job in jobs:
             attempt = 0
             while True:
@@ -554,6 +601,8 @@ def run(paths: Sequence[str | Path] | str | Path | None = None, *, settings: Set
     problems: list = []
     files = find_pdfs(list(paths), problems=problems)
     factory = make_session_factory(settings.url)
+    from docmine.store.models import settings_in_force
+    settings = settings_in_force(settings)  # the model version in force (database setting)
     summary = RunSummary(model_version=model_version(settings),
                          database=_display_url(settings.url))
     current = current_versions(settings)

@@ -79,6 +79,10 @@ class Settings:
     samples_dir: Path = SAMPLES_DIR
     #: seed for language detection, so results are reproducible
     langdetect_seed: int = 0
+    #: knowledge learned from editors' corrections, overlaying the knowledge base:
+    #: ``(kind, entity_id, alias, lang)`` tuples (``docmine.store.models.kb_overlay``);
+    #: the store fills it from the database (``settings_in_force``), never the environment
+    kb_overlay: tuple = ()
 
     @property
     def url(self) -> str:
@@ -98,6 +102,8 @@ class Settings:
         env = os.environ if environ is None else environ
         values: dict = {}
         for f in fields(cls):
+            if f.name == "kb_overlay":
+                continue
             raw = env.get(f"DOCMINE_{f.name.upper()}")
             if raw is None or raw == "":
                 continue
@@ -123,3 +129,62 @@ def _coerce(name: str, raw: str):
 def get_settings(**overrides) -> Settings:
     """The settings in force: defaults < environment < ``overrides``."""
     return Settings.from_env(**overrides)
+
+
+# ---------------------------------------------------------------- training (issue 14)
+def _training_settings_class():
+    """Built on first use, so that importing :mod:`docmine.settings` stays cheap
+    (pydantic is loaded only by the commands that train or gate)."""
+    global _TRAINING_SETTINGS
+    if _TRAINING_SETTINGS is not None:
+        return _TRAINING_SETTINGS
+    from pydantic import Field
+    from pydantic_settings import BaseSettings, SettingsConfigDict
+
+    class TrainingSettings(BaseSettings):
+        """What ``docmine train`` does by default and how its gate decides
+        (pydantic-settings: each value can be set by ``DOCMINE_<NAME>``, e.g.
+        ``DOCMINE_GATE_MARGIN=0.01``; the CLI's options win).
+
+        The gate (:mod:`docmine.training.gate`) promotes a candidate when its
+        micro strict F1 on the evaluation set is at least ``gate_margin`` above
+        the version in force and no label's strict F1 (nor the action items'
+        F1) falls by more than ``gate_tolerance``."""
+
+        model_config = SettingsConfigDict(env_prefix="DOCMINE_", extra="ignore", frozen=True)
+
+        #: micro strict F1 the candidate must gain (absolute, 0–1)
+        gate_margin: float = Field(0.005, ge=0.0, le=1.0)
+        #: strict F1 any one label (or the action items) may lose (absolute, 0–1)
+        gate_tolerance: float = Field(0.01, ge=0.0, le=1.0)
+        #: training steps of the NER (spaCy ``training.max_steps``)
+        train_max_steps: int = Field(400, ge=1)
+        #: steps between spaCy's evaluations on its own dev split (picks model-best)
+        train_eval_frequency: int = Field(50, ge=1)
+        #: copies of each corrected paragraph in the training set (corrections weigh more)
+        train_upsample: int = Field(4, ge=1)
+        #: rehearsal: sentences of the old training data per corrected paragraph
+        train_rehearsal_ratio: float = Field(2.0, ge=0.0)
+        #: one corrected document in this many is held back for evaluation (never trained on)
+        holdout_every: int = Field(5, ge=2)
+        #: training seed
+        train_seed: int = 0
+
+    _TRAINING_SETTINGS = TrainingSettings
+    return TrainingSettings
+
+
+_TRAINING_SETTINGS = None
+
+
+def __getattr__(name: str):
+    if name == "TrainingSettings":
+        return _training_settings_class()
+    raise AttributeError(name)
+
+
+def get_training_settings(**overrides):
+    """:class:`TrainingSettings`: defaults < ``DOCMINE_*`` environment <
+    ``overrides`` (``None`` values ignored). Raises pydantic's ValidationError
+    on a value out of range."""
+    return _training_settings_class()(**{k: v for k, v in overrides.items() if v is not None})

@@ -57,6 +57,7 @@ from . import extract as _extract  # noqa: E402,F401
 from . import query as _query  # noqa: E402,F401
 from . import web as _web  # noqa: E402,F401
 from . import editing as _editing  # noqa: E402,F401
+from . import training as _training  # noqa: E402,F401
 
 
 def main() -> None:  # console-script entry point

@@ -370,7 +370,10 @@ def _read_path(path: Path, settings: Settings) -> dict:
         text = "\f".join((p.text or "") for p in rd.pages)
         return {"text": text, "sha256": rd.sha256, "pages": len(rd.pages),
                 "symbol": getattr(rd, "symbol", None), "language": getattr(rd, "language", None),
-                "treaty": getattr(rd, "treaty", None), "blocks": [p.blocks for p in rd.pages]}
+                # the reader's ``UN`` (an A/, E/, S/ symbol) is an organ, no convention: the
+                # contract's document.treaty is null for a General Assembly resolution
+                "treaty": None if getattr(rd, "treaty", None) == "UN" else getattr(rd, "treaty", None),
+                "blocks": [p.blocks for p in rd.pages]}
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")

@@ -260,6 +260,32 @@ class KnowledgeBase:
             ))
         return cls(orgs)
 
+    def with_overlay(self, overlay) -> "KnowledgeBase":
+        """A new knowledge base: this one plus ``overlay``, knowledge learned from
+        editors' corrections (``(kind, entity_id, alias, lang)`` rows, kind
+        ``alias`` or ``entity``; :func:`docmine.store.models.kb_overlay` reads
+        them from the database and the caller passes them down). An alias of a
+        known id is added to its aliases; an unknown id becomes a new
+        organisation named by its alias. The base's own names win a clash
+        (same string, another id). Empty overlay: ``self``."""
+        if not overlay:
+            return self
+        import copy
+        orgs = {i: copy.deepcopy(o) for i, o in self.orgs.items()}
+        for row in overlay:
+            _kind, eid, alias, lang = (list(row) + ["", "", "", ""])[:4]
+            alias = " ".join(str(alias).split())
+            if not eid or not alias:
+                continue
+            o = orgs.get(eid)
+            if o is None:
+                o = orgs[eid] = Org(id=eid, names={lang or "fr": [alias]} if not is_acronym_like(alias) else {},
+                                    acronyms={lang or "fr": [alias]} if is_acronym_like(alias) else {})
+                continue
+            if alias not in o.aliases:
+                o.aliases.append(alias)
+        return KnowledgeBase(list(orgs.values()))
+
     # ------------------------------------------------------------ queries
     def __contains__(self, org_id: str) -> bool:
         return org_id in self.orgs
@@ -324,10 +350,19 @@ class KnowledgeBase:
         return self._acr_re
 
 
-@lru_cache(maxsize=8)
-def load_kb(path: str | Path | None = None) -> KnowledgeBase:
-    """The knowledge base at ``path`` (default: ``settings.kb_path``), loaded once."""
+def load_kb(path: str | Path | None = None, overlay=None) -> KnowledgeBase:
+    """The knowledge base at ``path`` (default: ``settings.kb_path``), with
+    ``overlay`` (learned knowledge, see :meth:`KnowledgeBase.with_overlay`)
+    applied; loaded once per (path, overlay)."""
     if path is None:
         from docmine.settings import get_settings
         path = get_settings().kb_path
-    return KnowledgeBase.from_tsv(str(path))
+    key = tuple(tuple(str(x) for x in row) for row in (overlay or ()))
+    return _load_kb(str(path), key)
+
+
+@lru_cache(maxsize=8)
+def _load_kb(path: str, overlay: tuple) -> KnowledgeBase:
+    if overlay:
+        return _load_kb(path, ()).with_overlay(overlay)
+    return KnowledgeBase.from_tsv(path)

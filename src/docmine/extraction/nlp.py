@@ -2,7 +2,9 @@
 
 The pipeline is declared in ``models/docmine.cfg`` (components, their order and
 the paths of their patterns under ``models/patterns/``). The statistical NER
-comes from ``settings.model`` (``models/ner_org_fr`` by default, else ``fr_core_news_sm``) with every other
+comes from ``settings.model`` (``models/ner_org_fr`` by default, else ``fr_core_news_sm``; the
+version in force's artefact when the store resolved it, :func:`docmine.store.models.settings_in_force`)
+with every other
 component of that package excluded; the pipeline's ``ner`` component
 (``docmine_sparse_ner``) runs it only on the sentences where
 ``docmine_org_ner`` could keep an organisation.
@@ -13,6 +15,10 @@ overridden: their tokenizer exceptions, the same components; the action rules
 pick ``models/patterns/actions_<lang>.json`` from ``nlp.lang``) with their own
 NER ``models/ner_org_<lang>`` (trained by ``models/training``; no NER when the
 folder is absent). Each is built on first use and cached (:func:`load_nlp`).
+
+``settings.kb_overlay`` (knowledge learned from editors' corrections, read from
+the database by the store and passed down as data) is given to the organisation
+components with the knowledge base.
 """
 from __future__ import annotations
 
@@ -86,6 +92,11 @@ def _build_nlp(settings: Settings, use_ner: bool | None, language: str) -> Langu
         overrides["nlp.pipeline"] = pipeline
         for name in ("ner", "docmine_org_ner"):
             config["components"].pop(name, None)
+    overlay = [list(row) for row in (settings.kb_overlay or ())]
+    if overlay:  # knowledge learned from corrections, passed down as data (docmine.store.models)
+        for name in ("docmine_orgs", "ner", "docmine_org_ner"):
+            if name in config["components"]:
+                config["components"][name]["kb_overlay"] = overlay
     config = spacy.util.load_config_from_str(config.to_str(), overrides=overrides, interpolate=True)
     nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
     if "ner" in nlp.pipe_names:
@@ -97,8 +108,10 @@ def _build_nlp(settings: Settings, use_ner: bool | None, language: str) -> Langu
 
 
 @lru_cache(maxsize=12)
-def _cached(models_dir: str, kb_path: str, model: str, use_ner: bool, language: str) -> Language:
-    s = get_settings(models_dir=models_dir, kb_path=kb_path, model=model, use_ner=use_ner)
+def _cached(models_dir: str, kb_path: str, model: str, use_ner: bool, language: str,
+            kb_overlay: tuple = ()) -> Language:
+    s = get_settings(models_dir=models_dir, kb_path=kb_path, model=model, use_ner=use_ner,
+                     kb_overlay=kb_overlay)
     return build_nlp(s, language=language)
 
 
@@ -109,4 +122,4 @@ def load_nlp(settings: Settings | None = None, *, use_ner: bool | None = None,
     use_ner = settings.use_ner if use_ner is None else use_ner
     with _lock:
         return _cached(str(settings.models_dir), str(settings.kb_path), settings.model, bool(use_ner),
-                       language)
+                       language, tuple(tuple(r) for r in (settings.kb_overlay or ())))

@@ -111,12 +111,31 @@ class Page(Base):
 class ModelVersion(Base):
     """An extraction model (pipeline + patterns + KB) and its evaluation."""
     __tablename__ = "model_versions"
+    __table_args__ = (UniqueConstraint("tag", name="uq_model_versions_tag"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(128), unique=True)  # e.g. docmine-0.1.0+fr_core_news_sm
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     config: Mapped[dict[str, Any]] = mapped_column(default=dict)
     scores: Mapped[dict[str, Any]] = mapped_column(default=dict)  # evaluation figures
     promoted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # ---- trained versions (migration 0006_training; docmine.store.models, docmine.training)
+    #: short name, the artefact folder's name (``ner_org_fr-20261130T010203``); ``name`` is
+    #: ``docmine-<version>+<tag>``, the model version stored with every mention
+    tag: Mapped[Optional[str]] = mapped_column(String(128))
+    #: baseline | candidate | in_force | retired | refused | rolled_back
+    status: Mapped[str] = mapped_column(String(16), default="candidate", server_default="candidate")
+    #: the spaCy pipeline whose NER extraction loads (absolute; under ``<data_dir>/models/<tag>``)
+    artefact_path: Mapped[Optional[str]] = mapped_column(Text)
+    #: the version it was trained from (``name``)
+    parent: Mapped[Optional[str]] = mapped_column(String(128))
+    #: sha256 of every training and evaluation input, by part
+    data_hashes: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    #: accepted | refused | None (never gated)
+    verdict: Mapped[Optional[str]] = mapped_column(String(16))
+    #: the gate's report (docmine.training.gate.GateReport.to_dict())
+    report: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    #: last time it was put in force (rollback goes back to the latest before the current)
+    promoted_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
 
 class ExtractionRun(Base):
@@ -344,4 +363,35 @@ class CorrectionCarry(Base):
     status: Mapped[str] = mapped_column(String(16))  # carried|uncarried
     carried_id: Mapped[Optional[int]] = mapped_column(ForeignKey("corrections.id"))
     reason: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --------------------------------------------------------------------------- training
+class DatabaseSetting(Base):
+    """A setting every process reads from the database (migration 0006_training),
+    e.g. ``model_in_force`` (a ``model_versions.name``), so CLI, web and flows use
+    the same model. ``value`` is JSON."""
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Optional[Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class KbOverlay(Base):
+    """Knowledge learned from editors' corrections, overlaying ``corpus/kb/``
+    (migration 0006_training): an ``alias`` of a known organisation, or a new
+    ``entity`` (with its name as first alias). One row per (correction, id,
+    alias); ``active`` turns false when the correction is no longer in effect
+    (superseded or reverted). Read by the organisation rule components through
+    :func:`docmine.store.models.kb_overlay` (passed down as data)."""
+    __tablename__ = "kb_overlay"
+    __table_args__ = (UniqueConstraint("correction_id", "entity_id", "alias",
+                                       name="uq_kb_overlay_correction_alias"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # alias|entity
+    entity_id: Mapped[str] = mapped_column(String(255), index=True)
+    alias: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str] = mapped_column(String(8), default="")
+    correction_id: Mapped[int] = mapped_column(ForeignKey("corrections.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

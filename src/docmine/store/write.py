@@ -361,6 +361,9 @@ def _insert_returning_ids(session: Session, table, rows: list[dict[str, Any]]) -
 def extract_and_store(document_id: int, *, session: Session, settings=None, nlp=None) -> dict:
     """Extract one stored document (its pages joined with ``"\\f"``) with
     :func:`docmine.extraction.extract.extract_pages` and store the result.
+    The model is the version in force and the knowledge base has the
+    knowledge learned from corrections (:func:`docmine.store.models.apply_in_force`),
+    unless ``nlp`` is given (then only the recorded version name follows them).
 
     Transactions: when ``session`` has no transaction in progress, the pages
     are read in a short read transaction, extraction runs with none open, and
@@ -371,8 +374,25 @@ def extract_and_store(document_id: int, *, session: Session, settings=None, nlp=
     from docmine.extraction.version import model_version as _model_version
     from docmine.settings import get_settings
 
+    from .models import apply_in_force, knowledge_behind, sync_knowledge
     settings = settings or get_settings()
     owns = not session.in_transaction()
+    # what editors' corrections taught since the last extraction (kb_overlay), at once
+    if not owns:
+        sync_knowledge(session=session)
+    elif knowledge_behind(session=session):
+        from sqlalchemy.exc import IntegrityError
+        session.rollback()
+        try:
+            begin_write(session)
+            sync_knowledge(session=session)
+            session.commit()
+        except IntegrityError:  # another process learned the same rows meanwhile
+            session.rollback()
+    else:
+        session.rollback()
+    # the version in force's NER and the knowledge learned from corrections (database settings)
+    settings = apply_in_force(settings, session=session)
     doc = session.get(Document, document_id)
     if doc is None:
         raise ValueError(f"no document with id {document_id}")

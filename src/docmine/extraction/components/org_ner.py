@@ -259,9 +259,10 @@ class OrgNer:
 
 
 @Language.factory("docmine_org_ner", assigns=["doc.spans"],
-                  default_config={"patterns_path": None, "kb_path": None})
-def make_org_ner(nlp: Language, name: str, patterns_path: str | None = None, kb_path: str | None = None):
-    kb = load_kb(str(kb_path)) if kb_path else None
+                  default_config={"patterns_path": None, "kb_path": None, "kb_overlay": None})
+def make_org_ner(nlp: Language, name: str, patterns_path: str | None = None, kb_path: str | None = None,
+                 kb_overlay: list | None = None):
+    kb = load_kb(str(kb_path), kb_overlay) if kb_path else None
     return OrgNer(load_ner_patterns(patterns_path), kb)
 
 
@@ -426,8 +427,10 @@ def _load_ner(model: str) -> Language:
 
 
 @Language.factory("docmine_sparse_ner", assigns=["doc.ents"],
-                  default_config={"model": "fr_core_news_sm", "patterns_path": None, "kb_path": None})
+                  default_config={"model": "fr_core_news_sm", "patterns_path": None, "kb_path": None,
+                                  "kb_overlay": None})
 def make_sparse_ner(nlp: Language, name: str, model: str = "fr_core_news_sm",
-                    patterns_path: str | None = None, kb_path: str | None = None):
-    kb = load_kb(str(kb_path)) if kb_path else None
+                    patterns_path: str | None = None, kb_path: str | None = None,
+                    kb_overlay: list | None = None):
+    kb = load_kb(str(kb_path), kb_overlay) if kb_path else None
     return SparseNer(_load_ner(model), load_ner_patterns(patterns_path), kb, name)

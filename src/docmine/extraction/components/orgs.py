@@ -395,7 +395,10 @@ class OrgsComponent:
 
 
 @Language.factory("docmine_orgs", assigns=["doc.spans"],
-                  default_config={"patterns_path": None, "kb_path": None})
-def make_orgs(nlp: Language, name: str, patterns_path: str | None = None, kb_path: str | None = None):
-    kb = load_kb(str(kb_path) if kb_path else None)
+                  default_config={"patterns_path": None, "kb_path": None, "kb_overlay": None})
+def make_orgs(nlp: Language, name: str, patterns_path: str | None = None, kb_path: str | None = None,
+              kb_overlay: list | None = None):
+    """``kb_overlay``: knowledge learned from corrections (``[kind, id, alias, lang]``
+    rows, :meth:`docmine.extraction.kb.KnowledgeBase.with_overlay`), passed as data."""
+    kb = load_kb(str(kb_path) if kb_path else None, kb_overlay)
     return OrgsComponent(kb, load_patterns(patterns_path))

@@ -120,6 +120,8 @@ COUNT_NOUNS = re.compile(
 COUNT_BEFORE = re.compile(
     r"(?:paragraphes?|para\.|paragraphs?|párrafos?|articles?|artículos?|n°|no\.|nº|pages?|p\.|annexes?|"
     r"points?|numéros?|\$|US\$|USD|EUR|€|£|CHF|Doc\.|Inf\.|Rev\.|Add\.|Corr\.)\s*$", re.I)
+#: words before a ``YYYY-NN`` number that make it an instrument's number (WCPFC)
+CODE_BEFORE = re.compile(r"(?:resolutions?|r[ée]solutions?|resoluci[óo]n(?:es)?|CMMs?|MCGs?|decisions?)\s*$", re.I)
 AFTER_RE = re.compile(r"(?:l['’]apr[eè]s|post)[\s\-]*$", re.I)
 #: words right before a year that make it part of a name (``coronavirus disease
 #: 2019``, ``maladie à coronavirus 2019``); ``models/patterns/dates.json``
@@ -341,8 +343,10 @@ def find_dates(text: str, default_year: int | None = None) -> list[tuple[int, in
             before = text[max(0, s - 20):s]
             if AFTER_RE.search(before) or COUNT_BEFORE.search(before):
                 continue
-            if m.group("y") and re.match(r"/\d|\.\d", text[e:e + 2]):  # ``Notification 2016/012``
+            if m.group("y") and re.match(r"/\d|\.\d|-[A-Za-z]", text[e:e + 2]):  # ``Notification 2016/012``, ``2012-DP/06``
                 continue
+            if m.group("y") and CODE_BEFORE.search(before) and re.match(r"-\d", text[e:e + 2]):
+                continue  # ``Resolution 2012-01``, ``CMM 2009-06``: a number, not a year
             if m.group("y") and (COUNT_NOUNS.match(text, e) or _count_range(text, e)):
                 continue
             if _names_years(text, s):

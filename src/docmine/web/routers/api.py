@@ -142,3 +142,13 @@ def api_search(request: Request, q: str = Query(..., min_length=1, max_length=50
         raise WebError(422, "bad request: q: give at least one word")
     return streamed(request, fmt.value, "search", search_fetch(q), limit=limit, offset=offset,
                     filename="search")
+
+
+@router.get("/models", summary="Model versions (docmine models list)")
+def api_models(session: Session = Depends(get_session)):
+    """`docmine.store.models.list_versions` — the model versions, newest first,
+    with the one in force (a setting of the database, the same for the CLI, the
+    flows and this app) marked ``in_force``: tag, name, status, in_force,
+    verdict, micro_f1, created_at, promoted_at, parent, artefact_path."""
+    from ...store.models import list_versions
+    return list_versions(session=session)
