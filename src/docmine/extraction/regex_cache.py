@@ -39,6 +39,8 @@ MIN_LENGTH = 64
 
 _lock = threading.RLock()
 _store = None  # the store of the active block
+_stores: dict = {}  # folder -> _Store, kept for the process
+_last_folder: Optional[Path] = None  # the folder of the latest block: for patterns a component builds later
 _depth = 0  # nested regex_cache blocks (one patch at a time)
 
 
@@ -137,6 +139,7 @@ class _Store:
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
                     fh.write(json.dumps(entries, separators=(",", ":")))  # the C encoder
                 os.replace(tmp, self.path)
+                self.added = False
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
@@ -160,11 +163,16 @@ def regex_cache(folder: Optional[Path]) -> Iterator[None]:
     if folder is None:
         yield
         return
+    global _last_folder
+    _last_folder = Path(folder)
     with _lock:
         _depth += 1
         if _depth == 1:
             original = _compiler.compile
-            store = _store = _Store(Path(folder))
+            store = _stores.get(Path(folder))
+            if store is None:  # read once per process and folder
+                store = _stores[Path(folder)] = _Store(Path(folder))
+            _store = store
 
             def compile_(p, flags=0):
                 if isinstance(p, str) and len(p) >= MIN_LENGTH:
@@ -184,3 +192,10 @@ def regex_cache(folder: Optional[Path]) -> Iterator[None]:
                 store, _store = _store, None
                 if store is not None:
                     store.save()
+
+
+def lazy_regex_cache():
+    """:func:`regex_cache` on the folder of the latest pipeline build, for the
+    patterns a component compiles on first use (e.g. one language's action
+    rules); no cache when no pipeline was built with one."""
+    return regex_cache(_last_folder)
