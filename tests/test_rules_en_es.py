@@ -76,6 +76,9 @@ REF_CASES = [
      "UNEP/CBD/COP/DEC/IX/27"),
     ("73/8.\tNecessity of ending the embargo\n\nThe General Assembly,\n\nRecalling its resolutions 47/19 and 72/4,",
      [("73/8", ["UNGA Res 73/8"]), ("resolutions 47/19 and 72/4", ["UNGA Res 47/19", "UNGA Res 72/4"])], "A/RES/73/8"),
+    # another body named with the number: not the paper's body's
+    ("and Human Rights Council resolution 33/11 of 29 September 2016, and its resolution 71/3,",
+     [("resolution 33/11", []), ("resolution 71/3", ["UNGA Res 71/3"])], "A/RES/73/3"),
     # UNFCCC and UNCCD numbers carry their body, whatever the paper
     ("Recalling decisions 1/CP.21, 3/CMA.1 and 2/CMP.1, and decision 3/COP.13,",
      [("decisions 1/CP.21, 3/CMA.1 and 2/CMP.1", ["UNFCCC COP Dec 1/CP.21", "UNFCCC CMA Dec 3/CMA.1", "UNFCCC CMP Dec 2/CMP.1"]),
@@ -220,18 +223,22 @@ def test_language_files_are_merged(repo_dir):
     assert any("Asamblea" in n for n in keys["UNGA"]["names"])         # meetings_es.json
     assert "en" in data["treaty_connectors"]                            # meetings_es.json
     assert any("especímenes" in w for w in load_patterns(base, "dates")["count_nouns"])
+    refs = load_patterns(base, "refs")
+    assert {"résolutions?", "resolutions?", "resoluci(?:ón|on|ones)"} <= set(refs["kinds"]["Res"])
+    assert {"Décisions", "Decisions", "Decisiones"} <= set(refs["headings"])
 
 
 def test_merge_rules():
     base = {"nouns": "(?:réunion)", "bodies": [{"key": "COP", "names": ["Conférence"], "codes": {"*": "COP"}}],
-            "acronyms": {"COP": "COP"}, "list": [1]}
+            "acronyms": {"COP": "COP"}, "list": [1], "kinds": {"Res": ["résolutions?"]}}
     extra = {"description": "x", "nouns": "(?:meeting)", "bodies": [{"key": "COP", "names": ["Conference"]},
                                                                     {"key": "X", "names": ["X"]}],
-             "acronyms": {"CMA": "CMA"}, "list": [2]}
+             "acronyms": {"CMA": "CMA"}, "list": [2], "kinds": {"Res": ["resolutions?"], "Dec": ["decisions?"]}}
     out = merge(base, extra)
     assert out["nouns"] == "(?:(?:réunion)|(?:meeting))"
     assert out["bodies"][0]["names"] == ["Conférence", "Conference"] and out["bodies"][1]["key"] == "X"
     assert out["acronyms"] == {"COP": "COP", "CMA": "CMA"} and out["list"] == [1, 2]
+    assert out["kinds"] == {"Res": ["résolutions?", "resolutions?"], "Dec": ["decisions?"]}
     assert "description" not in out and base["bodies"][0]["names"] == ["Conférence"]  # base untouched
 
 
@@ -263,6 +270,35 @@ def test_pdf_cites_decisions_in_english(tmp_path):
     assert got[("DATE", "31 March 2026")] == ["2026-03-31"]
     assert got[("MEETING", "77th meeting")] == ["CITES SC77"]
     assert got[("DOC", "CoP19 Doc. 12")] == ["CoP19Doc.12"]
+
+
+def test_pdf_cms_decisions_in_spanish(tmp_path):
+    """A Spanish CMS resolution whose running header is its own instrument symbol."""
+    pdf = write_pdf(tmp_path / "cms-resolucion-es.pdf", [[
+        ("big", "Conservación de los reptiles migratorios"),
+        "Adoptada por la Conferencia de las Partes en su 15ª reunión (Samarcanda, febrero de 2026)",
+        "Recordando la Resolución 12.26 (Rev.COP14) y la Decisión 19.300 (Rev. CoP20) de la CITES,",
+        "Decisiones 15.20 y 15.21 – Reptiles migratorios",
+        "Dirigida a la Secretaría",
+        "15.20   La Secretaría deberá informar al Comité Permanente en su 58ª reunión, del 8 al 9 de",
+        "octubre de 2026.",
+        "Dirigida a las Partes",
+        "15.21   Se alienta a las Partes a que tengan en cuenta la Decisión 19.300 (Rev. CoP20), antes de la",
+        "21ª reunión de la Conferencia de las Partes en la CITES.",
+    ]], header="UNEP/CMS/Resolución 15.7")
+    ex = extract(pdf)
+    assert (ex.document.symbol, ex.document.treaty, ex.document.language) == ("UNEP/CMS/Resolución 15.7", "CMS", "es")
+    got = [(m.label, " ".join(m.text.split()), m.ids) for m in ex.mentions if m.label != "ORG"]
+    assert ("DOC", "UNEP/CMS/Resolución 15.7", ["UNEP/CMS/Resolución15.7"]) in got
+    assert not [g for g in got if g[0] == "REF" and g[1] == "Resolución 15.7"]
+    for want in [("MEETING", "15ª reunión", ["CMS COP15"]), ("REF", "Resolución 12.26 (Rev.COP14)", ["CMS Res 12.26"]),
+                 ("REF", "Decisiones 15.20 y 15.21", ["CMS Dec 15.20", "CMS Dec 15.21"]),
+                 ("REF", "15.20", ["CMS Dec 15.20"]), ("REF", "15.21", ["CMS Dec 15.21"]),
+                 ("MEETING", "58ª reunión", ["CMS StC58"]),
+                 ("DATE", "del 8 al 9 de octubre de 2026", ["2026-10-08/2026-10-09"]),
+                 ("MEETING", "21ª reunión de la Conferencia de las Partes en la CITES", ["CITES CoP21"])]:
+        assert want in got, want
+    assert [g[2] for g in got if g[1] == "Decisión 19.300 (Rev. CoP20)"] == [["CITES Dec 19.300"]] * 2
 
 
 # ------------------------------------------------------------------ field-format cases

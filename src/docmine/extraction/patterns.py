@@ -8,7 +8,8 @@ in name order, merged into one dict:
 * a list is extended (``treaty_names``, ``signals``); a list of objects with a
   ``key`` (``bodies``) merges the objects of the same key: their ``names`` are
   joined, their other fields filled in where the base has none;
-* a dict is updated key by key (``acronyms``, ``months``);
+* a dict is updated key by key (``acronyms``), a list under a key extended
+  (``kinds``: ``{"Res": [words]}``);
 * a string is a regex alternation (``nouns``, ``connectors``): the language's
   alternative is added, ``(?:base|lang)``;
 * keys starting with ``_`` or named ``description`` are comments.
@@ -61,7 +62,9 @@ def merge(base: dict, extra: dict) -> dict:
         elif isinstance(cur, list) and isinstance(v, list):
             out[k] = _merge_list(cur, v)
         elif isinstance(cur, dict) and isinstance(v, dict):
-            out[k] = {**cur, **v}
+            # ``kinds``: {"Res": [words]}: the language's words are added to each list
+            out[k] = {**cur, **{kk: (cur[kk] + vv if isinstance(cur.get(kk), list) and isinstance(vv, list) else vv)
+                                for kk, vv in v.items()}}
         elif isinstance(cur, str) and isinstance(v, str):
             out[k] = f"(?:{cur}|{v})"
         else:

@@ -30,7 +30,12 @@ from docmine.reading.layout import RawPage, SYMBOL_TOKEN, body_font_size
 
 _SLASH_SYMBOL = r"(?<![\w/.\-@])[A-Z][A-Za-z]{0,11}(?:/[A-Za-z0-9][A-Za-z0-9.\-]*){2,7}"
 _CITES_SYMBOL = r"(?<![\w/])(?:CoP|SC|AC|PC)\d{1,3}\s+(?:Doc|Inf|Com)\.\s*\d+(?:\.\d+)*(?:\s*\(Rev\.\s*\d+\))?"
-SYMBOL_RE = re.compile(f"(?:{_SLASH_SYMBOL})|(?:{_CITES_SYMBOL})")
+#: the CMS instruments' own symbols hold a word and a space (``UNEP/CMS/Resolución 14.15``;
+#: the same words as ``docmine.extraction.grammars.symbols.INSTRUMENT_WORDS``)
+_CMS_INSTRUMENT = (r"(?<![\w/])(?:UNEP|PNUE|PNUMA)/CMS/(?:Recommandation|Recommendation|Recomendación|Resolución|"
+                   r"Résolution|Resolution|Decisión|Décision|Decision)\s?\d{1,2}\.\d{1,3}"
+                   r"(?:\s?\(Rev\.\s?COP\s?\d{1,2}\))?(?![\w/]|\.\d)")
+SYMBOL_RE = re.compile(f"(?:{_CMS_INSTRUMENT})|(?:{_SLASH_SYMBOL})|(?:{_CITES_SYMBOL})")
 
 #: symbol prefix → treaty (the one table: docmine.extraction.treaty uses it too); first match wins
 SYMBOL_TREATY = [

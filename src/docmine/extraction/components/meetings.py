@@ -55,7 +55,8 @@ class MeetingRecognizer:
         self.poss_re = rx_(rf"(?<![\w]){d['possessives']}\s+$", re.I)
         self.tconn = d["treaty_connectors"]
         self.treaty_names = [(rx_(rx), t) for rx, t in d["treaty_names"]]
-        tn = "|".join(f"(?:{rx})" for rx, _ in d["treaty_names"])
+        # longest first: ``Ramsar Convention`` before ``Ramsar`` whatever file each comes from
+        tn = "|".join(f"(?:{rx})" for rx, _ in sorted(d["treaty_names"], key=lambda x: -len(x[0])))
         self.tail_re = rx_(rf"\s+{self.tconn}(?P<t>{tn})(?![\w])")
         self.treaty_at_re = rx_(rf"(?P<t>{tn})(?![\w])")
         self.bodies = []
