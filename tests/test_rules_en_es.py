@@ -164,6 +164,9 @@ MEETING_CASES = [
     ("A/RES/73/8", "Requests the Secretary-General to submit it to the General Assembly at its ninety-ninth session;\n"
      "5. Decides to include in the provisional agenda of its eighty-first session the item.",
      [("ninety-ninth session", ["UNGA-99"]), ("eighty-first session", ["UNGA-81"])]),
+    # another assembly named in the clause: its session is not the paper's body's (no id)
+    ("A/RES/73/7", "Takes note of the decision of the Assembly of States Parties to the Rome Statute at its fifteenth "
+     "session.", [("fifteenth session", [])]),
     ("A/RES/73/8", "La Asamblea General, en su septuagésimo cuarto período de sesiones,",
      [("septuagésimo cuarto período de sesiones", ["UNGA-74"])]),
     # fisheries Commissions: their own names
