@@ -360,7 +360,7 @@ def test_another_language_is_only_lexicon_entries(tmp_path):
     for name, proc in nlp.pipeline:
         if name != "docmine_actions":
             doc = proc(doc)
-    doc = ActionsComponent(patterns=patterns)(doc)
+    doc = ActionsComponent(patterns=patterns, language="en")(doc)
     assert [(a.paragraph, a.actor, a.actor_text, a.verb, a.deadline.date if a.deadline else None)
             for a in doc._.action_items] == [
         ("a", "cbd-executive-secretary", "the Executive Secretary", "request", None),

@@ -439,3 +439,57 @@ def test_xss_in_comment_and_document_text_inert(page, server, tmp_path):
     shot(page, tmp_path, "history-xss", server)
     assert page.dialogs == []
     assert page.errors == []
+
+
+def test_add_action_item_relabel_and_move_keyboard_only(page, server, tmp_path):
+    pg = page
+    doc = server["doc"]
+    login(pg, "alice", f"/documents/{doc}?page=1")
+    ptext = edit_data(pg)["page_text"]
+    # a new action item from its words, found in the dialog (nothing selected: keyboard only)
+    pg.locator("main").focus()
+    pg.keyboard.press("i")
+    assert pg.evaluate("document.activeElement.id") == "ad-find"
+    pg.keyboard.type("le Comité permanent a demandé au Secrétariat de lui présenter un rapport")
+    pg.keyboard.press("Enter")
+    span = pg.locator("#action-dialog .span-text").inner_text()
+    assert span.startswith("le Comité permanent a demandé") and span.endswith("un rapport")
+    for field, value in (("#ad-actor", "cms-standing-committee"), ("#ad-verb", "demander"),
+                         ("#ad-meeting", "CMS StC52")):
+        pg.locator(field).focus()
+        pg.keyboard.type(value)
+    shot(pg, tmp_path, "editor-add-action", server, full=False)
+    pg.keyboard.press("Control+Enter")
+    wait_saved(pg)
+    new = [a for a in edit_data(pg)["actions"] if a["verb"] == "demander"
+           and a["actor"] == "cms-standing-committee" and a["page"] == 1]
+    assert len(new) == 1 and new[0]["deadline"]["meeting"] == "CMS StC52", new
+    assert pg.locator(f".item[data-start='{new[0]['start']}']").count() == 1
+    assert ptext[new[0]["start"]:new[0]["end"]].startswith("le Comité permanent")
+    r = docmine("actions", "--document", DOC, "--meeting", "CMS StC52", "--format", "json",
+                url=server["url"], data=server["data"])
+    assert [a["verb"] for a in json.loads(r.stdout) if a["origin"] == "correction"] == ["demander"]
+
+    # relabel a mention and move its boundaries ("Secrétariat de la CMS" → "le Secrétariat de la CMS")
+    m = next(x for x in edit_data(pg)["mentions"] if x["text"] == "Secrétariat de la CMS")
+    go_to(pg, m["start"], label="ORG")
+    pg.keyboard.press("e")
+    for _ in range(4):  # ids → its chips' remove buttons → label
+        pg.keyboard.press("Shift+Tab")
+        if pg.evaluate("document.activeElement.id") == "md-label":
+            break
+    assert pg.evaluate("document.activeElement.id") == "md-label"
+    pg.select_option("#md-label", "DOC")  # (a select takes arrow keys; the value is what counts)
+    pg.locator("#md-find").focus()
+    pg.keyboard.type("le Secrétariat de la CMS")
+    pg.keyboard.press("Enter")
+    assert pg.locator("#mention-dialog .span-text").inner_text() == "le Secrétariat de la CMS"
+    pg.keyboard.press("Control+Enter")
+    wait_saved(pg)
+    moved = [x for x in edit_data(pg)["mentions"] if x["text"] == "le Secrétariat de la CMS"]
+    assert len(moved) == 1 and moved[0]["label"] == "DOC" and moved[0]["target"] == m["target"]
+    assert pg.locator(f".ptext .m[data-start='{moved[0]['start']}'][data-label='DOC']").count() == 1
+    rows = history(server, m["target"])
+    assert rows[-1]["before"]["label"] == "ORG" and rows[-1]["after"]["label"] == "DOC"
+    assert rows[-1]["after"]["start"] == m["start"] - 3
+    assert pg.errors == []

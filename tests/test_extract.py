@@ -81,18 +81,42 @@ def test_enormous_paragraph(nlp):
     assert_offsets(ex, text)
 
 
-def test_english_runs_the_language_neutral_rules(nlp):
+def test_english_runs_the_english_pipeline(nlp):
     ex = extract_text(ENGLISH, nlp=nlp)
     assert ex.document.language == "en"
-    assert ex.pipeline == "rules"
-    assert ex.action_items == []
-    assert not any(m.label == "ORG" for m in ex.mentions)
+    assert ex.pipeline == "en"
+    # the knowledge base's English names, with the treaty of the context
+    assert ("Standing Committee", ["cms-standing-committee"]) in [(m.text, m.ids) for m in ex.mentions
+                                                                  if m.label == "ORG"]
+    # the "Action requested" item, its own infinitive as verb (spec §2); the sentence
+    # before it is narrative
+    assert [a.verb for a in ex.action_items] == ["approve"]
     assert_offsets(ex, ENGLISH)
 
 
+GERMAN = (
+    "Der Ständige Ausschuss wird gebeten, den Bericht des Sekretariats zur Kenntnis zu nehmen und die "
+    "Dokumente UNEP/CMS/StC44/18.1 und 18.2 im Lichte der Resolution 11.10 zu prüfen, die von der "
+    "Konferenz der Vertragsparteien auf ihrer elften Tagung im November 2014 angenommen wurde. Die "
+    "Vertragsparteien werden ersucht, ihre Berichte bis zum Ende des Jahres vorzulegen, damit sie "
+    "auf der nächsten Tagung beraten werden können."
+)
+
+
+def test_another_language_runs_the_rules_only_and_says_so(nlp):
+    ex = extract_text(GERMAN, nlp=nlp)
+    assert ex.document.language == "de"
+    assert ex.pipeline == "rules" and [p.pipeline for p in ex.parts] == ["rules"]
+    assert ex.action_items == [] and not any(m.label == "ORG" for m in ex.mentions)
+    assert any(m.label == "DOC" for m in ex.mentions)  # the language-independent rules ran
+    assert_offsets(ex, GERMAN)
+
+
 def test_forced_language(nlp):
+    ex = extract_text(FRENCH, nlp=nlp, language="de")
+    assert ex.pipeline == "rules" and ex.document.language == "de"
     ex = extract_text(FRENCH, nlp=nlp, language="es")
-    assert ex.pipeline == "rules" and ex.document.language == "es"
+    assert ex.pipeline == "es" and ex.document.language == "es"
 
 
 def test_json_is_exactly_the_contract(nlp):
@@ -143,10 +167,11 @@ def test_unreadable_files(nlp, tmp_path):
 def test_extract_many_keeps_order_and_reports_failures(nlp, tmp_path):
     good = tmp_path / "a.txt"
     good.write_text(FRENCH, encoding="utf-8")
-    out = list(extract_many([good, tmp_path / "missing.txt", ENGLISH, FRENCH], nlp=nlp, batch_size=2))
+    out = list(extract_many([good, tmp_path / "missing.txt", ENGLISH, FRENCH, GERMAN], nlp=nlp, batch_size=2))
     assert isinstance(out[1], ExtractError)
     assert out[0].to_dict() == extract(good, nlp=nlp).to_dict()
-    assert out[2].pipeline == "rules"
+    assert out[2].pipeline == "en" and out[2].to_dict() == extract_text(ENGLISH, nlp=nlp).to_dict()
+    assert out[4].pipeline == "rules"
     assert out[3].to_dict()["mentions"] == extract_text(FRENCH, nlp=nlp).to_dict()["mentions"]
 
 

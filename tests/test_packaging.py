@@ -74,6 +74,10 @@ def test_wheel_carries_the_data_files(installed):
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
     expected = ["docmine/_data/models/docmine.cfg", "docmine/_data/models/eval_floor.json",
                 "docmine/_data/models/ner_org_fr/meta.json", "docmine/_data/models/ner_org_fr/ner/model",
+                "docmine/_data/models/ner_org_en/meta.json", "docmine/_data/models/ner_org_en/ner/model",
+                "docmine/_data/models/ner_org_en/tok2vec/model",
+                "docmine/_data/models/ner_org_es/meta.json", "docmine/_data/models/ner_org_es/ner/model",
+                "docmine/_data/models/ner_org_es/tok2vec/model",
                 "docmine/_data/corpus/kb/organisations.tsv", "docmine/store/migrations/env.py",
                 "docmine/store/migrations/alembic.ini", "docmine/store/migrations/script.py.mako"]
     expected += [f"docmine/_data/models/patterns/{p.relative_to(REPO / 'models' / 'patterns')}"
@@ -145,4 +149,30 @@ def test_installed_library_run_migrates_and_ingests_the_shipped_samples(installe
     assert summary["documents"] == len(list((REPO / "corpus" / "samples").glob("*.pdf")))
     assert summary["mentions"].get("ORG", 0) > 0 and summary["action_items"] > 0
     assert (installed["work"] / "data" / "docmine.db").is_file()
+    assert str(REPO) not in out.stdout + out.stderr
+
+
+def test_installed_english_and_spanish_pipelines_use_their_shipped_ner(installed):
+    """Issue 11: the English and Spanish NERs ship in the wheel and run from it
+    (nothing downloaded): an organisation the knowledge base lacks is found."""
+    code = ("import json; from docmine.extraction.extract import extract_text; "
+            "from docmine.extraction.nlp import load_nlp; "
+            "en = extract_text('Requests the Executive Secretary to cooperate with the Mekong Basin Flyway "
+            "Working Group and to report to the Conference of the Parties at its seventeenth meeting. "
+            "The Parties are invited to share their data with the Secretariat by 31 March 2026.'); "
+            "es = extract_text('Pide a la Secretaría que coopere con el Grupo de Trabajo sobre las Rutas "
+            "Migratorias del Mekong y que informe al Comité Permanente. Se invita a las Partes a que "
+            "compartan sus datos con la Secretaría.'); "
+            "print(json.dumps({'en': [en.pipeline, en.model_version, [m.text for m in en.mentions if m.label == 'ORG'], "
+            "[a.verb for a in en.action_items]], 'es': [es.pipeline, es.model_version, "
+            "[m.text for m in es.mentions if m.label == 'ORG'], [a.verb for a in es.action_items]], "
+            "'ner': load_nlp(language='en').get_pipe('ner').ner_nlp.path and "
+            "str(load_nlp(language='en').get_pipe('ner').ner_nlp.path)}))")
+    out = _run(installed, str(installed["python"]), "-c", code)
+    assert out.returncode == 0, out.stderr[-3000:]
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["en"][0] == "en" and got["en"][1].endswith("+ner_org_en")
+    assert got["es"][0] == "es" and got["es"][1].endswith("+ner_org_es")
+    assert "request" in got["en"][3] and "pedir" in got["es"][3]
+    assert any("Working Group" in t for t in got["en"][2])
     assert str(REPO) not in out.stdout + out.stderr

@@ -2,6 +2,9 @@
 
     python scripts/convert.py assets/paragraphs_fr.txt KB.tsv corpus/ --seed 0
 
+``--lang en|es`` converts the English or Spanish assets (``*_en.txt``,
+``*_es.txt``) with that language's tokenizer and knowledge-base names.
+
 Besides the hand-written paragraphs, sentences are generated from templates
 (``assets/templates_fr.txt``, ``{ORG}`` slots) filled with French names of the
 knowledge base and invented organisation names (``assets/invented_fr.txt``),
@@ -42,13 +45,13 @@ def lines(path: Path) -> list[str]:
             if ln.strip() and not ln.startswith("#")]
 
 
-def kb_names(kb_path: Path) -> list[str]:
+def kb_names(kb_path: Path, lang: str = "fr") -> list[str]:
     from docmine.extraction.kb import KnowledgeBase
     kb = KnowledgeBase.from_tsv(kb_path)
     out = []
     for o in kb.orgs.values():
-        out += o.names.get("fr", [])
-        out += o.acronyms.get("fr", [])
+        out += o.names.get(lang, [])
+        out += o.acronyms.get(lang, [])
     return sorted({n for n in out if n})
 
 
@@ -67,13 +70,14 @@ def main() -> None:
     ap.add_argument("--invented", type=Path, default=None)
     ap.add_argument("--n-generated", type=int, default=600)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--lang", default="fr", help="fr, en or es: the tokenizer and the KB names used")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     from docmine.extraction.nlp import build_nlp
-    nlp = build_nlp(use_ner=False)  # docmine's tokenizer
+    nlp = build_nlp(use_ner=False, language=a.lang)  # docmine's tokenizer for that language
     items = lines(a.paragraphs)
     if a.templates and a.invented:
-        names = kb_names(a.kb) + lines(a.invented) * 3
+        names = kb_names(a.kb, a.lang) + lines(a.invented) * 3
         tpls = lines(a.templates)
         items += [fill(rng.choice(tpls), names, rng) for _ in range(a.n_generated)]
     rng.shuffle(items)

@@ -110,8 +110,8 @@ def users_token(name: str, database: Optional[str] = DatabaseOption) -> None:
     typer.echo(token)
 
 
-TABLE = ["id", "created_at", "editor", "edit", "status", "target", "page", "start", "end",
-         "label", "base_revision", "revision"]
+TABLE = ["id", "created_at", "editor", "edit", "status", "page", "start", "end",
+         "label", "revision"]
 
 
 @corrections_app.command("list")

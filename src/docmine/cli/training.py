@@ -215,9 +215,9 @@ def knowledge_cmd(fmt: OutputFormat = FormatOption,
     """The knowledge learned from corrections (kb_overlay): aliases and new
     entities with the correction each came from (docmine.store.models.list_overlay)."""
     from docmine.store.db import session_scope
-    from docmine.store.models import learn_knowledge, list_overlay
+    from docmine.store.models import list_overlay, sync_knowledge
     settings = _settings(database, data_dir)
     with session_scope(settings) as s:
-        learn_knowledge(session=s)
+        sync_knowledge(session=s)
         rows = list_overlay(session=s, include_inactive=all_rows)
     write_rows(rows, fmt, noun="row")

@@ -27,10 +27,13 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from ..kb import load_kb
+from ..treaty import doc_text
 
 DEFAULT_PATTERNS = PATTERNS_DIR / "orgs_ner.json"
 ROMAN = re.compile(r"^[IVXLCDM]+$")
 BLOCKING = ("ORG", "REF", "DOC", "MEETING", "DATE")
+#: tokens of candidate sentences the statistical NER reads at once (bounded memory on long documents)
+MAX_PIECE_TOKENS = 5_000
 
 DEFAULTS = {
     "labels": ["ORG"],
@@ -52,6 +55,9 @@ def load_ner_patterns(patterns_path: str | Path | None) -> dict:
     return data
 
 
+#: lower-case words allowed inside a capitalised English or Spanish name
+_FUNCTION_WORDS = {"for", "the", "and", "of", "on", "in", "with", "to", "from", "para", "sobre", "contra",
+                   "entre", "las", "los", "del", "con"}
 _BRACKETED_TAIL = re.compile(r"\(\s*([^()\s]+)\s*\)$")
 
 
@@ -94,8 +100,11 @@ class OrgFilter:
             return False
         if low[0] in self.heads:
             return True
-        # English names: head at the end ("Lusaka Agreement Task Force", "... Society")
-        return low[-1] in self.heads and all(w[:1].isupper() for w in words if len(w) > 3)
+        # English names: head at the end ("Lusaka Agreement Task Force", "... Society"),
+        # or inside a name whose every content word is capitalised ("Ad Hoc Technical
+        # Expert Group on Indicators", "Global Knowledge Support Service for Biodiversity")
+        capitalised = all(w[:1].isupper() for w in words if len(w) > 3 and w.lower() not in _FUNCTION_WORDS)
+        return capitalised and (low[-1] in self.heads or any(w in self.heads for w in low[1:]))
 
 
 class OrgNer:
@@ -163,7 +172,10 @@ class OrgNer:
         """An upper-case word beside other upper-case words is a heading, not an acronym."""
         known = self.kb.acronyms if self.kb is not None else {}
         doc = span.doc
-        for i in (span.start - 1, span.end):
+        for i, step in ((span.start - 1, -1), (span.end, 1)):
+            # a one-letter word between (``ÁFRICA Y EURASIA``, ``AFRICA AND EURASIA``) is skipped
+            if 0 <= i < len(doc) and len(doc[i].text) == 1 and doc[i].text.isupper():
+                i += step
             if 0 <= i < len(doc):
                 t = doc[i].text
                 if len(t) >= 2 and t.isalpha() and t.isupper() and t not in known:
@@ -192,7 +204,7 @@ class OrgNer:
                     # a bare body's name is whole: what follows is its clause
                     # (``Conseil scientifique de recenser les besoins de la Convention``)
                     return None
-                if len(doc.text[s0:e0].split()) > self.max_kb_words_inside:
+                if len(doc_text(doc)[s0:e0].split()) > self.max_kb_words_inside:  # text built once per doc
                     return None  # a full name of the KB is not overridden
                 if len(span) < 3:
                     return None
@@ -277,8 +289,8 @@ class SparseNer:
     capitalised word that is neither the sentence's first word nor a known
     generic word when the sentence also has a capitalised head word (English
     names end with their head: "Lusaka Agreement Task Force"). The candidate
-    sentences are copied (tokens and whitespace) into one Doc of the NER's own
-    vocabulary, the NER runs on it, and its entities are set as ``doc.ents``
+    sentences are copied (tokens and whitespace) into Docs of the NER's own
+    vocabulary of at most :data:`MAX_PIECE_TOKENS` tokens, the NER runs on them, and its entities are set as ``doc.ents``
     at the original token offsets. Other sentences get no entities (the NER
     found nothing docmine_org_ner could keep there).
     """
@@ -287,6 +299,8 @@ class SparseNer:
         self.name = name
         self.ner_nlp = ner_nlp
         self.ner = ner_nlp.get_pipe("ner")
+        #: what runs before the NER on the candidate sentences (a shared tok2vec)
+        self.before = [proc for name, proc in ner_nlp.pipeline if name != "ner"]
         self.kb = kb
         self.filter = OrgFilter(patterns)
         self.heads = self.filter.heads
@@ -353,22 +367,32 @@ class SparseNer:
         self.stats["candidates"] += len(out)
         return out
 
-    def _subdoc(self, doc: Doc) -> tuple[Doc | None, list[int]]:
+    def _subdocs(self, doc: Doc) -> list[tuple[Doc, list[int]]]:
+        """The candidate sentences copied into Docs of the NER's vocabulary, each
+        of at most :data:`MAX_PIECE_TOKENS` tokens (whole sentences; a longer
+        sentence alone), with the original index of each token: the NER's
+        memory stays bounded and its time per page the same on a long document."""
         ranges = self.candidate_sentences(doc)
-        if not ranges:
-            return None, []
-        words, spaces, index = [], [], []
+        out: list[tuple[Doc, list[int]]] = []
+        words: list[str] = []
+        spaces: list[bool] = []
+        index: list[int] = []
         for s, e in ranges:
+            if index and len(index) + (e - s) > MAX_PIECE_TOKENS:
+                out.append((Doc(self.ner_nlp.vocab, words=words, spaces=spaces), index))
+                words, spaces, index = [], [], []
             for tok in doc[s:e]:
                 words.append(tok.text)
                 spaces.append(bool(tok.whitespace_))
                 index.append(tok.i)
-        return Doc(self.ner_nlp.vocab, words=words, spaces=spaces), index
+        if index:
+            out.append((Doc(self.ner_nlp.vocab, words=words, spaces=spaces), index))
+        return out
 
     @staticmethod
-    def _set(doc: Doc, sub: Doc | None, index: list[int]) -> Doc:
+    def _set(doc: Doc, pieces: list[tuple[Doc, list[int]]]) -> Doc:
         ents = []
-        if sub is not None:
+        for sub, index in pieces:
             for ent in sub.ents:
                 s, e = index[ent.start], index[ent.end - 1] + 1
                 if e - s != ent.end - ent.start:
@@ -378,10 +402,13 @@ class SparseNer:
         return doc
 
     def __call__(self, doc: Doc) -> Doc:
-        sub, index = self._subdoc(doc)
-        if sub is not None:
-            sub = self.ner(sub)
-        return self._set(doc, sub, index)
+        pieces = self._subdocs(doc)
+        return self._set(doc, [(self._run_ner(sub), index) for sub, index in pieces])
+
+    def _run_ner(self, sub: Doc) -> Doc:
+        for proc in self.before:
+            sub = proc(sub)
+        return self.ner(sub)
 
     def pipe(self, docs, batch_size: int = 128):
         from itertools import islice
@@ -391,11 +418,14 @@ class SparseNer:
             chunk = list(islice(docs, batch_size))
             if not chunk:
                 return
-            subs = [self._subdoc(d) for d in chunk]
-            todo = [s for s, _ in subs if s is not None]
-            done = iter(self.ner.pipe(todo, batch_size=batch_size)) if todo else iter(())
-            for d, (s, index) in zip(chunk, subs):
-                yield self._set(d, next(done) if s is not None else None, index)
+            per_doc = [self._subdocs(d) for d in chunk]
+            todo = [sub for pieces in per_doc for sub, _ in pieces]
+            stream = iter(todo)
+            for proc in self.before:
+                stream = proc.pipe(stream, batch_size=batch_size)
+            done = iter(self.ner.pipe(stream, batch_size=batch_size)) if todo else iter(())
+            for d, pieces in zip(chunk, per_doc):
+                yield self._set(d, [(next(done), index) for _, index in pieces])
 
 
 def _load_ner(model: str) -> Language:
@@ -403,14 +433,21 @@ def _load_ner(model: str) -> Language:
     import spacy
 
     cfg = Path(model) / "config.cfg"
+    keep = {"ner"}
     if cfg.exists():
-        names = spacy.util.load_config(cfg)["nlp"]["pipeline"]
+        config = spacy.util.load_config(cfg)
+        names = config["nlp"]["pipeline"]
+        # a NER that listens to a shared tok2vec (the English and Spanish NERs trained
+        # from scratch, models/training/configs/config_blank.cfg) needs it to run first
+        ner_tok2vec = config["components"].get("ner", {}).get("model", {}).get("tok2vec", {})
+        if str(ner_tok2vec.get("@architectures", "")).startswith("spacy.Tok2VecListener"):
+            keep.add("tok2vec")
     else:
         names = ["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer",
                  "senter", "tagger", "trainable_lemmatizer", "entity_ruler"]
-    ner_nlp = spacy.load(model, exclude=[n for n in names if n != "ner"])
+    ner_nlp = spacy.load(model, exclude=[n for n in names if n not in keep])
     for n in list(ner_nlp.pipe_names):
-        if n != "ner":
+        if n not in keep:
             ner_nlp.remove_pipe(n)
     return ner_nlp
 

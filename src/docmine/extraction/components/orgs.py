@@ -132,6 +132,11 @@ class OrgRules:
         out = []
         for m in kb.name_regex.finditer(text):
             i = kb.names.get(name_key(m.group()))
+            # a one-word name written in lower case is a word (``to traffic totoaba``
+            # is not TRAFFIC, ``interpol`` a verb in no paper): names of one word need
+            # a capital
+            if i and m.group().islower() and not any(c.isspace() for c in m.group()):
+                continue
             if i:
                 out.append(Cand(m.start(), m.end(), i, "name"))
         for m in kb.acronym_regex.finditer(text):
