@@ -16,6 +16,7 @@ the field-format cases of ``tests/cases/en_es`` run through the shared
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -164,6 +165,9 @@ MEETING_CASES = [
     ("A/RES/73/8", "Requests the Secretary-General to submit it to the General Assembly at its ninety-ninth session;\n"
      "5. Decides to include in the provisional agenda of its eighty-first session the item.",
      [("ninety-ninth session", ["UNGA-99"]), ("eighty-first session", ["UNGA-81"])]),
+    # another assembly named in the clause: its session is not the paper's body's (no id)
+    ("A/RES/73/7", "Takes note of the decision of the Assembly of States Parties to the Rome Statute at its fifteenth "
+     "session.", [("fifteenth session", [])]),
     ("A/RES/73/8", "La Asamblea General, en su septuagésimo cuarto período de sesiones,",
      [("septuagésimo cuarto período de sesiones", ["UNGA-74"])]),
     # fisheries Commissions: their own names
@@ -302,14 +306,16 @@ def test_pdf_cms_decisions_in_spanish(tmp_path):
 
 
 # ------------------------------------------------------------------ field-format cases
-def test_field_format_cases(shared_dir, repo_dir):
+def test_field_format_cases(shared_dir, repo_dir, tmp_path):
     """tests/cases/en_es in the shared cases' format, run by the shared checker
-    through the real ``docmine`` command (one batch call)."""
+    through the real ``docmine`` command (one batch call; its data folder in
+    tmp_path, never beside the cases)."""
     tool = shared_dir / "tools" / "check_cases.py"
     if not tool.exists():
         pytest.skip(f"{tool} not found")
     docmine = Path(sys.executable).with_name("docmine")
     proc = subprocess.run([sys.executable, str(tool), "--docmine", str(docmine), "--batch", str(CASES)],
-                          capture_output=True, text=True, timeout=900, cwd=repo_dir)
+                          capture_output=True, text=True, timeout=900, cwd=repo_dir,
+                          env={**os.environ, "DOCMINE_DATA_DIR": str(tmp_path / "data")})
     n = len(list(CASES.glob("*.expect.json")))
     assert proc.stdout.strip().splitlines()[-1] == f"{n} passed, 0 failed", proc.stdout + proc.stderr
