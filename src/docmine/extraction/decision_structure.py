@@ -278,6 +278,11 @@ def parse_operative_structure(text: str, line_starts: Iterable[int] | None = Non
                 op = None
                 for om in openers_in(host.body, pos):
                     op = om
+                # the host must lead into the draft ("… dans ce sens :"); a host closed by
+                # its own sentence end ("19.13 … antes del 31 de marzo de 2025.") is done,
+                # and the opener starts a new decision of its own
+                if op is not None and text[host.body:op.start()].rstrip()[-1:] in (".", ";"):
+                    op = None
                 if op is not None and _only_preamble(text, op.end(), pos):
                     nested = Node("nested", None, op.start(), op.start(), operative=True)
                     add(nested, host)

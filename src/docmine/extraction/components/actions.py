@@ -111,7 +111,10 @@ class ActionFinder:
         self.joined_lead_re = re.compile(p["joined_lead"]) if p.get("joined_lead") else None
         self.passive = [(re.compile(k), v) for k, v in lex.get("passive_requests", {}).items()]
         self.passive_re = re.compile(
-            r"(?<![\w.])(?P<actor>%s ?[A-ZÉÈ][^.;:]{0,200}?) (?P<pv>%s)\s*(?P<colon>:)?"
+            # an incise between the verb and its list: ``is requested, subject to the
+            # availability of resources, to: (a) …``
+            r"(?<![\w.])(?P<actor>%s ?[A-ZÉÈ][^.;:]{0,200}?) (?P<pv>%s)"
+            r"(?:,[^.;:,]{1,200},(?: [a-z]{1,3}['’]?)?(?=\s*:))?\s*(?P<colon>:)?"
             % (article, "|".join("(?:%s)" % k for k in lex.get("passive_requests", {}))) ) \
             if lex.get("passive_requests") else None
         self.indicative_re = re.compile(
@@ -817,7 +820,10 @@ class ActionFinder:
             word = jm.group("verb")
             verb = self.verbs.get(word[:1].upper() + word[1:])
             if verb:
-                out.append((vs, vs, jm.end(), verb, None, vs, node.label))
+                pos = jm.end()
+                while pos < len(text) and text[pos] == " ":  # the addressee starts after the space
+                    pos += 1
+                out.append((vs, vs, pos, verb, None, vs, node.label))
         return out
 
     def _lead_has_task(self, lead: str) -> bool:

@@ -76,7 +76,14 @@ class OrgRules:
         self.patterns = patterns
         self.bodies = list(patterns["bodies"])
         alts = []
-        for k, b in enumerate(self.bodies):
+        # an alternation takes its first match, not its longest: names of more words go
+        # first, so ``Secretaria Ejecutiva`` (accents folded) is the executive secretary,
+        # not the ``Secretaría`` followed by a word (spec §1: the longest name as written)
+        words = lambda rx: max((piece.count(" ") for piece in rx.split("|")), default=0)  # noqa: E731
+        order = sorted(range(len(self.bodies)), key=lambda k: -max(
+            words(self.bodies[k]["singular"]), words(self.bodies[k]["plural"])))
+        for k in order:
+            b = self.bodies[k]
             # accents present or missing: ``COMITE PERMANENT`` (spec §1)
             alts += [f"(?P<sg{k}>{fold_regex(b['singular'])})", f"(?P<pl{k}>{fold_regex(b['plural'])})"]
             if b.get("acronyms"):

@@ -137,6 +137,10 @@ class RefRecognizer:
         # numbers heading an instrument's text at a line start (``_headings``)
         self.dotted_heading = re.compile(r"(?P<n>\d{1,2}\.\d{1,3})(?![\w.])[ \t]+(?=[\[«\"(]?[A-ZÀ-Ý])")
         self.slash_heading = re.compile(r"(?P<n>(?:[IVXL]{1,6}|\d{1,2})/\d{1,3})\.[ \t]+(?=[\[«\"(]?[A-ZÀ-Ý])")
+        lh = data.get("decision_list_headings", [])
+        #: addressee headings of a decisions list (``Directed to the Secretariat``,
+        #: ``Dirigida a las Partes``, ``À l'adresse du Secrétariat``) at a line start
+        self.list_heading = re.compile("|".join(f"(?:{h})" for h in lh)) if lh else None
         self.symbol_kinds = [(k, re.compile(rx)) for k, rx in data.get("symbol_kinds", [])]
         self.adopted_kinds = [(k, re.compile(rx)) for k, rx in data.get("adopted_kinds", [])]
 
@@ -316,7 +320,11 @@ class RefRecognizer:
         * a CITES or CMS decision number at a line start (``19.120 Parties are
           encouraged to``, ``14.48 La Secretaría deberá``) in a list that has a
           heading line ``Decisions 19.120 to 19.122`` of the same series (19.): the
-          heading supplies the keyword and the treaty;
+          heading supplies the keyword and the treaty; or, in a CITES or CMS paper,
+          under an addressee heading line of a decisions list (``Directed to the
+          Secretariat``, ``Dirigida a las Partes``) with no other line between the
+          heading and the number but the texts of earlier decisions (the document's
+          treaty; rules ``decision_list_headings`` in refs*.json);
         * a slash number with a dot at a line start followed by a title (``26/5.
           Espèces exotiques envahissantes``, ``IX/27. …``, ``73/8. Necessity of …``)
           in a CBD paper (decision or recommendation, by the paper's symbol or title)
@@ -344,6 +352,13 @@ class RefRecognizer:
                     taken.append((s, e))
                     _start_sentence(doc, s)  # a decision's text is a unit of its own
                 continue
+            if m and own_treaty in ("CITES", "CMS") and self._under_list_heading(text, lines, pos):
+                s, e = m.span("n")
+                if not any(ts < e and s < te for ts, te in taken):
+                    spans.append(make_span(doc, "REF", s, e, [f"{own_treaty} Dec {m.group('n')}"]))
+                    taken.append((s, e))
+                    _start_sentence(doc, s)
+                continue
             m = self.slash_heading.match(text, pos)
             if not m:
                 continue
@@ -364,6 +379,24 @@ class RefRecognizer:
             spans.append(make_span(doc, "REF", s, e, ids))
             taken.append((s, e))
             _start_sentence(doc, s)
+
+    def _under_list_heading(self, text: str, lines: list[int], pos: int) -> bool:
+        """The decision number at ``pos`` stands in a decisions list: the nearest
+        addressee heading line (``Directed to Parties``) before it lies within 3000
+        characters, and no line between them opens a numbered paragraph (``1.``),
+        which would be a resolution's text, not a list of decisions."""
+        if self.list_heading is None:
+            return False
+        i = bisect_right(lines, pos) - 1
+        for j in range(i - 1, -1, -1):
+            ls = lines[j]
+            if pos - ls > 3000:
+                return False
+            if self.list_heading.match(text, ls):
+                return True
+            if re.match(r"\d{1,3}[.)]\s", text[ls:ls + 5]):
+                return False
+        return False
 
     @staticmethod
     def _heading_line(text: str, lines: list[int], s: int, e: int, kw: str) -> int:
