@@ -18,7 +18,11 @@ The kinds of fault they hold (and ``test_kinds`` tests one by one):
 * the longest body name wins: ``Secretaria Ejecutiva`` (no accent) is the
   executive secretary, not ``Secretaría`` + a word;
 * a passive request with an incise before its list (``is requested, subject to
-  the availability of resources, to: (a) …``): each item takes ``request``.
+  the availability of resources, to: (a) …``): each item takes ``request``;
+* an incise between a subject and its modal (``La Secretaría, con sujeción a …,
+  deberá: a) …``: the actor is ``La Secretaría``) or after the modal (``The
+  Secretariat shall, in consultation with …, issue``: the item was lost);
+* ``Recommends that Parties use …`` is an operative request (``recommend``).
 """
 from __future__ import annotations
 
@@ -342,6 +346,24 @@ The Conference of the Parties,
 ]
 
 
+KINDS += [
+    ("modal_incise_en", """CONVENTION ON INTERNATIONAL TRADE IN ENDANGERED SPECIES OF WILD FAUNA AND FLORA
+
+Directed to the Secretariat
+
+20.41 The Secretariat shall, in consultation with the Standing Committee, issue a Notification to the Parties no later than 90 days before SC80.
+""", [("20.41", None, "issue", "CITES SC80", None)]),
+    ("recommends_that", """CONVENTION ON INTERNATIONAL TRADE IN ENDANGERED SPECIES OF WILD FAUNA AND FLORA
+
+The Conference of the Parties,
+
+Noting the progress made by many Parties in the electronic exchange of permit data,
+
+1. Recommends that Parties use electronic permitting systems;
+""", [("1", "parties", "recommend", None, None)]),
+]
+
+
 @pytest.mark.parametrize("name,text,expected", KINDS, ids=[k[0] for k in KINDS])
 def test_kinds(nlp, name, text, expected):
     ex = extract_text(text, nlp=nlp)
@@ -368,3 +390,21 @@ Directed to the Secretariat
                          "1. Requests the Secretariat to prepare a report;\n\n2. Urges Parties to help;")
     ex2 = extract_text(text2, nlp=nlp)
     assert [m.text for m in ex2.mentions if m.label == "REF"] == []
+
+
+def test_mandate_incise_es_actor_text(nlp):
+    text = """CONVENCIÓN SOBRE EL COMERCIO INTERNACIONAL DE ESPECIES AMENAZADAS DE FAUNA Y FLORA SILVESTRES
+
+Dirigida a la Secretaría
+
+20.31 La Secretaría, con sujeción a la disponibilidad de financiación externa, deberá:
+
+a) organizar un taller técnico sobre los corales; y
+
+b) informar sobre los resultados al Comité de Flora en su 28ª reunión.
+"""
+    ex = extract_text(text, nlp=nlp)
+    assert [(a.paragraph, a.actor, a.actor_text, a.verb) for a in ex.action_items] == [
+        ("a", "cites-secretariat", "La Secretaría", "organizar"),
+        ("b", "cites-secretariat", "La Secretaría", "informar")]
+    assert ex.action_items[1].deadline.meeting == "CITES PC28"

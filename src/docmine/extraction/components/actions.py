@@ -143,7 +143,7 @@ class ActionFinder:
             r"(?<![\w.])(?P<actor>%s ?[^.;:]{1,200}?) (?:%s)(?: (?:à|de|to))?\s*(?::|(?= ))"
             % (article, _alt(p["invited_body"])))
         self.mandate_re = re.compile(
-            r"(?<![\w.])(?P<actor>%s ?[A-ZÉÈ][^.;:]{0,200}?),? (?:%s)(?:,? (?:entre autres|notamment|inter alia),?|, [^.;:,]{1,150},?)? ?(?:à|de|d['’]|to)? ?:"
+            r"(?<![\w.])(?P<actor>%s ?[A-ZÉÈ][^.;:]{0,200}?)(?:,? |, [^.;:,]{1,150}, )(?:%s)(?:,? (?:entre autres|notamment|inter alia),?|, [^.;:,]{1,150},?)? ?(?:à|de|d['’]|to)? ?:"
             % (article, _alt(p["mandate_triggers"])))
         adverbs = _alt(p.get("verb_adverbs", []))
         self.operative_re = re.compile(
@@ -587,7 +587,8 @@ class ActionFinder:
                 ind = self._indicative(text, pos + 1)
                 if ind is not None and ind[0] in self.modals:
                     # "Le Secrétariat doit organiser un atelier": the infinitive it governs
-                    nxt = re.match(r"\S+ (?:(?:en outre|également|aussi|notamment|,) )*([\w’'-]+)",
+                    # "The Secretariat shall, in consultation with …, issue": an incise after the modal
+                    nxt = re.match(r"\S+?(?:,[^.;:,]{1,150},)? (?:(?:en outre|également|aussi|notamment|,) )*([\w’'-]+)",
                                    text[pos + 1:pos + 80])
                     if nxt and self._is_infinitive(nxt.group(1)):
                         inf = self._infinitive(text, pos + 1 + nxt.start(1))
@@ -746,7 +747,7 @@ class ActionFinder:
                             and not unit_start(doc, op_start):
                         continue
             que = False
-            qm = re.match(r"(?:que |qu['’])", text[pos:pos + 4])
+            qm = re.match(r"(?:que |qu['’]|that )", text[pos:pos + 5])  # "Recommends that Parties use"
             if qm:
                 que = True
                 pos += qm.end()
