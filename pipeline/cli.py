@@ -46,7 +46,7 @@ def _exit_code(state) -> int:
 
 
 def _print_summary(summary: dict) -> None:
-    from docmine_pipeline.flows import render_text
+    from docmine_pipeline.core import render_text
     typer.echo(render_text(summary))
 
 
@@ -73,15 +73,37 @@ def run_cmd(
     dask_workers: int = typer.Option(2, "--dask-workers", help="Workers of the local Dask cluster."),
     io_backoff: float = typer.Option(2.0, "--io-backoff", min=0.0,
                                      help="Seconds before the first retry of failed I/O (then doubled; 3 retries)."),
+    prefect: bool = typer.Option(False, "--prefect",
+                                 help="Run it as a Prefect flow run even when nothing needs Prefect "
+                                 "(an embedded API unless PREFECT_API_URL is set). Implied by "
+                                 "PREFECT_API_URL, --task-runner threads|dask and --dask-address."),
 ) -> None:
-    """Ingest, extract and store now: one run of the nightly-ingest flow
-    (docmine_pipeline.flows.nightly_ingest). Exit code 1 if some input failed."""
+    """Ingest, extract and store now: one run of the nightly ingest. Exit code
+    1 if some input failed.
+
+    As a Prefect flow run (docmine_pipeline.flows.nightly_ingest) when Prefect
+    has something to do: a Prefect API configured (PREFECT_API_URL), a threads or
+    Dask task runner, or --prefect. Otherwise the same steps run in this
+    process without Prefect (docmine_pipeline.core.run_once): same retries,
+    records, output and exit code, no API server to start."""
+    from docmine_pipeline.core import TASK_RUNNERS
+    if task_runner not in TASK_RUNNERS:
+        raise typer.BadParameter(f"{task_runner!r} is not one of {', '.join(TASK_RUNNERS)}",
+                                 param_hint="'--task-runner'")
+    if dask_address:
+        task_runner = "dask"
+    if not (prefect or os.environ.get("PREFECT_API_URL") or task_runner not in ("processes", "sequential")):
+        from docmine_pipeline.core import run_once
+        summary = run_once(sources=_sources(paths, source), database_url=database,
+                           data_dir=str(data_dir) if data_dir else None, task_runner=task_runner,
+                           concurrency=concurrency, io_backoff=io_backoff)
+        summary.pop("_counts", None)
+        _print_summary(summary)
+        raise typer.Exit(0 if summary["status"] == "ok" else 1)
     _FAST_EXIT["on"] = True
     configure_prefect(data_dir)
     from docmine_pipeline.flows import nightly_ingest
     quiet_logging()
-    if dask_address:
-        task_runner = "dask"
     with embedded_api():
         state = nightly_ingest(sources=_sources(paths, source), database_url=database,
                                data_dir=str(data_dir) if data_dir else None, task_runner=task_runner,

@@ -397,3 +397,45 @@ def test_concurrent_new_versions_of_one_source_get_distinct_numbers(db_url, tmp_
         docs = s.scalars(sa.select(Document).order_by(Document.version)).all()
         assert [d.version for d in docs] == [1, 2, 3, 4]
         assert [d.supersedes_id for d in docs] == [None] + [d.id for d in docs[:-1]]
+
+
+# ------------------------------------------------------------------ re-runs (issue 15)
+def test_rerun_trusts_size_and_mtime_only_for_stored_bytes(db_url, three_pdfs, tmp_path):
+    """With a data folder, an unchanged file (same size and mtime_ns) whose
+    remembered sha256 is stored is skipped without being read; a file whose
+    size or mtime changed is read and hashed."""
+    data = tmp_path / "data"
+    data.mkdir()
+    settings = _settings(db_url, data_dir=data)
+    first = ingest_paths([three_pdfs], settings=settings, progress=False)
+    assert first.new == 3
+    a = three_pdfs / "a.pdf"
+    st = a.stat()
+    # same size and mtime, other bytes: trusted as unchanged (it is not read again)
+    body = bytearray(a.read_bytes())
+    body[-20:-10] = b"%" * 10  # a comment-free tail change keeps the size
+    a.write_bytes(bytes(body))
+    import os
+    os.utime(a, ns=(st.st_atime_ns, st.st_mtime_ns))
+    again = ingest_paths([three_pdfs], settings=settings, progress=False)
+    assert (again.new, again.skipped, len(again.failed)) == (0, 3, 0)
+    assert {o.reason.split(" (")[0].rsplit(" ", 1)[0] for o in again.outcomes} == {"already stored as document"}
+    assert _count(db_url, IngestItem) == 6
+    # a new mtime: read and hashed again (the bytes differ: a new version)
+    os.utime(a, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    third = ingest_paths([three_pdfs], settings=settings, progress=False)
+    assert (third.new + len(third.failed), third.skipped) == (1, 2)
+    # what is remembered: the sha256 of the stored bytes, by resolved path
+    with db.session_scope(db_url) as s:
+        b_sha = s.scalar(sa.select(Document.sha256).where(Document.source.like("%b.pdf")))
+    from docmine.reading.fetch import FetchState, state_path
+    assert FetchState(state_path(data)).section("files")[str((three_pdfs / "sub" / "b.pdf").resolve())][
+        "sha256"] == b_sha
+    _complete(db_url)
+
+
+def test_without_a_data_folder_nothing_is_created(db_url, three_pdfs, tmp_path):
+    settings = _settings(db_url, data_dir=tmp_path / "absent")
+    assert ingest_paths([three_pdfs], settings=settings, progress=False).new == 3
+    assert ingest_paths([three_pdfs], settings=settings, progress=False).skipped == 3
+    assert not (tmp_path / "absent").exists()

@@ -84,3 +84,53 @@ def test_render_summary_lists_failures():
     assert "| 3 | 1 | 1 | 0 | 1 | 2 | 5 | 1 | 1.2 s |" in md or "| 3 | 1 | 1 | 0 | 1 | 2 | 5 | 1 | 1.3 s |" in md
     assert "gone\\|x" in md and "http_404" in md
     assert "failed: http://h/a.pdf [fetch:http_404] gone|x" in render_text(s)
+
+
+def test_plain_retry_policy_matches_the_flows():
+    """docmine_pipeline.core.retrying (the Prefect-free ``docmine run``): transient
+    I/O retried 3 times after 2, 4, 8 s (± 20 %), one line per retry; anything
+    else raised at once."""
+    import logging
+
+    from docmine_pipeline.core import IO_RETRIES, backoff_delays, retrying
+    assert IO_RETRIES == 3 and backoff_delays(2.0) == [2.0, 4.0, 8.0]
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            lines.append(record.getMessage())
+
+    log = logging.getLogger("test.retrying")
+    log.addHandler(Keep())
+    log.setLevel(logging.INFO)
+    slept: list[float] = []
+    calls = []
+
+    def down():
+        calls.append(1)
+        raise FetchError("unreachable", "down")
+
+    with pytest.raises(FetchError):
+        retrying("fetch-document", down, log=log, backoff=2.0, sleep=slept.append)()
+    assert len(calls) == 4 and len(slept) == 3
+    assert all(0.8 * d <= s <= 1.2 * d for s, d in zip(slept, [2, 4, 8]))
+    assert [m.split(" - Retry ")[1][:3] for m in lines if " - Retry " in m] == ["1/3", "2/3", "3/3"]
+    assert lines[-1].endswith("Retries are exhausted")
+    calls.clear()
+
+    def broken():
+        calls.append(1)
+        raise ValueError("a broken PDF")
+
+    with pytest.raises(ValueError):
+        retrying("store-document", broken, log=log, sleep=slept.append)()
+    assert len(calls) == 1
+    flaky = iter([FetchError("http_5xx", "500"), None])
+
+    def once():
+        e = next(flaky)
+        if e:
+            raise e
+        return "ok"
+
+    assert retrying("fetch-document", once, log=log, backoff=0.0, sleep=slept.append)() == "ok"

@@ -1,7 +1,10 @@
 """The flow commands as a user runs them, with Prefect embedded (no
 ``PREFECT_API_URL``): real ``docmine`` processes, real signals.
 
-* a retried download logs one line per retry, and no traceback;
+* a one-shot ``docmine run`` needs no Prefect: it starts no API, opens no port
+  and writes no Prefect home (``--prefect`` makes it a flow run);
+* a retried download logs one line per retry, and no traceback (with and
+  without Prefect);
 * ``kill -9`` of ``docmine run`` leaves no process and no listening port behind
   (the API runs in a thread of the process, not in a child server);
 * two runs sharing a data folder do not share (and lock) one Prefect database;
@@ -126,9 +129,11 @@ def _port_free(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
-def test_retried_download_logs_one_line_per_retry_and_no_traceback(env, tmp_path):
+@pytest.mark.parametrize("mode", [[], ["--prefect"]], ids=["plain", "prefect"])
+def test_retried_download_logs_one_line_per_retry_and_no_traceback(env, tmp_path, mode):
     url = closed_port_url().replace("index.html", "paper.pdf")
-    p = Proc(["run", "--source", url, "--io-backoff", "0.05", "--data-dir", str(tmp_path / "data")], env, tmp_path)
+    p = Proc(["run", *mode, "--source", url, "--io-backoff", "0.05", "--data-dir", str(tmp_path / "data")],
+             env, tmp_path)
     rc = p.wait(timeout=START)
     out = p.out
     assert rc == 1, out
@@ -138,10 +143,27 @@ def test_retried_download_logs_one_line_per_retry_and_no_traceback(env, tmp_path
     assert "[fetch:unreachable]" in out
 
 
+def test_one_shot_run_starts_no_prefect(env, tmp_path):
+    src = tmp_path / "in"
+    make_pdfs(src, 3, pages=1, prefix="plain")
+    p = Proc(["run", str(src), "--data-dir", str(tmp_path / "data")], env, tmp_path)
+    p.wait_for("[1/3]")
+    ports = _listening_ports(_pids_in_group(p.p.pid))
+    rc = p.wait(timeout=START)
+    assert rc == 0, p.out
+    assert ports == set(), "a one-shot run serves nothing"
+    assert "ok: discovered 3, new 3" in p.out and "docmine run - [3/3] new" in p.out
+    assert "Flow run" not in p.out and "Traceback" not in p.out
+    assert not (tmp_path / "data" / "prefect").exists()
+    p = Proc(["run", str(src), "--data-dir", str(tmp_path / "data")], env, tmp_path)
+    assert p.wait(timeout=START) == 0, p.out
+    assert "ok: discovered 3, new 0, skipped 3" in p.out
+
+
 def test_kill_9_of_run_leaves_no_process_and_no_port(env, tmp_path):
     src = tmp_path / "in"
     make_pdfs(src, 12, pages=2, prefix="k9")
-    p = Proc(["run", str(src), "--data-dir", str(tmp_path / "data")], env, tmp_path)
+    p = Proc(["run", "--prefect", str(src), "--data-dir", str(tmp_path / "data")], env, tmp_path)
     p.wait_for("[1/12]")  # the flow is storing documents: its API is serving
     pids = _pids_in_group(p.p.pid)
     ports = _listening_ports(pids)
@@ -161,7 +183,7 @@ def test_two_runs_sharing_a_data_folder_use_separate_prefect_databases(env, tmp_
     for i in range(2):
         src = tmp_path / f"in{i}"
         make_pdfs(src, 3, pages=1, prefix=f"two{i}")
-        procs.append(Proc(["run", str(src), "--data-dir", str(data),
+        procs.append(Proc(["run", "--prefect", str(src), "--data-dir", str(data),
                            "--database", f"sqlite:///{tmp_path / f'db{i}.db'}"], env, tmp_path))
     rcs = [p.wait(timeout=START + 120) for p in procs]
     outs = [p.out for p in procs]

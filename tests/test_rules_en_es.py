@@ -16,6 +16,7 @@ the field-format cases of ``tests/cases/en_es`` run through the shared
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -76,6 +77,9 @@ REF_CASES = [
      "UNEP/CBD/COP/DEC/IX/27"),
     ("73/8.\tNecessity of ending the embargo\n\nThe General Assembly,\n\nRecalling its resolutions 47/19 and 72/4,",
      [("73/8", ["UNGA Res 73/8"]), ("resolutions 47/19 and 72/4", ["UNGA Res 47/19", "UNGA Res 72/4"])], "A/RES/73/8"),
+    # another body named with the number: not the paper's body's
+    ("and Human Rights Council resolution 33/11 of 29 September 2016, and its resolution 71/3,",
+     [("resolution 33/11", []), ("resolution 71/3", ["UNGA Res 71/3"])], "A/RES/73/3"),
     # UNFCCC and UNCCD numbers carry their body, whatever the paper
     ("Recalling decisions 1/CP.21, 3/CMA.1 and 2/CMP.1, and decision 3/COP.13,",
      [("decisions 1/CP.21, 3/CMA.1 and 2/CMP.1", ["UNFCCC COP Dec 1/CP.21", "UNFCCC CMA Dec 3/CMA.1", "UNFCCC CMP Dec 2/CMP.1"]),
@@ -161,6 +165,9 @@ MEETING_CASES = [
     ("A/RES/73/8", "Requests the Secretary-General to submit it to the General Assembly at its ninety-ninth session;\n"
      "5. Decides to include in the provisional agenda of its eighty-first session the item.",
      [("ninety-ninth session", ["UNGA-99"]), ("eighty-first session", ["UNGA-81"])]),
+    # another assembly named in the clause: its session is not the paper's body's (no id)
+    ("A/RES/73/7", "Takes note of the decision of the Assembly of States Parties to the Rome Statute at its fifteenth "
+     "session.", [("fifteenth session", [])]),
     ("A/RES/73/8", "La Asamblea General, en su septuagésimo cuarto período de sesiones,",
      [("septuagésimo cuarto período de sesiones", ["UNGA-74"])]),
     # fisheries Commissions: their own names
@@ -299,14 +306,16 @@ def test_pdf_cms_decisions_in_spanish(tmp_path):
 
 
 # ------------------------------------------------------------------ field-format cases
-def test_field_format_cases(shared_dir, repo_dir):
+def test_field_format_cases(shared_dir, repo_dir, tmp_path):
     """tests/cases/en_es in the shared cases' format, run by the shared checker
-    through the real ``docmine`` command (one batch call)."""
+    through the real ``docmine`` command (one batch call; its data folder in
+    tmp_path, never beside the cases)."""
     tool = shared_dir / "tools" / "check_cases.py"
     if not tool.exists():
         pytest.skip(f"{tool} not found")
     docmine = Path(sys.executable).with_name("docmine")
     proc = subprocess.run([sys.executable, str(tool), "--docmine", str(docmine), "--batch", str(CASES)],
-                          capture_output=True, text=True, timeout=900, cwd=repo_dir)
+                          capture_output=True, text=True, timeout=900, cwd=repo_dir,
+                          env={**os.environ, "DOCMINE_DATA_DIR": str(tmp_path / "data")})
     n = len(list(CASES.glob("*.expect.json")))
     assert proc.stdout.strip().splitlines()[-1] == f"{n} passed, 0 failed", proc.stdout + proc.stderr

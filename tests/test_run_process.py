@@ -44,3 +44,27 @@ def test_table_of_outcomes_and_a_retried_call_resumes(db_url, repo_dir, tmp_path
         doc = session.scalars(select(Document)).one()
         assert doc.extracted_version in current_versions(settings)
         assert session.scalar(select(func.count(Mention.id))) > 10
+
+
+def test_an_english_paper_is_not_pending_after_its_run(db_url, tmp_path):
+    """Issue 11: an English paper is extracted by the English pipeline (its own
+    NER, its own model version); that version is a current one, so the nightly
+    re-extraction does not take the paper up again and again."""
+    from paperpdf import write_pdf
+
+    from docmine.run import pending_documents
+
+    settings = get_settings(database_url=db_url, data_dir=tmp_path)
+    factory = make_session_factory(db_url)
+    lines = ["The Conference of the Parties,", "",
+             "1. Requests the Executive Secretary to report to the Subsidiary Body on Implementation",
+             "on the progress made in the implementation of the present decision;",
+             "2. Invites Parties to submit their views to the Executive Secretary by 31 March 2026."]
+    pdf = write_pdf(tmp_path / "en.pdf", [lines], header="CBD/COP/DEC/16/97")
+    r = process_document(pdf, run_id=_run_id(factory), settings=settings, session_factory=factory)
+    assert r.extracted
+    with factory() as session:
+        doc = session.scalars(select(Document)).one()
+        assert doc.extracted_version.endswith("+ner_org_en")
+        assert doc.extracted_version in current_versions(settings)
+        assert pending_documents(session=session, model_version=current_versions(settings)) == []

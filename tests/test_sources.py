@@ -161,3 +161,40 @@ def test_shared_pdfs_over_http(tmp_path, shared_dir):
         for c in out.candidates[:3]:
             lf = fetch_candidate(c, data_dir=tmp_path, allowed_hosts=hosts)
             assert os.path.getsize(lf.path) == lf.size
+
+
+def test_remembering_a_file_appends_and_never_rewrites_the_state(tmp_path):
+    """remember_file is O(1): one journal line per document (issue 15: the
+    whole state file was rewritten per document, quadratic over 10,000)."""
+    from docmine.reading.sources import remember_file
+    data = tmp_path / "d"
+    state = FetchState(state_path(data))
+    state.update("urls", "http://h/a.pdf", {"etag": "x"})
+    state.compact()
+    before = state.path.read_bytes()
+    for i in range(300):
+        c = Candidate(source="folder:/x", kind="file", location=f"/x/{i}.pdf", size=i, mtime_ns=i)
+        remember_file(data, c, f"{i:064d}")
+    assert state.path.read_bytes() == before  # not rewritten
+    assert len(state.journal.read_text().splitlines()) == 300
+    files = FetchState(state_path(data)).section("files")
+    assert len(files) == 300 and files["/x/7.pdf"] == {"size": 7, "mtime_ns": 7, "sha256": f"{7:064d}"}
+    # a line cut short by a killed process is ignored; the rest is kept
+    with open(state.journal, "ab") as fh:
+        fh.write(b'{"s": "files", "k": "/x/torn.pdf", "v": {"si')
+    assert "/x/torn.pdf" not in state.section("files") and len(state.section("files")) == 300
+    # discover folds the journal into the file once
+    discover([f"folder:{tmp_path / 'none'}"], data_dir=data)
+    assert state.journal.stat().st_size == 0
+    assert len(state.section("files")) == 300 and state.get("urls", "http://h/a.pdf") == {"etag": "x"}
+
+
+def test_state_journal_is_folded_when_large(tmp_path, monkeypatch):
+    state = FetchState(state_path(tmp_path))
+    monkeypatch.setattr(FetchState, "JOURNAL_MAX_BYTES", 2_000)
+    for i in range(50):
+        state.update("files", f"/y/{i}.pdf", {"size": i, "mtime_ns": i, "sha256": "a" * 64})
+    assert state.journal.stat().st_size <= 2_000 + 200
+    assert len(state.section("files")) == 50
+    state.update("files", "/y/3.pdf", None)  # a removal is journaled too
+    assert "/y/3.pdf" not in FetchState(state_path(tmp_path)).section("files")

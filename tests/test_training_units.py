@@ -243,3 +243,35 @@ def test_training_settings_from_environment_and_bounds(monkeypatch):
     assert (t.gate_margin, t.gate_tolerance, t.train_max_steps) == (0.02, 0.05, 400)
     with pytest.raises(ValidationError):
         get_training_settings(gate_margin=-1)
+
+
+def test_dry_run_collects_and_writes_nothing(paper_db):
+    from docmine import corrections
+    from docmine.store.db import session_scope
+    from docmine.store.schema import KbOverlay, ModelVersion, User
+    from docmine.training.train import train
+    settings, doc_id, page = paper_db
+    with session_scope(settings.url) as s:
+        ed = s.scalars(select(User).where(User.name == "ed")).one()
+        i = page.index("Kelmarin")
+        corrections.apply({"op": "add", "kind": "mention", "document": doc_id, "page": 1, "start": i,
+                           "end": i + 8, "label": "ORG", "ids": ["kelmarin"]}, session=s, user=ed)
+    res = train(settings, dry_run=True, train_gold=[], eval_gold=[])
+    assert res.dry_run and res.counts["corrected_documents"] == 1 and res.counts["corrections"] == 1
+    assert res.counts["corrected_paragraphs"] >= 1 and res.knowledge["added"] == 1
+    assert "dry run: nothing trained, nothing written" in res.render()
+    with session_scope(settings.url) as s:
+        assert s.scalars(select(KbOverlay)).all() == [] and s.scalars(select(ModelVersion)).all() == []
+    assert not (Path(settings.data_dir) / "training" / ".dry-run").exists()
+    assert not (Path(settings.data_dir) / "models").exists()
+
+
+def test_learning_curve_renders_each_share():
+    from docmine.training.train import CurvePoint, render_curve
+    text = render_curve({"eval_documents": 2, "current": {"micro_f1": 0.9, "org_f1": 0.8},
+                         "points": [CurvePoint(0.25, 4, 0.90, 0.80, 0.9, 0.72),
+                                    CurvePoint(1.0, 16, 0.93, 0.86, 0.9, 0.82)],
+                         "verdict": "still rising at 100 %: more corrections should help"})
+    lines = text.splitlines()
+    assert lines[2].split()[:3] == ["25%", "4", "0.900"] and lines[3].split()[-1] == "+0.030"
+    assert lines[-1].startswith("still rising")

@@ -496,6 +496,69 @@ def ingest_file(path: PathLike, *, session: Session, run: IngestRun, settings: S
 
 
 # --------------------------------------------------------------------------- many files
+#: skipped items written per commit when files are known unchanged
+_BATCH = 500
+
+
+class _KnownFiles:
+    """(path, size, mtime_ns) → sha256 of files already ingested, kept in the
+    data folder's sources state (``<data_dir>/sources_state.json``, section
+    ``files``, shared with the ``docmine run`` folder sources), so that a
+    re-run does not read and hash every unchanged file again. Used only when
+    the data folder exists (nothing is created for it). A file whose size or
+    mtime changed is read and hashed as before; a remembered sha256 is only
+    trusted when a stored document still has it, so the same bytes are never
+    stored twice (sha256 uniqueness) and a known file is never missed."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.state = None
+        self.files: dict = {}
+        try:
+            if Path(settings.data_dir).is_dir():
+                from docmine.reading.fetch import FetchState, state_path
+                self.state = FetchState(state_path(settings.data_dir))
+                self.files = self.state.section("files")
+        except OSError:  # pragma: no cover - unreadable state: no cache
+            self.state = None
+
+    @staticmethod
+    def stat(path: Path) -> Optional[tuple[int, int]]:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return st.st_size, st.st_mtime_ns
+
+    def stored(self, stats: dict, *, session: Session) -> dict[Path, tuple[str, int]]:
+        """{path: (sha256, document id)} for files unchanged since remembered and stored."""
+        if not self.files:
+            return {}
+        by_sha: dict[str, list[Path]] = {}
+        for path, st in stats.items():
+            prev = self.files.get(str(absolute_path(path))) if st else None
+            if prev and prev.get("sha256") and (prev.get("size"), prev.get("mtime_ns")) == st:
+                by_sha.setdefault(prev["sha256"], []).append(path)
+        out: dict[Path, tuple[str, int]] = {}
+        keys = list(by_sha)
+        for i in range(0, len(keys), 500):
+            for sha, doc_id in session.execute(select(Document.sha256, Document.id)
+                                               .where(Document.sha256.in_(keys[i:i + 500]))):
+                for path in by_sha[sha]:
+                    out[path] = (sha, doc_id)
+        session.rollback()  # end the read transaction
+        return out
+
+    def remember(self, path: Path, st: Optional[tuple[int, int]], sha256: str) -> None:
+        """Record the file's (size, mtime_ns) as taken before it was read."""
+        if self.state is None or st is None:
+            return
+        try:
+            self.state.update("files", str(absolute_path(path)),
+                              {"size": st[0], "mtime_ns": st[1], "sha256": sha256})
+        except OSError:  # pragma: no cover - a read-only data folder: no cache
+            self.state = None
+
+
 def _progress_bar(total: int):
     from rich.console import Console
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
@@ -547,15 +610,37 @@ def ingest_paths(paths: Sequence[PathLike] | PathLike, *, settings: Settings,
             if bar:
                 bar.start()
                 task = bar.add_task("ingest", total=len(files), name="")
+            known = _KnownFiles(settings)
+            stats = {f: known.stat(f) for f in files}
+            stored = known.stored(stats, session=session)  # unchanged files already stored: not read
+            pending = 0
             for f in files:
                 if bar:
                     bar.update(task, name=f.name)
-                outcome = ingest_file(f, session=session, run=run_ref, settings=settings)
+                hit = stored.get(f)
+                if hit is not None:
+                    outcome = IngestOutcome(source=display_path(absolute_path(f)), outcome="skipped",
+                                            sha256=hit[0], size=stats[f][0], document_id=hit[1],
+                                            reason=f"already stored as document {hit[1]} (same sha256)")
+                    session.add(_item(run.id, outcome.source, outcome))
+                    pending += 1
+                    if pending >= _BATCH:
+                        session.commit()
+                        pending = 0
+                else:
+                    if pending:
+                        session.commit()
+                        pending = 0
+                    outcome = ingest_file(f, session=session, run=run_ref, settings=settings)
+                    if outcome.sha256 and outcome.outcome in ("new", "needs_ocr", "skipped"):
+                        known.remember(f, stats[f], outcome.sha256)
                 summary.outcomes.append(outcome)
                 if on_outcome:
                     on_outcome(outcome)
                 if bar:
                     bar.advance(task)
+            if pending:
+                session.commit()
             status = ("ok" if not summary.failed else
                       "failed" if len(summary.failed) == len(summary.outcomes) else "partial")
         finally:

@@ -72,11 +72,9 @@ class DocumentInfo:
 @dataclass
 class LanguagePart:
     """A stretch ``[start, end)`` of the original text in one ``language``, and
-    the ``pipeline`` that read it: ``fr`` (the French pipeline), ``rules`` (the
-    language-independent rules: REF, DOC, MEETING, DATE) or, for a non-French
-    part of a document that also has French parts, ``kb+rules`` (those rules,
-    the knowledge base's organisation names and the action rules, without the
-    French statistical NER)."""
+    the ``pipeline`` that read it: ``fr``, ``en`` or ``es`` (that language's
+    pipeline) or ``rules`` (another language: the language-independent rules
+    only, REF, DOC, MEETING, DATE)."""
 
     start: int
     end: int
@@ -93,8 +91,9 @@ class Extraction:
     text_length: int
     mentions: list[Mention] = field(default_factory=list)
     action_items: list[ActionItem] = field(default_factory=list)
-    #: which pipeline ran: "fr" (full French pipeline), "rules" (language-neutral
-    #: rules only) or "fr+kb+rules" (a document in several languages, read part by part)
+    #: which pipeline ran: "fr", "en", "es" (that language's pipeline), "rules"
+    #: (language-neutral rules only) or, for a document in several languages read
+    #: part by part, the pipelines joined, the main one first ("en+fr")
     pipeline: str = "fr"
     model_version: str | None = None
     #: the document's parts by language and the pipeline of each (one part for

@@ -78,11 +78,13 @@ class RunSummary:
 def current_versions(settings: Settings) -> list[str]:
     """Model versions that are current for these settings: the one in force
     (the database's setting, else the configured one) and its rules-only variant, which extraction records for documents the
-    statistical model does not cover (e.g. non-French ones)."""
-    from docmine.extraction.nlp import model_version
+    statistical model does not cover (e.g. a language without a pipeline), and
+    the versions of the English and Spanish pipelines (their own NERs, issue 11)."""
+    from docmine.extraction.version import LANGUAGES, model_version
     from docmine.store.models import settings_in_force
     settings = settings_in_force(settings)  # the version in force, a setting of the database
-    return sorted({model_version(settings), model_version(settings, use_ner=False)})
+    return sorted({model_version(settings), model_version(settings, use_ner=False),
+                   *(model_version(settings, language=lang) for lang in LANGUAGES)})
 
 
 def pending_documents(*, session, model_version: str | Sequence[str]) -> list[int]:
@@ -590,7 +592,7 @@ def run(paths: Sequence[str | Path] | str | Path | None = None, *, settings: Set
     from docmine.store.db import begin_write, make_session_factory
     from docmine.ingest import display_path, find_pdfs, start_run
     from docmine.store.schema import utcnow
-    from docmine.extraction.nlp import model_version
+    from docmine.extraction.version import model_version
 
     settings = settings or get_settings()
     t0 = time.perf_counter()

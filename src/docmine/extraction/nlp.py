@@ -30,11 +30,12 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from docmine.extraction.regex_cache import regex_cache
+# spaCy-free, re-exported here
+from docmine.extraction.version import LANGUAGES, model_version, ner_model_for  # noqa: F401
 from docmine.settings import Settings, get_settings
 
 LABELS = ("REF", "DOC", "ORG", "MEETING", "DATE")
-#: languages with a pipeline of their own (anything else gets the rules only)
-LANGUAGES = ("fr", "en", "es")
 _lock = threading.Lock()
 
 
@@ -57,15 +58,6 @@ def _import_components() -> None:
     from docmine.extraction import components  # noqa: F401  (registers factories)
 
 
-def ner_model_for(settings: Settings, language: str) -> str | None:
-    """The statistical NER source of ``language``: ``settings.model`` for French,
-    ``<models_dir>/ner_org_<lang>`` for the others (None when it is not there)."""
-    if language == "fr":
-        return settings.model
-    own = Path(settings.models_dir) / f"ner_org_{language}"
-    return str(own) if (own / "meta.json").exists() else None
-
-
 def build_nlp(settings: Settings | None = None, *, use_ner: bool | None = None,
               language: str = "fr") -> Language:
     """A fresh pipeline from ``models/docmine.cfg`` for ``language`` (one of
@@ -73,6 +65,19 @@ def build_nlp(settings: Settings | None = None, *, use_ner: bool | None = None,
     if language not in LANGUAGES:
         raise ValueError(f"no pipeline for language {language!r} (have {', '.join(LANGUAGES)})")
     settings = settings or get_settings()
+    with regex_cache(_regex_folder(settings)):
+        return _build_nlp(settings, use_ner, language)
+
+
+def _regex_folder(settings: Settings) -> Path | None:
+    """``<data_dir>/cache/regex``: compiled large patterns (:mod:`docmine.extraction.regex_cache`)."""
+    try:
+        return Path(settings.data_dir).resolve() / "cache" / "regex"
+    except Exception:  # pragma: no cover
+        return None
+
+
+def _build_nlp(settings: Settings, use_ner: bool | None, language: str) -> Language:
     use_ner = settings.use_ner if use_ner is None else use_ner
     ner_model = ner_model_for(settings, language)
     if ner_model is None:
@@ -118,15 +123,3 @@ def load_nlp(settings: Settings | None = None, *, use_ner: bool | None = None,
     with _lock:
         return _cached(str(settings.models_dir), str(settings.kb_path), settings.model, bool(use_ner),
                        language, tuple(tuple(r) for r in (settings.kb_overlay or ())))
-
-
-def model_version(settings: Settings | None = None, *, use_ner: bool | None = None,
-                  language: str = "fr") -> str:
-    """A stable name for the extraction model in force (stored with every mention):
-    ``docmine-<version>+<NER folder>`` (``+rules`` without the NER)."""
-    from docmine import __version__
-    settings = settings or get_settings()
-    use_ner = settings.use_ner if use_ner is None else use_ner
-    ner = ner_model_for(settings, language) if language in LANGUAGES else None
-    base = Path(ner).name if use_ner and ner else "rules"
-    return f"docmine-{__version__}+{base}"

@@ -72,11 +72,23 @@ class FetchState:
 
     Layout: ``{"urls": {url: {"etag", "last_modified", "path", "size", "sha256",
     "content_type", "fetched_at", "links"?}}, "files": {path: {"size", "mtime_ns", "sha256"}}}``.
+
+    :meth:`update` appends one line to a journal beside the file
+    (``<file>.journal``, JSON lines ``{"s": section, "k": key, "v": value}``)
+    instead of rewriting the whole file, so recording one document costs the
+    same at 10 or 10,000 entries; reads apply the journal over the file, and
+    the journal is folded into the file (atomically) once it exceeds
+    :data:`JOURNAL_MAX_BYTES`, or by any full write. A line cut short by a
+    killed process is ignored (that entry is simply not remembered).
     """
+
+    #: journal size beyond which :meth:`update` folds it into the file
+    JOURNAL_MAX_BYTES = 4_000_000
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.journal = self.path.with_suffix(self.path.suffix + ".journal")
 
     @contextlib.contextmanager
     def _locked(self):
@@ -90,31 +102,62 @@ class FetchState:
             yield
 
     def _read(self) -> dict:
+        data = None
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            if isinstance(data, dict):
-                data.setdefault("urls", {})
-                data.setdefault("files", {})
-                return data
         except (FileNotFoundError, json.JSONDecodeError):
             pass
-        return {"urls": {}, "files": {}}
+        if not isinstance(data, dict):
+            data = {}
+        data.setdefault("urls", {})
+        data.setdefault("files", {})
+        try:
+            with open(self.journal, "rb") as fh:
+                for line in fh:
+                    try:
+                        e = json.loads(line)
+                        section = data.setdefault(e["s"], {})
+                        if e["v"] is None:
+                            section.pop(e["k"], None)
+                        else:
+                            section[e["k"]] = e["v"]
+                    except (ValueError, KeyError, TypeError, AttributeError):
+                        continue  # a torn or foreign line
+        except FileNotFoundError:
+            pass
+        return data
 
     def _write(self, data: dict) -> None:
+        """The whole state to the file, then an empty journal (caller holds the lock)."""
         atomic_write_bytes(self.path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+        with contextlib.suppress(FileNotFoundError):
+            os.truncate(self.journal, 0)
 
     def get(self, section: str, key: str) -> dict | None:
         with self._locked():
             return self._read()[section].get(key)
 
     def update(self, section: str, key: str, value: dict | None) -> None:
+        self.update_many(section, [(key, value)])
+
+    def update_many(self, section: str, items) -> None:
+        """:meth:`update` for many ``(key, value)`` pairs: one append to the journal."""
+        data = b"".join((json.dumps({"s": section, "k": k, "v": v}, sort_keys=True) + "\n").encode("utf-8")
+                        for k, v in items)
+        if not data:
+            return
         with self._locked():
-            data = self._read()
-            if value is None:
-                data[section].pop(key, None)
-            else:
-                data[section][key] = value
-            self._write(data)
+            with open(self.journal, "ab") as fh:
+                fh.write(data)
+                size = fh.tell()
+            if size > self.JOURNAL_MAX_BYTES:
+                self._write(self._read())
+
+    def compact(self) -> None:
+        """Fold the journal into the file now."""
+        with self._locked():
+            if self.journal.exists() and self.journal.stat().st_size:
+                self._write(self._read())
 
     def section(self, section: str) -> dict:
         with self._locked():

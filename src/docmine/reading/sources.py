@@ -57,7 +57,11 @@ class Candidate:
     changed: bool = True  # new or changed since the last run (files); always True for URLs
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        # its fields are plain values: a shallow dict (dataclasses.asdict deep-copies, 10× slower)
+        return {f: getattr(self, f) for f in _CANDIDATE_FIELDS}
+
+
+_CANDIDATE_FIELDS = ("source", "kind", "location", "size", "mtime_ns", "sha256", "changed")
 
 
 @dataclass
@@ -163,13 +167,19 @@ def discover_folder(spec: str, folder: str, state: FetchState | None) -> Discove
     known = state.section("files") if state else {}
     walk = ((d, n) for d, _, n in _walk(root)) if files is None else iter(files)
     for dirpath, filenames in walk:
+        # the walk never enters a symlinked folder: resolving each folder once and
+        # each file only when it is a link gives what Path.resolve() would, per
+        # file, at a fraction of the cost (10,000 files: seconds → tenths)
+        real_dir = os.path.realpath(dirpath)
         for name in sorted(filenames):
             if files is None and (not name.lower().endswith(".pdf") or name.startswith(".")):
                 continue
-            raw = Path(dirpath, name)
+            raw = os.path.join(dirpath, name)
             try:
-                path = raw.resolve()
-                st = path.stat()
+                path = os.path.join(real_dir, name)
+                if os.path.islink(path):
+                    path = str(Path(path).resolve())
+                st = os.stat(path)
             except (OSError, RuntimeError) as exc:  # symlink loop, broken link, vanished
                 loop = isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP
                 out.failures.append(SourceFailure(
@@ -268,6 +278,7 @@ def discover(specs: Sequence[str], *, data_dir: Path | str, timeout: float = DEF
              max_bytes: int = DEFAULT_MAX_BYTES, allowed_hosts: Iterable[str] = ()) -> Discovery:
     """Candidates and failures of every configured source (duplicates removed, order kept)."""
     state = FetchState(state_path(data_dir))
+    state.compact()  # the previous run's remembered files, into the file once (one write per run)
     hosts = allowed_hosts_for(specs, allowed_hosts)
     out = Discovery()
     with Fetcher(hosts, state=state, timeout=timeout, max_bytes=max_bytes) as fetcher:
@@ -323,11 +334,7 @@ def remember_file(data_dir: Path | str, candidate: Candidate, sha256: str) -> No
 
 
 def remember_files(data_dir: Path | str, items: Iterable[tuple[Candidate, str]]) -> None:
-    """:func:`remember_file` for many, in one write."""
-    state = FetchState(state_path(data_dir))
-    with state._locked():
-        data = state._read()
-        for c, sha in items:
-            if c.kind == "file" and sha:
-                data["files"][c.location] = {"size": c.size, "mtime_ns": c.mtime_ns, "sha256": sha}
-        state._write(data)
+    """:func:`remember_file` for many, in one append to the state's journal."""
+    FetchState(state_path(data_dir)).update_many("files", [
+        (c.location, {"size": c.size, "mtime_ns": c.mtime_ns, "sha256": sha})
+        for c, sha in items if c.kind == "file" and sha])

@@ -145,14 +145,61 @@ def alembic_config(url: str | None = None):
     return cfg
 
 
+def shipped_heads() -> set[str]:
+    """The head revision(s) of the packaged migrations, read from the
+    ``revision``/``down_revision`` lines of ``migrations/versions/*.py``
+    without importing Alembic (milliseconds). Empty if a file cannot be read."""
+    import re
+    rev_re = re.compile(r"^revision(?:\s*:[^=]*)?\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+    down_re = re.compile(r"^down_revision(?:\s*:[^=]*)?\s*=\s*(.+)$", re.M)
+    revisions: set[str] = set()
+    downs: set[str] = set()
+    try:
+        for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+            if path.name.startswith("_"):
+                continue
+            text = path.read_text(encoding="utf-8")
+            rev, down = rev_re.search(text), down_re.search(text)
+            if not rev or not down:
+                return set()
+            revisions.add(rev.group(1))
+            downs.update(re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)))
+    except OSError:  # pragma: no cover
+        return set()
+    return revisions - downs
+
+
+def at_head(engine: Engine) -> bool:
+    """True when the database's ``alembic_version`` holds exactly the shipped
+    head(s): nothing to migrate, Alembic need not be loaded. Any doubt
+    (no such table, another revision, an error) answers False."""
+    heads = shipped_heads()
+    if not heads:
+        return False
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                return False
+            rows = {r[0] for r in connection.exec_driver_sql("SELECT version_num FROM alembic_version")}
+    except Exception:
+        return False
+    return rows == heads
+
+
 def init_db(url_or_engine: UrlLike = None) -> Engine:
     """Create or upgrade the schema to the latest migration (``alembic upgrade
     head``). Idempotent; concurrent callers are serialised (SQLite: the write
-    lock; PostgreSQL: an advisory lock). Returns the engine."""
-    from alembic import command
-
+    lock; PostgreSQL: an advisory lock). A database already at the shipped
+    head (:func:`at_head`) is left as it is without loading Alembic. Returns
+    the engine."""
     engine = get_engine(url_or_engine)
     key = engine.url.render_as_string(hide_password=False)
+    if at_head(engine):
+        with _LOCK:
+            _INITIALISED.add(key)
+        return engine
+    from alembic import command
+
     cfg = alembic_config()
     # Alembic's ``context`` is process-global: one upgrade at a time per process
     # (other processes are held off by the database lock, see migrations/env.py)

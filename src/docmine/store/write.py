@@ -371,7 +371,7 @@ def extract_and_store(document_id: int, *, session: Session, settings=None, nlp=
     (:func:`store_extraction`, under :func:`lock_document`). Inside a caller's
     transaction everything happens in it and the caller commits."""
     from docmine.extraction import extract as _extract
-    from docmine.extraction.nlp import model_version as _model_version
+    from docmine.extraction.version import model_version as _model_version
     from docmine.settings import get_settings
 
     from .models import apply_in_force, knowledge_behind, sync_knowledge

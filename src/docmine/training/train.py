@@ -245,7 +245,7 @@ def train(settings: Optional[Settings] = None, *, since: Optional[datetime] = No
 @dataclass
 class CurvePoint:
     fraction: float
-    corrected_paragraphs: int
+    corrected_paragraphs: int  #: paragraphs of corrected documents trained on
     micro_f1: float
     org_f1: float
     org_p: float
@@ -296,7 +296,7 @@ def curve(settings: Optional[Settings] = None, *, fractions=(0.25, 0.5, 0.75, 1.
                         kb_path=settings.kb_path, tset=tset)
             s = score_model(col.eval_items, cur_settings.with_(model=str(artefact)))
             org = _fig(s, "ORG")
-            points.append(CurvePoint(frac, sum(bool(e.get("corrected")) for e in part), _fig(s, "micro")["f1"],
+            points.append(CurvePoint(frac, len(part), _fig(s, "micro")["f1"],
                                      org["f1"], org["p"], org["r"]))
         gains = [b.micro_f1 - a.micro_f1 for a, b in zip(points, points[1:])]
         verdict = ("still rising at 100 %: more corrections should help" if gains and gains[-1] > 0.001
@@ -309,11 +309,11 @@ def curve(settings: Optional[Settings] = None, *, fractions=(0.25, 0.5, 0.75, 1.
 def render_curve(c: dict) -> str:
     lines = [f"learning curve on {c['eval_documents']} evaluation document(s) "
              f"(version in force: micro F1 {c['current']['micro_f1']:.3f}, ORG F1 {c['current']['org_f1']:.3f})",
-             f"{'share':>6} {'corrected':>9} {'micro F1':>8} {'ORG P':>6} {'ORG R':>6} {'ORG F1':>6}  Δ micro"]
+             f"{'share':>6} {'paragraphs':>10} {'micro F1':>8} {'ORG P':>6} {'ORG R':>6} {'ORG F1':>6}  Δ micro"]
     prev = None
     for p in c["points"]:
         d = "" if prev is None else f"{p.micro_f1 - prev:+.3f}"
-        lines.append(f"{int(p.fraction * 100):>5}% {p.corrected_paragraphs:>9} {p.micro_f1:>8.3f} "
+        lines.append(f"{int(p.fraction * 100):>5}% {p.corrected_paragraphs:>10} {p.micro_f1:>8.3f} "
                      f"{p.org_p:>6.3f} {p.org_r:>6.3f} {p.org_f1:>6.3f}  {d}")
         prev = p.micro_f1
     lines.append(c["verdict"])

@@ -918,7 +918,9 @@ class ActionsComponent:
         lang = language or self.language
         f = self.finders.get(lang)
         if f is None:
-            f = self.finders[lang] = ActionFinder(self.patterns, lang)
+            from docmine.extraction.regex_cache import lazy_regex_cache
+            with lazy_regex_cache():  # its patterns compiled once per data folder, not per process
+                f = self.finders[lang] = ActionFinder(self.patterns, lang)
         return f
 
     def __call__(self, doc: Doc) -> Doc:

@@ -135,13 +135,22 @@ class TreatyVote:
     _DEFINED = re.compile(r"((?:[A-Z][\w’'-]*\s+(?:(?:of|for|on|the|and|de|des|du|la|le|el|y|et)\s+)*){2,8})\((" +
                           ctx.TREATY_RE.pattern.split("(", 2)[2].split(")", 1)[0] + r")\)")
 
+    _BRACKETED = re.compile(r"\((?:" + ctx.TREATY_RE.pattern.split("(", 2)[2].split(")", 1)[0] + r")\)")
+
     @classmethod
     def redefined(cls, text: str) -> set[str]:
         """Treaty acronyms the text defines as something else: the capitalised words
         before ``(CMS)`` spell it (``Compliance Monitoring Scheme``) and are not the
         convention's own name (``Convention on Migratory Species (CMS)``)."""
         out = set()
-        for m in cls._DEFINED.finditer(text):
+        # only where an acronym stands in brackets: the grammar runs on the 160 characters before
+        for b in cls._BRACKETED.finditer(text):
+            lo = max(0, b.start() - 160)
+            m = None
+            for m in cls._DEFINED.finditer(text, lo, b.end()):
+                pass
+            if m is None or m.end() != b.end():
+                continue
             acr = m.group(2)
             words = [w for w in m.group(1).split() if w[:1].isupper()]
             initials = "".join(w[0] for w in words)

@@ -27,10 +27,13 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from ..kb import load_kb
+from ..treaty import doc_text
 
 DEFAULT_PATTERNS = PATTERNS_DIR / "orgs_ner.json"
 ROMAN = re.compile(r"^[IVXLCDM]+$")
 BLOCKING = ("ORG", "REF", "DOC", "MEETING", "DATE")
+#: tokens of candidate sentences the statistical NER reads at once (bounded memory on long documents)
+MAX_PIECE_TOKENS = 5_000
 
 DEFAULTS = {
     "labels": ["ORG"],
@@ -201,7 +204,7 @@ class OrgNer:
                     # a bare body's name is whole: what follows is its clause
                     # (``Conseil scientifique de recenser les besoins de la Convention``)
                     return None
-                if len(doc.text[s0:e0].split()) > self.max_kb_words_inside:
+                if len(doc_text(doc)[s0:e0].split()) > self.max_kb_words_inside:  # text built once per doc
                     return None  # a full name of the KB is not overridden
                 if len(span) < 3:
                     return None
@@ -286,8 +289,8 @@ class SparseNer:
     capitalised word that is neither the sentence's first word nor a known
     generic word when the sentence also has a capitalised head word (English
     names end with their head: "Lusaka Agreement Task Force"). The candidate
-    sentences are copied (tokens and whitespace) into one Doc of the NER's own
-    vocabulary, the NER runs on it, and its entities are set as ``doc.ents``
+    sentences are copied (tokens and whitespace) into Docs of the NER's own
+    vocabulary of at most :data:`MAX_PIECE_TOKENS` tokens, the NER runs on them, and its entities are set as ``doc.ents``
     at the original token offsets. Other sentences get no entities (the NER
     found nothing docmine_org_ner could keep there).
     """
@@ -364,22 +367,32 @@ class SparseNer:
         self.stats["candidates"] += len(out)
         return out
 
-    def _subdoc(self, doc: Doc) -> tuple[Doc | None, list[int]]:
+    def _subdocs(self, doc: Doc) -> list[tuple[Doc, list[int]]]:
+        """The candidate sentences copied into Docs of the NER's vocabulary, each
+        of at most :data:`MAX_PIECE_TOKENS` tokens (whole sentences; a longer
+        sentence alone), with the original index of each token: the NER's
+        memory stays bounded and its time per page the same on a long document."""
         ranges = self.candidate_sentences(doc)
-        if not ranges:
-            return None, []
-        words, spaces, index = [], [], []
+        out: list[tuple[Doc, list[int]]] = []
+        words: list[str] = []
+        spaces: list[bool] = []
+        index: list[int] = []
         for s, e in ranges:
+            if index and len(index) + (e - s) > MAX_PIECE_TOKENS:
+                out.append((Doc(self.ner_nlp.vocab, words=words, spaces=spaces), index))
+                words, spaces, index = [], [], []
             for tok in doc[s:e]:
                 words.append(tok.text)
                 spaces.append(bool(tok.whitespace_))
                 index.append(tok.i)
-        return Doc(self.ner_nlp.vocab, words=words, spaces=spaces), index
+        if index:
+            out.append((Doc(self.ner_nlp.vocab, words=words, spaces=spaces), index))
+        return out
 
     @staticmethod
-    def _set(doc: Doc, sub: Doc | None, index: list[int]) -> Doc:
+    def _set(doc: Doc, pieces: list[tuple[Doc, list[int]]]) -> Doc:
         ents = []
-        if sub is not None:
+        for sub, index in pieces:
             for ent in sub.ents:
                 s, e = index[ent.start], index[ent.end - 1] + 1
                 if e - s != ent.end - ent.start:
@@ -389,12 +402,13 @@ class SparseNer:
         return doc
 
     def __call__(self, doc: Doc) -> Doc:
-        sub, index = self._subdoc(doc)
-        if sub is not None:
-            for proc in self.before:
-                sub = proc(sub)
-            sub = self.ner(sub)
-        return self._set(doc, sub, index)
+        pieces = self._subdocs(doc)
+        return self._set(doc, [(self._run_ner(sub), index) for sub, index in pieces])
+
+    def _run_ner(self, sub: Doc) -> Doc:
+        for proc in self.before:
+            sub = proc(sub)
+        return self.ner(sub)
 
     def pipe(self, docs, batch_size: int = 128):
         from itertools import islice
@@ -404,14 +418,14 @@ class SparseNer:
             chunk = list(islice(docs, batch_size))
             if not chunk:
                 return
-            subs = [self._subdoc(d) for d in chunk]
-            todo = [s for s, _ in subs if s is not None]
+            per_doc = [self._subdocs(d) for d in chunk]
+            todo = [sub for pieces in per_doc for sub, _ in pieces]
             stream = iter(todo)
             for proc in self.before:
                 stream = proc.pipe(stream, batch_size=batch_size)
             done = iter(self.ner.pipe(stream, batch_size=batch_size)) if todo else iter(())
-            for d, (s, index) in zip(chunk, subs):
-                yield self._set(d, next(done) if s is not None else None, index)
+            for d, pieces in zip(chunk, per_doc):
+                yield self._set(d, [(next(done), index) for _, index in pieces])
 
 
 def _load_ner(model: str) -> Language:

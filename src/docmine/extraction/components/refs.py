@@ -114,6 +114,8 @@ class RefRecognizer:
         self.para_before = re.compile(rf"{data['paragraph_words']}\s*(?P<p>\d+(?:\s*\(?[a-z]\))?)\s+"
                                       r"(?:de\s+la|du|de\s+l['’]|of(?:\s+the)?|de|del?\s+la)\s+$", re.I)
         self.unea_re = re.compile(data["unea_tail"]) if data.get("unea_tail") else None
+        self.body_before = re.compile(data["named_body_before"]) if data.get("named_body_before") else None
+        self.body_after = re.compile(data["named_body_after"]) if data.get("named_body_after") else None
         # instruments of other bodies: the body named right after (``de l'Assemblée
         # générale``) or right before (``General Assembly resolution``) decides
         self.other_bodies = []
@@ -159,6 +161,11 @@ class RefRecognizer:
                 return t
         return None
 
+    def _names_other_body(self, text: str, s: int, e: int) -> bool:
+        """Another body is named right before the keyword or right after the numbers."""
+        return bool((self.body_before and self.body_before.search(text, max(0, s - 90), s))
+                    or (self.body_after and self.body_after.match(text, e)))
+
     def _kind(self, kw: str) -> str:
         for k, rx in self.kind_res:
             if rx.match(kw):
@@ -202,6 +209,8 @@ class RefRecognizer:
             # resolutions 47/19 …`` in a General Assembly resolution)
             if t == "UNEA" or (kind == "Res" and "/" in n):
                 body = t if t == "UNEA" else document_body(doc)
+                if body and t != "UNEA" and self._names_other_body(doc_text(doc), s, e):
+                    body = None  # ``Human Rights Council resolution 33/11``: not the paper's body's
                 if body in ("UNEA", "UNGA") and not n.split("/")[0].isalpha():
                     ids.append(f"{body} Res {n}")
                 continue

@@ -43,7 +43,8 @@ for _i, _names in enumerate([
 _ABBR = {"jan", "janv", "feb", "févr", "fevr", "mar", "apr", "avr", "jun", "jul", "juil", "aug",
          "sep", "sept", "oct", "nov", "dec", "déc"}
 _MONTH_ALT = "|".join(sorted((m for m in MONTHS if m not in _ABBR), key=len, reverse=True))
-_ABBR_ALT = "|".join(sorted(_ABBR, key=len, reverse=True))
+# longest first; ties in alphabetical order, so the pattern is the same in every process
+_ABBR_ALT = "|".join(sorted(_ABBR, key=lambda m: (-len(m), m)))
 M = rf"(?:(?:{_MONTH_ALT})(?![\w])|(?:{_ABBR_ALT})\.)"
 
 # --------------------------------------------------------------------------- atoms
