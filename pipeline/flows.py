@@ -345,13 +345,13 @@ def reextract(database_url: Optional[str] = None, only_outdated: bool = True,
 @task(name="train-model")
 def train_model(url: str, data_dir: Optional[str], since: Optional[str], max_steps: Optional[int],
                 margin: Optional[float], tolerance: Optional[float]) -> dict:
-    """``docmine.training.train.train``: collect, learn knowledge, train a
+    """``docmine.training.train``: collect, learn knowledge, train a
     candidate through the spaCy project, evaluate, gate (no retries: a failed
     training is not transient I/O)."""
     from datetime import datetime as _dt
 
     from docmine.settings import get_training_settings
-    from docmine.training.train import train
+    from docmine.training.retrain import train
     settings = _settings(url, data_dir)
     tset = get_training_settings(train_max_steps=max_steps, gate_margin=margin, gate_tolerance=tolerance)
     res = train(settings, since=_dt.fromisoformat(since) if since else None, tset=tset)

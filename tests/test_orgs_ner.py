@@ -35,6 +35,12 @@ def flt():
     ("UNEP/CMS/StC44/13", False),
     ("III", False),
     ("XIV", False),
+    # an inner head word is one name only without a bracket between (a title block's lines)
+    ("Ad Hoc Technical Expert Group on Indicators", True),
+    ("Global Knowledge Support Service for Biodiversity", True),
+    ("AUTRES ORGANISATIONS ( Préparé par le Secrétariat ) Résumé", False),
+    ("OTHER ORGANIZATIONS ( Prepared by the Secretariat ) Summary", False),
+    ("INFORME DE LA ( Preparado por la Secretaría ) Resumen", False),
 ])
 def test_filter(flt, text, ok):
     assert flt.accept(text.split()) is ok

@@ -123,7 +123,7 @@ def test_corrections_train_gate_promote_reextract_refuse_rollback(db_url, tmp_pa
     from docmine.store.db import session_scope
     from docmine.store import models as M
     from docmine.store.schema import ModelVersion
-    from docmine.training.train import train
+    from docmine.training.retrain import train
 
     settings, doc_id = _setup(db_url, tmp_path)
     env = _env(settings.data_dir)

@@ -249,7 +249,7 @@ def test_dry_run_collects_and_writes_nothing(paper_db):
     from docmine import corrections
     from docmine.store.db import session_scope
     from docmine.store.schema import KbOverlay, ModelVersion, User
-    from docmine.training.train import train
+    from docmine.training.retrain import train
     settings, doc_id, page = paper_db
     with session_scope(settings.url) as s:
         ed = s.scalars(select(User).where(User.name == "ed")).one()
@@ -267,7 +267,7 @@ def test_dry_run_collects_and_writes_nothing(paper_db):
 
 
 def test_learning_curve_renders_each_share():
-    from docmine.training.train import CurvePoint, render_curve
+    from docmine.training.retrain import CurvePoint, render_curve
     text = render_curve({"eval_documents": 2, "current": {"micro_f1": 0.9, "org_f1": 0.8},
                          "points": [CurvePoint(0.25, 4, 0.90, 0.80, 0.9, 0.72),
                                     CurvePoint(1.0, 16, 0.93, 0.86, 0.9, 0.82)],

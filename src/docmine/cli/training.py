@@ -82,7 +82,7 @@ def train_cmd(
     rehearsal), measure candidate and version in force on one fixed evaluation
     set and promote only if the gate accepts. Exit 0 promoted or dry run,
     1 refused."""
-    from docmine.training.train import TrainError, curve as _curve, render_curve, train
+    from docmine.training.retrain import TrainError, curve as _curve, render_curve, train
 
     if fmt not in ("table", "json"):
         raise CliError(f"--format must be table or json, not {fmt!r}")
@@ -199,7 +199,7 @@ def curve_cmd(max_steps: Optional[int] = typer.Option(None, "--max-steps", min=1
               database: Optional[str] = DatabaseOption, data_dir: Optional[Path] = DataDirOption) -> None:
     """The learning curve: F1 with 25/50/75/100 % of the corrections
     (docmine.training.curve); the same as `docmine train --curve`."""
-    from docmine.training.train import TrainError, curve, render_curve
+    from docmine.training.retrain import TrainError, curve, render_curve
     settings = _settings(database, data_dir)
     try:
         c = curve(settings, tset=_tset(train_max_steps=max_steps), log=lambda m: typer.echo(m, err=True))

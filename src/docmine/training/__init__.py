@@ -14,8 +14,15 @@ May import: the verbs (:mod:`docmine.corrections`), :mod:`docmine.store`,
 from __future__ import annotations
 
 
+__all__ = ["train", "curve", "TrainError", "TrainResult", "render_curve"]
+
+
 def __getattr__(name: str):
-    if name in ("train", "curve", "TrainError", "TrainResult", "render_curve"):
-        from . import train as _t
-        return getattr(_t, name)
-    raise AttributeError(name)
+    """Load :mod:`.retrain` on first use (it imports spaCy and the store)."""
+    if name in __all__:
+        import importlib
+
+        value = getattr(importlib.import_module(f"{__name__}.retrain"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

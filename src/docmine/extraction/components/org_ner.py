@@ -104,7 +104,16 @@ class OrgFilter:
         # or inside a name whose every content word is capitalised ("Ad Hoc Technical
         # Expert Group on Indicators", "Global Knowledge Support Service for Biodiversity")
         capitalised = all(w[:1].isupper() for w in words if len(w) > 3 and w.lower() not in _FUNCTION_WORDS)
-        return capitalised and (low[-1] in self.heads or any(w in self.heads for w in low[1:]))
+        if not capitalised:
+            return False
+        if low[-1] in self.heads:
+            return True
+        # an inner head word only inside one run of words: a bracket or a line of a
+        # title block in between (``AUTRES ORGANISATIONS (Préparé par le Secrétariat)
+        # Résumé``) means two things, not one name
+        if any(ch in w for w in words for ch in "()[]"):
+            return False
+        return any(w in self.heads for w in low[1:])
 
 
 class OrgNer:

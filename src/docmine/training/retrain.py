@@ -100,9 +100,11 @@ def _session_factory(settings: Settings):
 
 
 def new_tag(now: Optional[datetime] = None) -> str:
-    """``ner_org_fr-YYYYMMDDTHHMMSS`` (UTC): the candidate's folder and short name."""
+    """``ner_org_fr-YYYYMMDDTHHMMSS-xxxx`` (UTC, 4 random hex digits: two trainings
+    started in the same second never share a folder): the candidate's short name."""
+    import secrets
     now = now or datetime.now(timezone.utc)
-    return f"ner_org_fr-{now.strftime('%Y%m%dT%H%M%S')}"
+    return f"ner_org_fr-{now.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(2)}"
 
 
 def copy_project(models_dir: Path, dest: Path) -> Path:
