@@ -22,7 +22,9 @@ The kinds of fault they hold (and ``test_kinds`` tests one by one):
 * an incise between a subject and its modal (``La Secretaría, con sujeción a …,
   deberá: a) …``: the actor is ``La Secretaría``) or after the modal (``The
   Secretariat shall, in consultation with …, issue``: the item was lost);
-* ``Recommends that Parties use …`` is an operative request (``recommend``).
+* ``Recommends that Parties use …`` is an operative request (``recommend``);
+* two requests in one paragraph (``Encourages Parties to …, and requests the
+  Secretariat to …;``): two items, the first ending at its comma.
 """
 from __future__ import annotations
 
@@ -353,6 +355,18 @@ Directed to the Secretariat
 
 20.41 The Secretariat shall, in consultation with the Standing Committee, issue a Notification to the Parties no later than 90 days before SC80.
 """, [("20.41", None, "issue", "CITES SC80", None)]),
+    ("two_requests_en", """CONVENTION ON MIGRATORY SPECIES
+
+The Conference of the Parties,
+
+1. Encourages Parties to designate national focal points, and requests the Secretariat to maintain a list of them before 31 December 2026;
+""", [("1", "parties", "encourage", None, None), ("1", "cms-secretariat", "request", None, "2026-12-31")]),
+    ("two_requests_es", """CONVENCIÓN SOBRE LAS ESPECIES MIGRATORIAS
+
+La Conferencia de las Partes,
+
+1. Alienta a las Partes a designar puntos focales nacionales, y pide a la Secretaría que mantenga una lista de ellos antes del 31 de diciembre de 2026;
+""", [("1", "parties", "alentar", None, None), ("1", "cms-secretariat", "pedir", None, "2026-12-31")]),
     ("recommends_that", """CONVENTION ON INTERNATIONAL TRADE IN ENDANGERED SPECIES OF WILD FAUNA AND FLORA
 
 The Conference of the Parties,
@@ -367,6 +381,16 @@ Noting the progress made by many Parties in the electronic exchange of permit da
 @pytest.mark.parametrize("name,text,expected", KINDS, ids=[k[0] for k in KINDS])
 def test_kinds(nlp, name, text, expected):
     ex = extract_text(text, nlp=nlp)
+    got = [(p, actor if e[1] is not None else None, v, m if e[3] is not None else None, d)
+           for (p, actor, v, m, d), e in zip(records(ex), expected)]
+    assert len(ex.action_items) == len(expected)
+    assert got == expected
+
+
+@pytest.mark.parametrize("name,text,expected", KINDS, ids=[k[0] for k in KINDS])
+def test_kinds_pdf(nlp, tmp_path, name, text, expected):
+    pdf = write_pdf(tmp_path / f"{name}.pdf", [_pdf_lines(text)], header=None)
+    ex = extract(pdf, nlp=nlp)
     got = [(p, actor if e[1] is not None else None, v, m if e[3] is not None else None, d)
            for (p, actor, v, m, d), e in zip(records(ex), expected)]
     assert len(ex.action_items) == len(expected)

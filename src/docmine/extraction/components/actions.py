@@ -730,7 +730,9 @@ class ActionFinder:
         cands = [(op.start("br") if op.group("br") else op.start("verb"), op.start("verb"), op.end(),
                   self.verbs[op.group("verb")], op.group("num"), op.start(), None)
                  for op in self.operative_re.finditer(text)]
-        cands += self._joined(struct, text)
+        joined = self._joined(struct, text)
+        joined_at = sorted(c[0] for c in joined)
+        cands += joined
         for start, vs, pos, verb, num, op_start, joined_para in cands:
             node = struct.node_with_body(start) if joined_para is None else None
             if node is not None and node.kind in ("bullet",):
@@ -792,6 +794,14 @@ class ActionFinder:
                         it.verb = verb
                         add(self._make(doc, text, it, a, b, vs))
                     continue
+            if joined_para is None:
+                # "Encourages Parties to …, and requests the Secretariat to …;": the joined
+                # request is an item of its own (``_joined``); this one ends before it
+                cut = next((j for j in joined_at if b < j < clause_end), None)
+                if cut is not None:
+                    sep = max(text.rfind(",", b, cut), text.rfind(";", b, cut))
+                    if sep != -1:
+                        clause_end = sep + 1
             add(self._make(doc, text, _Item(start, clause_end, verb, para), a, b, vs))
 
         doc.user_data.pop("_docmine_actions_index", None)
