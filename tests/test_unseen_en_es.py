@@ -367,6 +367,12 @@ La Conferencia de las Partes,
 
 1. Alienta a las Partes a designar puntos focales nacionales, y pide a la Secretaría que mantenga una lista de ellos antes del 31 de diciembre de 2026;
 """, [("1", "parties", "alentar", None, None), ("1", "cms-secretariat", "pedir", None, "2026-12-31")]),
+    ("two_requests_no_comma_es", """CONVENCIÓN SOBRE LAS ESPECIES MIGRATORIAS
+
+La Conferencia de las Partes,
+
+3. Insta a todas las Partes a que apliquen las directrices y alienta a los donantes a que presten apoyo.
+""", [("3", "parties", "instar", None, None), ("3", "donors", "alentar", None, None)]),
     ("recommends_that", """CONVENTION ON INTERNATIONAL TRADE IN ENDANGERED SPECIES OF WILD FAUNA AND FLORA
 
 The Conference of the Parties,

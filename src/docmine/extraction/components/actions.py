@@ -800,8 +800,12 @@ class ActionFinder:
                 cut = next((j for j in joined_at if b < j < clause_end), None)
                 if cut is not None:
                     sep = max(text.rfind(",", b, cut), text.rfind(";", b, cut))
-                    if sep != -1:
+                    conj = re.search(r"\s+(?:and|while|y|e)\s+(?:\w+\s+)?$", text[b:cut])
+                    after_sep = text[sep + 1:cut].strip(" ").split(" ")[0] if sep != -1 else ""
+                    if after_sep in ("and", "while", "y", "e"):  # ", and requests …"
                         clause_end = sep + 1
+                    elif conj is not None:  # "… las directrices y alienta a los donantes …"
+                        clause_end = b + conj.start()
             add(self._make(doc, text, _Item(start, clause_end, verb, para), a, b, vs))
 
         doc.user_data.pop("_docmine_actions_index", None)
