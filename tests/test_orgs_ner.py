@@ -41,6 +41,9 @@ def flt():
     ("AUTRES ORGANISATIONS ( Préparé par le Secrétariat ) Résumé", False),
     ("OTHER ORGANIZATIONS ( Prepared by the Secretariat ) Summary", False),
     ("INFORME DE LA ( Preparado por la Secretaría ) Resumen", False),
+    ("Working Capital Fund ( WCF )", True),
+    ("Marine Stewardship Council ( MSC )", True),
+    ("Forum Fisheries Agency ( FFA ) Secretariat", True),
 ])
 def test_filter(flt, text, ok):
     assert flt.accept(text.split()) is ok

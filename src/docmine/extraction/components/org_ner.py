@@ -55,6 +55,8 @@ def load_ner_patterns(patterns_path: str | Path | None) -> dict:
     return data
 
 
+#: ``(MSC)`` / ``( MSC )`` at the end of a name
+_TRAILING_ACRONYM = re.compile(r"\s*\(\s*[A-Z][A-Za-z&/-]*\s*\)\s*$")
 #: lower-case words allowed inside a capitalised English or Spanish name
 _FUNCTION_WORDS = {"for", "the", "and", "of", "on", "in", "with", "to", "from", "para", "sobre", "contra",
                    "entre", "las", "los", "del", "con"}
@@ -110,10 +112,12 @@ class OrgFilter:
             return True
         # an inner head word only inside one run of words: a bracket or a line of a
         # title block in between (``AUTRES ORGANISATIONS (Préparé par le Secrétariat)
-        # Résumé``) means two things, not one name
-        if any(ch in w for w in words for ch in "()[]"):
+        # Résumé``) means two things, not one name; a trailing acronym in brackets
+        # (``Marine Stewardship Council (MSC)``) is part of the name
+        name = _TRAILING_ACRONYM.sub("", " ".join(words))
+        if any(ch in name for ch in "()[]"):
             return False
-        return any(w in self.heads for w in low[1:])
+        return any(w in self.heads for w in name.lower().split()[1:])
 
 
 class OrgNer:
