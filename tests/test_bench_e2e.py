@@ -44,15 +44,15 @@ def test_quick_run_reports_every_mode(tmp_path, capsys):
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout)
     rows = {r["mode"]: r for r in result["rows"]}
-    assert set(rows) == {"naive", "library", "cli-seq", "cli-threads-2", "cli-dask-1", "cli-dask-2",
+    assert set(rows) == {"naive", "library-1", "library-2", "cli-1", "cli-2", "cli-dask-1", "cli-dask-2",
                          "startup-empty", "startup-unchanged", "startup-extract"}
     for mode, r in rows.items():
         assert r["rc"] == 0 and r["wall_s"] > 0 and r["peak_mb"] > 0, (mode, r)
         if not mode.startswith("startup"):
             assert r["pages"] == result["corpus"]["pages"] > 0 and r["pages_per_s"] > 0
             assert r["x_naive"] > 0
-    assert rows["cli-dask-2"]["scaling_1_to_2"] > 0
-    assert rows["cli-threads-2"]["scaling_1_to_2"] > 0
+    for two in ("library-2", "cli-2", "cli-dask-2"):
+        assert rows[two]["scaling_1_to_2"] > 0, two
     # the rich table has one row per mode
     sys.path.insert(0, str(REPO / "benchmarks"))
     try:
@@ -65,7 +65,7 @@ def test_quick_run_reports_every_mode(tmp_path, capsys):
         assert mode in table
     # every docmine mode stored the whole corpus
     import sqlite3
-    for mode in ("library", "cli-seq", "cli-threads-2", "cli-dask-1", "cli-dask-2"):
+    for mode in ("library-1", "library-2", "cli-1", "cli-2", "cli-dask-1", "cli-dask-2"):
         con = sqlite3.connect(tmp_path / mode / "bench.db")
         try:
             assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == result["corpus"]["docs"], mode
