@@ -63,37 +63,130 @@ def test_pool_work_happens_in_worker_processes_and_resumes(tmp_path):
     assert sorted(o.document_id for o in again) == sorted(o.document_id for o in first)
 
 
+def _pool_rows(tmp_path, src, name: str, **pool_kw) -> tuple[str, list]:
+    """The files of ``src`` through a DocumentPool into a new SQLite database."""
+    from docmine.ingest import start_run
+    from docmine.store.db import make_session_factory
+    url = f"sqlite:///{tmp_path / (name + '.db')}"
+    settings = get_settings(database_url=url, data_dir=tmp_path / name, use_ner=False)
+    with make_session_factory(url)() as session:
+        run_id = start_run(session, trigger="api", settings={}).id
+        session.commit()
+    with DocumentPool(settings, **pool_kw) as pool:
+        outs = [o for _j, o in pool.run([Job(path=str(p)) for p in sorted(src.glob("*.pdf"))], run_id=run_id)]
+        outs.append(pool.started_with)
+    return url, outs
+
+
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_fork_and_spawn_workers_store_the_rows_of_one_process(tmp_path, start_method):
+    src = tmp_path / "in"
+    make_pdfs(src, 6, pages=2, prefix="start")
+    (src / "broken.pdf").write_bytes(b"%PDF-1.4\n not a pdf")
+    one, outs1 = _pool_rows(tmp_path, src, "one", workers=1)
+    two, outs2 = _pool_rows(tmp_path, src, start_method, workers=2, start_method=start_method)
+    assert outs1.pop() is None and outs2.pop() == start_method
+    for outs in (outs1, outs2):
+        assert sorted(o.outcome for o in outs) == ["failed"] + ["new"] * 6
+        assert [o.step for o in outs if o.outcome == "failed"] == ["read"]
+        assert all(o.extracted and o.pages == 2 and o.mentions for o in outs if o.outcome == "new")
+    # a file's read step and its extraction are reported as one outcome, by the worker that extracted it
+    assert {o.worker for o in outs2 if o.outcome == "new"} - {0, os.getpid()}
+    assert sum(o.mentions for o in outs2) == sum(o.mentions for o in outs1)
+    assert fingerprint(two) == fingerprint(one)
+    assert fingerprint(one)["mentions"], "nothing extracted: the comparison would prove nothing"
+
+
+def test_auto_forks_only_without_other_threads(tmp_path):
+    import threading
+    src = tmp_path / "in"
+    make_pdfs(src, 3, pages=1, prefix="auto")
+    _url, outs = _pool_rows(tmp_path, src, "alone", workers=2)
+    assert outs[-1] == "fork"
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)  # as Prefect, a web server or a progress bar
+    other.start()
+    try:
+        _url, outs = _pool_rows(tmp_path, src, "threads", workers=2)
+    finally:
+        stop.set()
+    assert outs[-1] == "spawn"
+    assert sorted(o.outcome for o in outs[:-1]) == ["new"] * 3
+
+
+def test_a_killed_reader_leaves_its_files_to_the_workers(tmp_path):
+    """kill -9 of the reader process in the middle of a run: the files it had not
+    answered for are read and extracted by the workers; every row is there once."""
+    src = tmp_path / "in"
+    make_pdfs(src, 30, pages=2, prefix="reader")
+    one, _ = _pool_rows(tmp_path, src, "one", workers=1)
+    from docmine.ingest import start_run
+    from docmine.store.db import make_session_factory
+    url = f"sqlite:///{tmp_path / 'killed.db'}"
+    settings = get_settings(database_url=url, data_dir=tmp_path / "killed", use_ner=False)
+    with make_session_factory(url)() as session:
+        run_id = start_run(session, trigger="api", settings={}).id
+        session.commit()
+    outs, killed = [], None
+    with DocumentPool(settings, workers=2, start_method="fork") as pool:
+        for _job, out in pool.run([Job(path=str(p)) for p in sorted(src.glob("*.pdf"))], run_id=run_id):
+            outs.append(out)
+            if killed is None and pool.reader is not None:
+                killed = pool.reader.pid
+                os.kill(killed, signal.SIGKILL)
+    assert killed is not None, "the reader had finished before the first document: nothing was tested"
+    assert sorted(o.outcome for o in outs) == ["new"] * 30, [(o.source, o.outcome, o.reason) for o in outs]
+    assert all(o.extracted for o in outs)
+    assert fingerprint(url) == fingerprint(one)
+
+
 SCRIPT = """
 import sys
 from docmine.run import DocumentPool, Job
 from docmine.settings import get_settings
 if __name__ == "__main__":
-    url, folder = sys.argv[1], sys.argv[2]
+    url, folder, start = sys.argv[1], sys.argv[2], sys.argv[3]
     import pathlib
+    from docmine.ingest import start_run
+    from docmine.store.db import make_session_factory
+    with make_session_factory(url)() as session:
+        run_id = start_run(session, trigger="api", settings={}).id
+        session.commit()
     jobs = [Job(path=str(p)) for p in sorted(pathlib.Path(folder).glob("*.pdf"))]
-    with DocumentPool(get_settings(database_url=url, use_ner=False), workers=2) as pool:
-        for _job, out in pool.run(jobs):
+    with DocumentPool(get_settings(database_url=url, use_ner=False), workers=2, start_method=start) as pool:
+        for _job, out in pool.run(jobs, run_id=run_id):
             print(out.outcome, flush=True)
 """
 
 
-def test_workers_die_with_a_killed_parent(tmp_path):
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_workers_die_with_a_killed_parent(tmp_path, start_method):
     import psutil
     src = tmp_path / "in"
     make_pdfs(src, 40, pages=2, prefix="orphan")
     script = tmp_path / "pool_script.py"
     script.write_text(SCRIPT)
-    proc = subprocess.Popen([sys.executable, str(script), f"sqlite:///{tmp_path / 'k.db'}", str(src)],
+    proc = subprocess.Popen([sys.executable, str(script), f"sqlite:///{tmp_path / 'k.db'}", str(src), start_method],
                             cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def workers_of(parent) -> list:
+        found = []
+        for c in parent.children(recursive=True):
+            try:
+                if "resource_tracker" not in " ".join(c.cmdline()):
+                    found.append(c)
+            except psutil.Error:
+                pass
+        return found
     try:
         parent = psutil.Process(proc.pid)
         workers: list = []
         deadline = time.monotonic() + 120
+        # fork: the reader and two workers; spawn: two workers
         while time.monotonic() < deadline and len(workers) < 2 and proc.poll() is None:
-            workers = [c for c in parent.children(recursive=True)
-                       if "spawn_main" in " ".join(c.cmdline()) and "resource_tracker" not in " ".join(c.cmdline())]
+            workers = workers_of(parent)
             time.sleep(0.1)
-        assert len(workers) == 2, "the pool did not start two worker processes"
+        assert len(workers) >= 2, "the pool did not start two worker processes"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
         gone_by = time.monotonic() + 10

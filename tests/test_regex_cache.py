@@ -129,3 +129,19 @@ def test_pipeline_from_cache_tokenizes_the_dev_corpus_identically(shared_dir, tm
     assert store.stat().st_mtime_ns == mtime  # nothing new to save: the patterns are stable
     assert plain == first == from_cache
     assert sum(len(t) for t in plain) > 1000
+
+
+def test_the_cache_is_written_in_the_data_folder_of_the_settings(tmp_path):
+    """The pipeline's compiled patterns go to ``<data_dir>/cache/regex`` of the
+    settings it is loaded with, never to ``./data`` of the working folder
+    (nothing is written outside the data folder)."""
+    data, cwd = tmp_path / "mydata", tmp_path / "elsewhere"
+    cwd.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCMINE_")}
+    code = ("import sys; from docmine.settings import get_settings; from docmine.extraction.nlp import load_nlp; "
+            "load_nlp(get_settings(data_dir=sys.argv[1], use_ner=False))")
+    r = subprocess.run([sys.executable, "-c", code, str(data)], cwd=cwd, capture_output=True, text=True,
+                       timeout=600, env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert (data / "cache" / "regex" / rc.STORE_NAME).is_file()
+    assert not (cwd / "data").exists(), sorted(str(p) for p in cwd.rglob("*"))

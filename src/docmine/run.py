@@ -18,7 +18,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 from sqlalchemy import func, or_, select
 
@@ -131,7 +131,8 @@ class DocumentOutcome:
     mentions: int = 0
     action_items: int = 0
     labels: dict[str, int] = field(default_factory=dict)  #: mentions per label
-    seconds: float = 0.0
+    seconds: float = 0.0  #: wall seconds of the call
+    cpu_seconds: float = 0.0  #: CPU seconds of the call in the process that did the work
     worker: int = 0  #: id of the process that did the work (:class:`DocumentPool`)
 
     def to_dict(self) -> dict[str, Any]:
@@ -166,7 +167,8 @@ def extract_stored(document_id: int, *, settings: Settings, session_factory=None
 
 def process_document(path: str | Path, *, run_id: int, settings: Settings, session_factory=None,
                      nlp=None, source: Optional[str] = None, current: Optional[Sequence[str]] = None,
-                     reraise: Optional[Callable[[BaseException], bool]] = None) -> DocumentOutcome:
+                     reraise: Optional[Callable[[BaseException], bool]] = None,
+                     extract: bool = True) -> DocumentOutcome:
     """Read → store → extract → store for one local file, within ingest run
     ``run_id``: :func:`docmine.ingest.ingest_file` (a new document, a skip of
     bytes already stored, a scan, or a recorded read failure), then
@@ -177,10 +179,13 @@ def process_document(path: str | Path, *, run_id: int, settings: Settings, sessi
     exception is returned as a failed outcome with its step, unless
     ``reraise(exc)`` is true (the flow passes its transient-I/O test so that
     Prefect retries the call). A retried call resumes: a source this run
-    already stored is not read again, only extracted if it still needs it."""
+    already stored is not read again, only extracted if it still needs it.
+
+    ``extract=False``: the read step only (a document stored, not extracted;
+    the reader process of :class:`DocumentPool` runs it)."""
     from docmine.store.db import make_session_factory
     from docmine.ingest import absolute_path, display_path, ingest_file
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     factory = session_factory or make_session_factory(settings.url)
     src = display_path(source) if source else display_path(absolute_path(path))  # as ingest_file records it
     rec = DocumentOutcome(source=src)
@@ -206,6 +211,8 @@ def process_document(path: str | Path, *, run_id: int, settings: Settings, sessi
                 if o.outcome == "failed":
                     rec.step = "read"
                     return rec
+        if not extract:
+            return rec
         step = "extract"
         result = extract_stored(rec.document_id, settings=settings, session_factory=factory, nlp=nlp,
                                 current=current)
@@ -226,7 +233,7 @@ def process_document(path: str | Path, *, run_id: int, settings: Settings, sessi
         rec.reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
         return rec
     finally:
-        rec.seconds = time.perf_counter() - t0
+        rec.seconds, rec.cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
 
 
 
@@ -301,7 +308,7 @@ def _do_job_here(job: Job, run_id: Optional[int], settings: Settings, factory, c
         if job.document_id is None:
             return process_document(job.path, run_id=run_id, settings=settings, session_factory=factory,
                                     source=job.source, current=current, reraise=is_transient), None
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         rec = DocumentOutcome(source=job.label, outcome="stored", document_id=job.document_id)
         try:
             result = extract_stored(job.document_id, settings=settings, session_factory=factory,
@@ -317,7 +324,7 @@ def _do_job_here(job: Job, run_id: Optional[int], settings: Settings, factory, c
             rec.mentions = int(result.get("mentions") or 0)
             rec.action_items = int(result.get("action_items") or 0)
             rec.labels = {k: int(v) for k, v in (result.get("labels") or {}).items()}
-        rec.seconds = time.perf_counter() - t0
+        rec.seconds, rec.cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
         return rec, None
     except Exception as exc:  # transient: raised on purpose by process_document/extract_stored
         step = getattr(exc, "docmine_step", None) or ("extract" if job.document_id else "read")
@@ -357,6 +364,8 @@ def _worker_init(settings: Settings, parent: int) -> None:
     process) and opens the database engine, so every document the worker
     takes reuses both."""
     _die_with_parent(parent)
+    import atexit
+    atexit.register(_exit_now)
     from docmine.extraction.nlp import load_nlp
     from docmine.store.db import make_session_factory
     _WORKER["settings"] = settings
@@ -364,13 +373,135 @@ def _worker_init(settings: Settings, parent: int) -> None:
     load_nlp(settings)
 
 
+def _exit_now() -> None:
+    """A worker's last exit handler (registered last, so run first): close its
+    database connections, flush its output and end the process without the
+    interpreter tearing down the loaded pipeline object by object (≈ 0.4 s
+    per worker at the end of every run, measured with ``benchmarks/bench_e2e.py``).
+    A pool worker's exit status carries nothing: results travel on the pool's
+    queue, written before the worker takes its stop signal."""
+    import sys
+    try:
+        factory = _WORKER.get("factory")
+        if factory is not None:
+            factory.kw["bind"].dispose()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    finally:
+        os._exit(0)
+
+
 def _worker_job(job: Job, run_id: Optional[int], current) -> tuple:
     return _do_job(job, run_id, _WORKER["settings"], _WORKER["factory"], current)
 
 
+#: how :class:`DocumentPool` starts its workers: ``auto`` (``fork`` where it is
+#: safe, else ``spawn``), ``fork`` or ``spawn``
+START_METHODS = ("auto", "fork", "spawn")
+
+
+def fork_is_safe() -> bool:
+    """True when worker processes may be forked from this one: Linux, and no
+    thread but this one (a fork copies locks that other threads may hold;
+    Prefect, a web server or a progress bar's refresh thread make it unsafe)."""
+    import multiprocessing
+    import sys
+    import threading
+    return (sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+            and threading.active_count() == 1)
+
+
+def _reader_main(conn, settings: Settings, parent: int, run_id: Optional[int], jobs: list,
+                 retries: int, backoff: float) -> None:
+    """The reader process of :class:`DocumentPool`: the read step
+    (:func:`process_document` with ``extract=False``) of every file job, in
+    order, each result sent on ``conn`` as ``(index, DocumentOutcome, None)``,
+    or ``(index, None, (step, reason))`` when transient I/O outlasted the
+    retries; a retry is announced as ``("retry", index, attempt, reason)``;
+    ``None`` ends the stream."""
+    _die_with_parent(parent)
+    from docmine.store.db import make_session_factory
+    factory = make_session_factory(settings.url)
+    _WORKER["factory"] = factory
+    for i, job in enumerate(jobs):
+        attempt = 0
+        while True:
+            try:
+                rec = process_document(job.path, run_id=run_id, settings=settings, session_factory=factory,
+                                       source=job.source, reraise=is_transient, extract=False)
+                rec.worker = os.getpid()
+                conn.send((i, rec, None))
+                break
+            except Exception as exc:  # transient, re-raised on purpose by process_document
+                attempt += 1
+                reason = _one_line(f"{type(exc).__name__}: {exc}")
+                if attempt > retries:
+                    conn.send((i, None, ("read", reason)))
+                    break
+                conn.send(("retry", i, attempt, reason))
+                time.sleep(backoff * (2 ** (attempt - 1)))
+    conn.send(None)
+    conn.close()
+    _exit_now()
+
+
+class _Reader:
+    """The read step of a list of file jobs, run ahead in a process of its own
+    (forked before the pipeline loads: it needs none, and starts at once)
+    while this process loads the pipeline; see :class:`DocumentPool`."""
+
+    def __init__(self, settings: Settings, jobs: list, run_id: Optional[int], retries: int,
+                 backoff: float) -> None:
+        import multiprocessing
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(target=_reader_main, name="docmine-reader", daemon=True,
+                                 args=(child, settings, os.getpid(), run_id, jobs, retries, backoff))
+        self._proc.start()
+        child.close()
+        self.pid: int = self._proc.pid  #: the reader's process id
+        self.reported: set[int] = set()  #: indexes of the jobs the reader answered for
+        self.done = False  #: the stream ended (finished, or the reader died)
+        self.died = False  #: the reader ended without finishing: the jobs not reported are not read
+
+    def poll(self) -> list:
+        """Messages received so far, without waiting."""
+        out = []
+        while not self.done:
+            try:
+                if not self._conn.poll():
+                    break
+                msg = self._conn.recv()
+            except (EOFError, OSError):
+                self.done = self.died = True
+                break
+            if msg is None:
+                self.done = True
+                break
+            if msg[0] != "retry":
+                self.reported.add(msg[0])
+            out.append(msg)
+        return out
+
+    def wait(self, timeout: float) -> None:
+        """Block until a message may be read, at most ``timeout`` seconds."""
+        try:
+            self._conn.poll(timeout)
+        except (EOFError, OSError):
+            pass
+
+    def close(self) -> None:
+        self.done = True
+        if self._proc.is_alive():
+            self._proc.terminate()
+        self._proc.join(timeout=5)
+        self._conn.close()
+
+
 class DocumentPool:
-    """Documents processed by ``workers`` processes, each loading the
-    pipeline once (pool initialiser), or in this process when ``workers`` is 1.
+    """Documents processed by ``workers`` processes, each with the pipeline
+    loaded once, or in this process when ``workers`` is 1.
 
     Each worker runs the one per-document sequence (:func:`process_document`
     for a file, :func:`extract_stored` for a stored document) and writes its
@@ -384,6 +515,19 @@ class DocumentPool:
     memory, a crash in a reader) fails the documents it may have held after
     one more try; the pool is started again for the others.
 
+    How the workers start (``start_method``; ``auto``: ``fork`` when
+    :func:`fork_is_safe`, else ``spawn``):
+
+    * ``fork``: this process loads the pipeline once and the workers are forked
+      from it, sharing it (no worker loads it again: ≈ 2 s of start-up per
+      worker saved). Meanwhile a reader process (forked first) runs the read step of
+      the files (PDF → pages stored), so the second core works while the
+      pipeline loads; the workers then extract the stored documents. A file the
+      reader could not answer for (it died) goes to a worker whole.
+    * ``spawn``: a clean interpreter per worker, each loading the pipeline in
+      the pool initialiser and running the whole sequence per file (what a
+      process with other threads needs: Prefect, a web app).
+
     >>> with DocumentPool(settings, workers=2) as pool:          # doctest: +SKIP
     ...     for job, outcome in pool.run(jobs, run_id=7):
     ...         print(outcome.source, outcome.outcome)
@@ -393,14 +537,22 @@ class DocumentPool:
 
     def __init__(self, settings: Settings, workers: Optional[int] = None, *, session_factory=None,
                  retries: int = IO_RETRIES, backoff: float = IO_BACKOFF,
-                 logger: Optional[logging.Logger] = None) -> None:
+                 logger: Optional[logging.Logger] = None, start_method: str = "auto") -> None:
+        if start_method not in START_METHODS:
+            raise ValueError(f"start_method must be one of {', '.join(START_METHODS)}, not {start_method!r}")
         self.settings = settings
         self.workers = max(1, workers if workers else default_workers())
         self.retries, self.backoff = max(0, retries), max(0.0, backoff)
         self.log = logger or log
+        self.start_method = start_method
         self._factory = session_factory
         self._executor = None
+        self._forked = False  # the executor's workers are forked from this process
         self._started = False  # a worker finished a job: the pool can start here
+        #: how the workers of this pool were started: "fork", "spawn", or None (none yet)
+        self.started_with: Optional[str] = None
+        #: the reader process while it runs (:class:`_Reader`: ``pid``), else None
+        self.reader: Optional[_Reader] = None
 
     # ---- life cycle
     def __enter__(self) -> "DocumentPool":
@@ -414,14 +566,35 @@ class DocumentPool:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
 
-    def _pool(self, size: int):
+    def _use_fork(self) -> bool:
+        if self.start_method == "spawn":
+            return False
+        return fork_is_safe() if self.start_method == "auto" else True
+
+    def _pool(self, size: int, fork: bool = False):
         if self._executor is None:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
+            if fork:
+                try:  # the pipeline the forked workers share
+                    from docmine.extraction.nlp import load_nlp
+                    from docmine.reading.language import preload_part_detector
+                    from docmine.store import write  # noqa: F401  (imported once, shared)
+                    load_nlp(self.settings)
+                    preload_part_detector()
+                    import gc
+                    # what is loaded stays out of the collector's way in the workers: a
+                    # collection would touch every object and copy the shared pages
+                    gc.freeze()
+                except Exception as exc:  # they will say why, document by document
+                    self.log.warning("could not load the pipeline before starting workers: %s",
+                                     _one_line(f"{type(exc).__name__}: {exc}"))
             # spawn: a clean interpreter per worker (no inherited threads, locks or
             # database connections), whatever the parent runs (Prefect, a web app)
+            self._forked = fork
+            self.started_with = "fork" if fork else "spawn"
             self._executor = ProcessPoolExecutor(
-                max_workers=size, mp_context=multiprocessing.get_context("spawn"),
+                max_workers=size, mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
                 initializer=_worker_init, initargs=(self.settings, os.getpid()))
         return self._executor
 
@@ -500,27 +673,85 @@ class DocumentPool:
     def _run_pool(self, jobs, run_id, current):
         from concurrent.futures import FIRST_COMPLETED, wait
         from concurrent.futures.process import BrokenProcessPool
+        jobs = list(jobs)  # grows: the extraction jobs of the files the reader stored
         size = min(self.workers, max(1, len(jobs)))
+        fork = self._forked if self._executor is not None else self._use_fork()
+        files = [i for i, j in enumerate(jobs) if j.document_id is None]
+        reader = None
+        if fork and files and self._executor is None:
+            try:
+                reader = self.reader = _Reader(self.settings, [jobs[i] for i in files], run_id, self.retries,
+                                               self.backoff)
+            except Exception as exc:  # the workers read the files themselves
+                self.log.warning("no reader process: %s", _one_line(f"{type(exc).__name__}: {exc}"))
+        origin: dict[int, int] = {}  # index of an extraction job → index of the file job it continues
+        read: dict[int, DocumentOutcome] = {}  # file job index → the outcome of its read step
         attempts: dict[int, int] = {}
         crashes: dict[int, int] = {}
         waiting: list[tuple[float, int]] = []  # (due time, job index) of retries
         running: dict = {}
 
         def submit(i: int) -> None:
-            running[self._pool(size).submit(_worker_job, jobs[i], run_id, current)] = i
+            running[self._pool(size, fork).submit(_worker_job, jobs[i], run_id, current)] = i
 
-        for i in range(len(jobs)):
-            submit(i)
+        def final(i: int, rec: DocumentOutcome) -> tuple:
+            """(job, outcome) to report for pool job ``i``: a file's read and extraction as one."""
+            k = origin.pop(i, None)
+            return (jobs[i], rec) if k is None else (jobs[k], _merge(read.pop(k), rec))
+
+        def from_reader() -> Iterator[tuple]:
+            nonlocal reader
+            for msg in reader.poll():
+                if msg[0] == "retry":
+                    _tag, k, attempt, reason = msg
+                    self._retry_wait(jobs[files[k]], attempt, reason)  # logged here; the reader waits
+                    continue
+                k, rec, transient = msg
+                i = files[k]
+                if rec is None:
+                    yield jobs[i], self._failed(jobs[i], transient[0], "io_error", transient[1])
+                elif rec.outcome == "failed" or rec.document_id is None:
+                    yield jobs[i], rec
+                else:
+                    read[i] = rec
+                    jobs.append(Job(document_id=rec.document_id))
+                    origin[len(jobs) - 1] = i
+                    submit(len(jobs) - 1)
+            if reader.done:
+                if reader.died:  # what it did not answer for: read and extracted by a worker
+                    rest = [i for k, i in enumerate(files) if k not in reader.reported]
+                    if rest:
+                        self.log.warning("the reader process died; %d file(s) go to the workers", len(rest))
+                    for i in rest:
+                        submit(i)
+                reader.close()
+                reader = self.reader = None
+
+        if reader is None:
+            for i in range(len(jobs)):
+                submit(i)
+        else:
+            for i in range(len(jobs)):
+                if jobs[i].document_id is not None:
+                    submit(i)
+            self._pool(size, fork)  # the pipeline loads here while the reader reads
         try:
-            while running or waiting:
+            while running or waiting or reader is not None:
+                if reader is not None:
+                    yield from from_reader()
                 now = time.monotonic()
                 for due, i in [w for w in waiting if w[0] <= now]:
                     waiting.remove((due, i))
                     submit(i)
                 if not running:
-                    time.sleep(max(0.0, min(d for d, _ in waiting) - time.monotonic()))
+                    if reader is not None:
+                        reader.wait(0.5 if not waiting else max(0.0, min(d for d, _ in waiting) - now))
+                    elif waiting:
+                        time.sleep(max(0.0, min(d for d, _ in waiting) - time.monotonic()))
                     continue
                 timeout = max(0.0, min(d for d, _ in waiting) - now) if waiting else None
+                if reader is not None:  # look at the reader again soon
+                    timeout = 0.02 if timeout is None else min(timeout, 0.02)
                 done, _ = wait(list(running), timeout=timeout, return_when=FIRST_COMPLETED)
                 broken = False
                 for fut in done:
@@ -532,22 +763,22 @@ class DocumentPool:
                         broken = True
                         crashes[i] = crashes.get(i, 0) + 1
                         if crashes[i] > 1:
-                            yield job, self._failed(job, "extract" if job.document_id else "read", "crashed",
-                                                    _one_line(f"a worker process died: {exc}"))
+                            yield final(i, self._failed(job, "extract" if job.document_id else "read", "crashed",
+                                                        _one_line(f"a worker process died: {exc}")))
                         else:
                             waiting.append((time.monotonic(), i))
                         continue
                     except Exception as exc:  # pickling trouble, a bug in the worker wrapper
-                        yield job, self._failed(job, "extract" if job.document_id else "read", "error",
-                                                _one_line(f"{type(exc).__name__}: {exc}"))
+                        yield final(i, self._failed(job, "extract" if job.document_id else "read", "error",
+                                                    _one_line(f"{type(exc).__name__}: {exc}")))
                         continue
                     self._started = True
                     if transient is None:
-                        yield job, rec
+                        yield final(i, rec)
                         continue
                     attempts[i] = attempts.get(i, 0) + 1
                     if attempts[i] > self.retries:
-                        yield job, self._failed(job, transient[0], "io_error", transient[1])
+                        yield final(i, self._failed(job, transient[0], "io_error", transient[1]))
                     else:
                         waiting.append((time.monotonic() + self._retry_wait(job, attempts[i], transient[1]), i))
                 if broken and not self._started:
@@ -556,11 +787,19 @@ class DocumentPool:
                     self.log.warning("worker processes could not start; going on in this process "
                                      "(a script starting docmine runs needs if __name__ == '__main__':)")
                     self.close()
-                    rest = sorted({i for _d, i in waiting} | set(running.values()))
+                    rest = {i for _d, i in waiting} | set(running.values())
+                    if reader is not None:  # files it has not read yet are read here
+                        yield from from_reader()
+                        if reader is not None:
+                            reader.close()
+                            rest |= {i for k, i in enumerate(files) if k not in reader.reported}
+                            reader = self.reader = None
                     running.clear()
                     waiting.clear()
                     self.workers = 1
-                    yield from self._run_here([jobs[i] for i in rest], run_id, current)
+                    for i in sorted(rest):
+                        for _job, rec in self._run_here([jobs[i]], run_id, current):
+                            yield final(i, rec)
                     return
                 if broken:  # every job still queued in the dead pool fails the same way: start again
                     self.log.warning("a worker process died; starting the pool again")
@@ -574,6 +813,24 @@ class DocumentPool:
         finally:
             for fut in running:
                 fut.cancel()
+            if reader is not None:
+                reader.close()
+                self.reader = None
+
+
+def _merge(read: DocumentOutcome, extracted: DocumentOutcome) -> DocumentOutcome:
+    """One outcome for a file whose read step and extraction ran in two
+    processes (:class:`DocumentPool` with a reader), as :func:`process_document`
+    would have returned it."""
+    read.extracted, read.mentions, read.action_items = extracted.extracted, extracted.mentions, extracted.action_items
+    read.labels = dict(extracted.labels)
+    read.seconds += extracted.seconds
+    read.cpu_seconds += extracted.cpu_seconds
+    read.worker = extracted.worker or read.worker
+    if extracted.outcome == "failed":
+        read.outcome, read.step = "failed", extracted.step or "extract"
+        read.code, read.reason = extracted.code, extracted.reason
+    return read
 
 
 def run(paths: Sequence[str | Path] | str | Path | None = None, *, settings: Settings | None = None,
@@ -626,8 +883,10 @@ def run(paths: Sequence[str | Path] | str | Path | None = None, *, settings: Set
     bar = None
     if progress and files:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+        # refreshed on each document, not by a thread: the workers may then be
+        # forked from this process (DocumentPool, fork_is_safe)
         bar = Progress(TextColumn("run"), BarColumn(), MofNCompleteColumn(),
-                       TextColumn("{task.fields[name]}"), transient=True)
+                       TextColumn("{task.fields[name]}"), transient=True, auto_refresh=False)
         bar.start()
         task = bar.add_task("run", total=len(files), name="")
     pool = DocumentPool(settings, workers, session_factory=factory)
@@ -636,8 +895,7 @@ def run(paths: Sequence[str | Path] | str | Path | None = None, *, settings: Set
             for _job, rec in pool.run([Job(path=str(f)) for f in files], run_id=run_id, current=current):
                 outcomes.append(rec)
                 if bar:
-                    bar.update(task, name=Path(rec.source).name)
-                    bar.advance(task)
+                    bar.update(task, name=Path(rec.source).name, advance=1, refresh=True)
             failed_ids = {r.document_id for r in outcomes if r.step == "extract"}
             with factory() as session:
                 todo = [d for d in pending_documents(session=session, model_version=current)

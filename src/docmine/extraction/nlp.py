@@ -107,12 +107,33 @@ def _build_nlp(settings: Settings, use_ner: bool | None, language: str) -> Langu
     return nlp
 
 
-@lru_cache(maxsize=12)
-def _cached(models_dir: str, kb_path: str, model: str, use_ner: bool, language: str,
-            kb_overlay: tuple = ()) -> Language:
-    s = get_settings(models_dir=models_dir, kb_path=kb_path, model=model, use_ner=use_ner,
-                     kb_overlay=kb_overlay)
-    return build_nlp(s, language=language)
+#: built pipelines, keyed by what changes them (:func:`load_nlp`); at most
+#: :data:`_MAX_CACHED`, the oldest dropped first
+_built: "dict[tuple, Language]" = {}
+_MAX_CACHED = 12
+
+
+def _cached(key: tuple, settings: Settings, use_ner: bool, language: str) -> Language:
+    """The pipeline for ``key`` (models, knowledge base, NER, language,
+    overlay), built once per process. The data folder is not part of the key
+    (a pipeline does not depend on it), but the first build compiles its large
+    patterns through that data folder's ``cache/regex``
+    (:func:`_regex_folder`): nothing is written outside the data folder of
+    the settings given."""
+    nlp = _built.get(key)
+    if nlp is None:
+        nlp = build_nlp(settings.with_(use_ner=use_ner), language=language)
+        while len(_built) >= _MAX_CACHED:
+            _built.pop(next(iter(_built)))
+        _built[key] = nlp
+    return nlp
+
+
+def _clear_cache() -> None:
+    _built.clear()
+
+
+_cached.cache_clear = _clear_cache  # type: ignore[attr-defined]  (as with functools.lru_cache)
 
 
 def load_nlp(settings: Settings | None = None, *, use_ner: bool | None = None,
@@ -121,5 +142,6 @@ def load_nlp(settings: Settings | None = None, *, use_ner: bool | None = None,
     settings = settings or get_settings()
     use_ner = settings.use_ner if use_ner is None else use_ner
     with _lock:
-        return _cached(str(settings.models_dir), str(settings.kb_path), settings.model, bool(use_ner),
-                       language, tuple(tuple(r) for r in (settings.kb_overlay or ())))
+        key = (str(settings.models_dir), str(settings.kb_path), settings.model, bool(use_ner), language,
+               tuple(tuple(r) for r in (settings.kb_overlay or ())))
+        return _cached(key, settings, bool(use_ner), language)

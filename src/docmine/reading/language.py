@@ -202,6 +202,15 @@ def _lingua_detector():
         return _lingua
 
 
+def preload_part_detector() -> None:
+    """Load lingua's language models now rather than at the first doubtful
+    paragraph (its first detection loads them: ≈ 0.5 s; it starts no
+    thread), so processes forked afterwards share them
+    (:class:`docmine.run.DocumentPool`)."""
+    detector, _codes = _lingua_detector()
+    detector.compute_language_confidence_values("la Conférence des Parties; the Parties; las Partes")
+
+
 def _stop_word_language(text: str) -> str | None:
     """fr/en/es when the stop words leave no doubt (:func:`fast_detect`, or a
     short paragraph whose few stop words are all of one language); pt/it/de/nl/ca

@@ -77,29 +77,38 @@ def normalise(original: str) -> NormText:
 
 
 def _normalise_dropping(original: str, drops: list[tuple[int, int]]) -> NormText:
-    """Slow path of :func:`normalise` for texts with stretches to leave out."""
+    """:func:`normalise` for texts with stretches to leave out (``drops``:
+    sorted, non-overlapping ``(start, end)``): the kept stretches are collapsed
+    run by run as in the fast path, a whitespace run continuing across a
+    dropped stretch (``Kunming-\n Montreal`` keeps one space at most)."""
     out: list[str] = []
     offsets = array("l")
     in_ws = False
-    i, n = 0, len(original)
-    k = 0
-    while i < n:
-        while k < len(drops) and drops[k][1] <= i:
-            k += 1
-        if k < len(drops) and drops[k][0] <= i:
-            i = drops[k][1]
-            continue
-        c = original[i]
-        if _WS.fullmatch(c):
+    n = len(original)
+    kept: list[tuple[int, int]] = []
+    pos = 0
+    for s, e in drops:
+        if s > pos:
+            kept.append((pos, s))
+        pos = max(pos, e)
+    if pos < n:
+        kept.append((pos, n))
+    for a, b in kept:
+        p = a
+        for m in _WS.finditer(original, a, b):
+            s, e = m.span()
+            if s > p:
+                out.append(original[p:s])
+                offsets.extend(range(p, s))
+                in_ws = False
             if not in_ws:
-                in_ws = True
                 out.append(" ")
-                offsets.append(i)
-            i += 1
-            continue
-        in_ws = False
-        out.append(c)
-        offsets.append(i)
-        i += 1
+                offsets.append(s)
+                in_ws = True
+            p = e
+        if p < b:
+            out.append(original[p:b])
+            offsets.extend(range(p, b))
+            in_ws = False
     offsets.append(n)
     return NormText(original, "".join(out), offsets)

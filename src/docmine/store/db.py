@@ -14,6 +14,7 @@ default (``./data/docmine.db``), or PostgreSQL (``postgresql+psycopg://…``).
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -132,6 +133,23 @@ def dispose_engines() -> None:
             engine.dispose()
         _ENGINES.clear()
         _INITIALISED.clear()
+
+
+def _forget_engines_in_child() -> None:
+    """In a process forked from one holding engines: drop the inherited engines
+    without closing their connections, which still belong to the parent
+    (SQLAlchemy's rule for ``fork``: ``Engine.dispose(close=False)``); the
+    child opens its own on first use."""
+    global _LOCK, _MIGRATE_LOCK
+    _LOCK, _MIGRATE_LOCK = threading.RLock(), threading.Lock()
+    for engine in _ENGINES.values():
+        engine.dispose(close=False)
+    _ENGINES.clear()
+    _INITIALISED.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_engines_in_child)
 
 
 def alembic_config(url: str | None = None):
