@@ -21,7 +21,8 @@ corpus, each mode in its own subprocess with a fresh SQLite database:
   per-document ``sequential`` and ``threads`` runners, on demand);
 * start-up: ``docmine run`` on an empty folder, again on the unchanged corpus
   (nothing new), and ``docmine extract`` of one small ``.txt``; ``startup-first``:
-  ``docmine run`` on an empty folder in a brand-new data folder;
+  the same ``docmine extract`` in a brand-new data folder (its patterns compiled
+  and cached for the first time);
 * ``--long``: one 500-page PDF through ``library-1``: peak memory, and its time
   per page against the corpus' (documents of ~6 pages) in the same mode.
 
@@ -344,7 +345,7 @@ def mode_command(mode: str, corpus: Path, work: Path, cli_dbs: dict) -> tuple[li
     if mode.startswith("cli-dask-"):
         w = mode.rsplit("-", 1)[1]
         return run + ["--task-runner", "dask", "--dask-workers", w, "-j", str(2 * int(w))], str(db)
-    if mode in ("startup-empty", "startup-first"):
+    if mode == "startup-empty":
         empty = d / "empty"
         empty.mkdir(exist_ok=True)
         return [docmine, "run", str(empty), "--database", f"sqlite:///{db}", "--data-dir", str(d)], str(db)
@@ -353,7 +354,7 @@ def mode_command(mode: str, corpus: Path, work: Path, cli_dbs: dict) -> tuple[li
             return None
         sdb, sd = cli_dbs["seq"]
         return [docmine, "run", str(corpus), "--database", f"sqlite:///{sdb}", "--data-dir", str(sd)], str(sdb)
-    if mode == "startup-extract":
+    if mode in ("startup-extract", "startup-first"):  # first: a brand-new data folder (./data)
         small = d / "one.txt"
         small.write_text("1. La Conférence des Parties prie le Secrétariat de rendre compte à la "
                          "quatorzième réunion (UNEP/CMS/COP14/Doc.24) avant le 1er juin 2026.\n",

@@ -65,8 +65,8 @@ def run_cmd(
                                     "| threads | dask"),
     concurrency: Optional[int] = typer.Option(
         None, "--concurrency", "-j", min=1,
-        help="processes: worker processes (default: one per core); threads, dask: documents in flight "
-        "(default 4)."),
+        help="processes: worker processes (default: one per core); threads: documents in flight "
+        "(default 4); with --dask-address: the cluster's worker processes (default 4)."),
     dask_address: Optional[str] = typer.Option(None, "--dask-address",
                                                help="An existing Dask scheduler, e.g. tcp://10.0.0.5:8786 "
                                                "(implies --task-runner dask)."),
@@ -76,27 +76,28 @@ def run_cmd(
     prefect: bool = typer.Option(False, "--prefect",
                                  help="Run it as a Prefect flow run even when nothing needs Prefect "
                                  "(an embedded API unless PREFECT_API_URL is set). Implied by "
-                                 "PREFECT_API_URL, --task-runner threads|dask and --dask-address."),
+                                 "PREFECT_API_URL and --task-runner threads."),
 ) -> None:
     """Ingest, extract and store now: one run of the nightly ingest. Exit code
     1 if some input failed.
 
     As a Prefect flow run (docmine_pipeline.flows.nightly_ingest) when Prefect
-    has something to do: a Prefect API configured (PREFECT_API_URL), a threads or
-    Dask task runner, or --prefect. Otherwise the same steps run in this
-    process without Prefect (docmine_pipeline.core.run_once): same retries,
-    records, output and exit code, no API server to start."""
+    has something to do: a Prefect API configured (PREFECT_API_URL), the threads
+    task runner, or --prefect. Otherwise the same steps run in this process
+    without Prefect (docmine_pipeline.core.run_once; Dask through its own client):
+    same retries, records, output and exit code, no API server to start."""
     from docmine_pipeline.core import TASK_RUNNERS
     if task_runner not in TASK_RUNNERS:
         raise typer.BadParameter(f"{task_runner!r} is not one of {', '.join(TASK_RUNNERS)}",
                                  param_hint="'--task-runner'")
     if dask_address:
         task_runner = "dask"
-    if not (prefect or os.environ.get("PREFECT_API_URL") or task_runner not in ("processes", "sequential")):
+    if not (prefect or os.environ.get("PREFECT_API_URL") or task_runner == "threads"):
         from docmine_pipeline.core import run_once
         summary = run_once(sources=_sources(paths, source), database_url=database,
                            data_dir=str(data_dir) if data_dir else None, task_runner=task_runner,
-                           concurrency=concurrency, io_backoff=io_backoff)
+                           concurrency=concurrency, io_backoff=io_backoff, dask_address=dask_address,
+                           dask_workers=dask_workers)
         summary.pop("_counts", None)
         _print_summary(summary)
         raise typer.Exit(0 if summary["status"] == "ok" else 1)

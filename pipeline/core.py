@@ -182,6 +182,15 @@ def fetch_all(candidates: list[dict], fetch: Callable, *, data_dir: str, allowed
     return out
 
 
+def batches(files: list, slots: int, per_slot: int = 4) -> list[list]:
+    """``files`` dealt into at most ``per_slot`` batches per worker slot (round
+    robin, so batch sizes differ by one at most): few enough that a task's
+    overhead (a Prefect task run, a Dask round trip) is paid per batch, not
+    per document, and enough that the slots stay busy to the end."""
+    k = max(1, min(len(files), max(1, slots) * per_slot))
+    return [b for b in (files[i::k] for i in range(k)) if b]
+
+
 def store_files(files: list[dict], run_id: int, url: str, data_dir: str, *, workers: Optional[int] = None,
                 io_backoff: float = IO_BACKOFF, on_record: Optional[Callable[[dict], None]] = None,
                 logger=None) -> list[dict]:
@@ -574,20 +583,73 @@ def run_logger() -> logging.Logger:
     return log
 
 
+def store_batch(files: list[dict], run_id: int, url: str, data_dir: str, io_backoff: float = IO_BACKOFF) -> list[dict]:
+    """:func:`store_files` in this process (one batch of a Dask worker)."""
+    return store_files(files, run_id, url, data_dir, workers=1, io_backoff=io_backoff)
+
+
+def store_on_dask(files: list[dict], run_id: int, url: str, data_dir: str, *, dask_address: Optional[str] = None,
+                  dask_workers: int = 2, concurrency: Optional[int] = None, io_backoff: float = IO_BACKOFF,
+                  on_record: Optional[Callable[[dict], None]] = None) -> list[dict]:
+    """:func:`store_files` on a Dask cluster (``distributed``, no Prefect): a
+    local cluster of ``dask_workers`` processes with one thread each, or the
+    scheduler at ``dask_address`` (``concurrency`` worker processes assumed,
+    default 4). One Dask task per batch of files (:func:`batches`), each run
+    by ``docmine.run.DocumentPool`` in the worker process, which loads the
+    pipeline once and keeps it for the batches after. A batch whose task
+    failed (a worker lost) gives a failed record per file; what it stored is
+    extracted by the run's re-extraction step. Returns one record per file."""
+    from distributed import Client, LocalCluster, as_completed
+    cluster = None
+    if dask_address:
+        client = Client(dask_address)
+        slots = max(1, concurrency or DEFAULT_WINDOW)
+    else:
+        cluster = LocalCluster(n_workers=max(1, dask_workers), threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+        slots = max(1, dask_workers)
+    records: list[dict] = []
+    try:
+        futures = {client.submit(store_batch, batch, run_id, url, data_dir, io_backoff, pure=False): batch
+                   for batch in batches(files, slots)}
+        for fut in as_completed(futures):
+            batch = futures[fut]
+            try:
+                recs = fut.result()
+            except Exception as exc:
+                recs = []
+                for f in batch:
+                    rec = empty_record(f["candidate"])
+                    rec.update(step="task", code="crashed", reason=one_line(f"task failed: {type(exc).__name__}: {exc}"))
+                    recs.append(rec)
+            for rec in recs:
+                records.append(rec)
+                if on_record is not None:
+                    on_record(rec)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return records
+
+
 def run_once(*, sources: Optional[list[str]] = None, database_url: Optional[str] = None,
              data_dir: Optional[str] = None, task_runner: str = "processes", concurrency: Optional[int] = None,
              timeout: float = DEFAULT_TIMEOUT, max_bytes: int = DEFAULT_MAX_BYTES,
              allowed_hosts: Optional[list[str]] = None, io_backoff: float = IO_BACKOFF,
+             dask_address: Optional[str] = None, dask_workers: int = 2,
              log: Optional[logging.Logger] = None) -> dict:
     """One run of the nightly ingest in this process, without Prefect (what
     ``docmine run`` does when no Prefect API is configured and the task runner
-    is ``processes``, the default, or ``sequential``): the same steps, retry
-    policy, records and summary as the flow. ``processes``: a pool of
+    is ``processes``, the default, ``sequential`` or ``dask``): the same steps,
+    retry policy, records and summary as the flow. ``processes``: a pool of
     ``concurrency`` worker processes (default one per core,
     ``docmine.run.DocumentPool``); ``sequential``: one document at a time in
-    this process. Returns the summary (see :func:`ingest`)."""
-    if task_runner not in ("processes", "sequential"):
-        raise ValueError(f"without Prefect the task runner is processes or sequential, not {task_runner!r}")
+    this process; ``dask``: batches of files on a Dask cluster
+    (:func:`store_on_dask`). Returns the summary (see :func:`ingest`)."""
+    if task_runner not in ("processes", "sequential", "dask"):
+        raise ValueError(f"without Prefect the task runner is processes, sequential or dask, not {task_runner!r}")
     log = log or run_logger()
     r = dict(log=log, backoff=io_backoff)
     fetch = retrying("fetch-document", fetch_document, **r)
@@ -600,6 +662,13 @@ def run_once(*, sources: Optional[list[str]] = None, database_url: Optional[str]
             if files:
                 store_files(files, kwargs["run_id"], kwargs["url"], kwargs["data_dir"], workers=concurrency,
                             io_backoff=io_backoff, on_record=note, logger=log)
+            return
+        if task_runner == "dask":
+            files = fetch_all(todo, fetch, note=note, **kw)
+            if files:
+                store_on_dask(files, kwargs["run_id"], kwargs["url"], kwargs["data_dir"], dask_address=dask_address,
+                              dask_workers=dask_workers, concurrency=concurrency, io_backoff=io_backoff,
+                              on_record=note)
             return
         for c in todo:
             note(process_candidate_with(fetch, store, c, run_id=kwargs["run_id"], url=kwargs["url"], **kw))

@@ -189,12 +189,14 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
     * ``task_runner``: ``processes`` (the default: one ``store-documents`` task
       over a pool of worker processes, ``docmine.run.DocumentPool``, each
       loading the pipeline once), ``sequential`` (one ``process-document``
-      task per document, one at a time), ``threads``, or ``dask`` (one task per
-      document on a local cluster of ``dask_workers`` processes, or the
-      cluster at ``dask_address``; each worker process loads the pipeline
-      once, on its first document, and keeps it);
+      task per document, one at a time), ``threads`` (documents in flight in
+      threads), or ``dask``: one ``store-documents`` task per batch of files
+      (``docmine_pipeline.core.batches``: 4 per worker) on a local cluster of
+      ``dask_workers`` processes, or the cluster at ``dask_address``; each worker
+      process loads the pipeline once, on its first batch, and keeps it;
     * ``concurrency``: ``processes``: worker processes (default: one per core);
-      ``threads``/``dask``: documents in flight at once (default 4);
+      ``threads``: documents in flight at once (default 4); ``dask`` with
+      ``dask_address``: the cluster's worker processes (default 4);
     * ``timeout`` (s) and ``max_bytes`` per download; ``allowed_hosts`` beyond
       the hosts of the HTTP sources; ``io_backoff``: first retry delay (s) of
       the I/O tasks (then doubled, 3 retries).
@@ -223,6 +225,22 @@ def nightly_ingest(sources: Optional[list[str]] = None, database_url: Optional[s
         elif task_runner == "sequential":
             for c in todo:
                 note(process_candidate(c, **kwargs))
+        elif task_runner == "dask":
+            # the shape of ``processes`` on a cluster: one store-documents task per batch of
+            # files, each run in a worker process by docmine.run.DocumentPool in that process
+            # (the pipeline loaded once per worker process, kept between batches)
+            files = _fetch_all(todo, data_dir=kwargs["data_dir"], allowed_hosts=kwargs["allowed_hosts"],
+                               timeout=timeout, max_bytes=max_bytes, io_backoff=io_backoff, note=note)
+            slots = max(1, (concurrency or DEFAULT_WINDOW) if dask_address else dask_workers)
+            runner = _make_task_runner(task_runner, slots, dask_address, dask_workers)
+            with runner:
+                futures = [(batch, runner.submit(store_documents, parameters={
+                    "files": batch, "run_id": kwargs["run_id"], "url": kwargs["url"],
+                    "data_dir": kwargs["data_dir"], "workers": 1, "io_backoff": io_backoff}))
+                    for batch in core.batches(files, slots)]
+                for batch, fut in futures:
+                    for rec in _batch_result(batch, fut):
+                        note(rec)
         else:
             window = max(1, concurrency or DEFAULT_WINDOW)
             runner = _make_task_runner(task_runner, window, dask_address, dask_workers)
@@ -270,6 +288,24 @@ def _reextract_outdated(url: str, data_dir: str, current: list[str], *, skip=(),
     output comes from another model version than ``current``
     (:func:`docmine_pipeline.core.reextract_outdated`)."""
     return core.reextract_outdated(url, data_dir, current, _extract_task, skip=skip, log=log)
+
+
+def _batch_result(files: list[dict], future) -> list[dict]:
+    """The records of a ``store-documents`` task run over ``files``, or one
+    failed record per file when the task run itself ended badly (a worker
+    lost): what it stored is extracted by the run's re-extraction step."""
+    future.wait()
+    st = future.state
+    if st is not None and st.is_completed():
+        return future.result()
+    exc = st.result(raise_on_failure=False) if st is not None else None
+    out = []
+    for f in files:
+        rec = _empty_record(f["candidate"])
+        rec.update(step="task", code="crashed",
+                   reason=_one_line(f"task ended {st.type.value if st else '?'}: {exc}"))
+        out.append(rec)
+    return out
 
 
 def _result_of(candidate: dict, future) -> dict:

@@ -45,9 +45,9 @@ def test_quick_run_reports_every_mode(tmp_path, capsys):
     result = json.loads(proc.stdout)
     rows = {r["mode"]: r for r in result["rows"]}
     assert set(rows) == {"naive", "library-1", "library-2", "cli-1", "cli-2", "cli-dask-1", "cli-dask-2",
-                         "startup-empty", "startup-unchanged", "startup-extract"}
+                         "startup-empty", "startup-unchanged", "startup-extract", "startup-first"}
     for mode, r in rows.items():
-        assert r["rc"] == 0 and r["wall_s"] > 0 and r["peak_mb"] > 0, (mode, r)
+        assert r["rc"] == 0 and r["wall_s"] > 0 and r["peak_mb"] > 0 and r["peak_pss_mb"] > 0, (mode, r)
         if not mode.startswith("startup"):
             assert r["pages"] == result["corpus"]["pages"] > 0 and r["pages_per_s"] > 0
             assert r["x_naive"] > 0

@@ -312,3 +312,30 @@ def test_flow_and_library_run_store_identical_rows(flows, db_url, tmp_path, repo
             from docmine.store.db import dispose_engines
             dispose_engines()
             drop_pg_schema(schema)
+
+
+@pytest.mark.slow
+def test_dask_without_prefect_stores_the_rows_of_a_pool_run(db_url, tmp_path):
+    """``docmine run --task-runner dask`` with no Prefect API configured: a real
+    local cluster of 2 worker processes (``distributed``, no API server), one
+    task per batch of files; the same rows as the default run of worker processes."""
+    import subprocess
+    import sys
+    from test_pipeline_reliability import table_fingerprint
+    from docmine_pipeline.core import batches
+    src = tmp_path / "in"
+    make_pdfs(src, 7, pages=2, prefix="dasknp")
+    docmine = str(Path(sys.executable).parent / "docmine")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API_URL", "DOCMINE_"))}
+    ref = f"sqlite:///{tmp_path / 'ref.db'}"
+    for name, url, extra in (("ref", ref, []), ("dask", db_url, ["--task-runner", "dask", "--dask-workers", "2"])):
+        r = subprocess.run([docmine, "run", str(src), "--database", url, "--data-dir", str(tmp_path / name), *extra],
+                           capture_output=True, text=True, timeout=900, env=env, cwd=tmp_path)
+        assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+        assert "new 7" in r.stdout and "failed 0" in r.stdout, r.stdout[-2000:]
+        assert "Beginning flow run" not in r.stdout + r.stderr  # no Prefect flow run, no API server
+    assert table_fingerprint(db_url) == table_fingerprint(ref)
+    assert table_fingerprint(ref)["mentions"]
+    # 7 files on 2 workers: 7 batches of one (at most 4 per worker), dealt round robin
+    assert [len(b) for b in batches(list(range(7)), 2)] == [1] * 7
+    assert [len(b) for b in batches(list(range(100)), 2)] == [13, 13, 13, 13, 12, 12, 12, 12]

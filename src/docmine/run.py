@@ -448,8 +448,9 @@ def _reader_main(conn, settings: Settings, parent: int, run_id: Optional[int], j
 
 class _Reader:
     """The read step of a list of file jobs, run ahead in a process of its own
-    (forked before the pipeline loads: it needs none, and starts at once)
-    while this process loads the pipeline; see :class:`DocumentPool`."""
+    (a spawned interpreter: it needs no pipeline, so it is reading within a
+    second) while this process loads the pipeline; see :class:`DocumentPool`.
+    (Forking it instead measured the same.)"""
 
     def __init__(self, settings: Settings, jobs: list, run_id: Optional[int], retries: int,
                  backoff: float) -> None:
@@ -520,10 +521,12 @@ class DocumentPool:
 
     * ``fork``: this process loads the pipeline once and the workers are forked
       from it, sharing it (no worker loads it again: ≈ 2 s of start-up per
-      worker saved). Meanwhile a reader process (forked first) runs the read step of
+      worker saved). Meanwhile a reader process (spawned) runs the read step of
       the files (PDF → pages stored), so the second core works while the
       pipeline loads; the workers then extract the stored documents. A file the
-      reader could not answer for (it died) goes to a worker whole.
+      reader could not answer for (it died) goes to a worker whole. What is
+      loaded is frozen for the garbage collector first (``gc.freeze``), so the
+      workers' collections do not touch, and copy, the pages they share.
     * ``spawn``: a clean interpreter per worker, each loading the pipeline in
       the pool initialiser and running the whole sequence per file (what a
       process with other threads needs: Prefect, a web app).
