@@ -63,55 +63,206 @@ def test_pool_work_happens_in_worker_processes_and_resumes(tmp_path):
     assert sorted(o.document_id for o in again) == sorted(o.document_id for o in first)
 
 
-def _pool_rows(tmp_path, src, name: str, **pool_kw) -> tuple[str, list]:
-    """The files of ``src`` through a DocumentPool into a new SQLite database."""
-    from docmine.ingest import start_run
-    from docmine.store.db import make_session_factory
-    url = f"sqlite:///{tmp_path / (name + '.db')}"
-    settings = get_settings(database_url=url, data_dir=tmp_path / name, use_ner=False)
+POOL_SCRIPT = """
+import json, os, signal, sys, pathlib
+from docmine.ingest import start_run
+from docmine.run import DocumentPool, Job
+from docmine.settings import get_settings
+from docmine.store.db import make_session_factory
+if __name__ == "__main__":
+    folder, url, data, workers, start, kill = sys.argv[1:7]
     with make_session_factory(url)() as session:
         run_id = start_run(session, trigger="api", settings={}).id
         session.commit()
-    with DocumentPool(settings, **pool_kw) as pool:
-        outs = [o for _j, o in pool.run([Job(path=str(p)) for p in sorted(src.glob("*.pdf"))], run_id=run_id)]
-        outs.append(pool.started_with)
-    return url, outs
+    jobs = [Job(path=str(p)) for p in sorted(pathlib.Path(folder).glob("*.pdf"))]
+    outs, killed = [], None
+    with DocumentPool(get_settings(database_url=url, data_dir=data, use_ner=False), workers=int(workers),
+                      start_method=start) as pool:
+        for _job, out in pool.run(jobs, run_id=run_id):
+            outs.append(dict(out.to_dict(), worker=out.worker))
+            if kill == "kill-reader" and killed is None and pool.reader is not None:
+                killed = pool.reader.pid
+                os.kill(killed, signal.SIGKILL)
+        started = pool.started_with
+    print(json.dumps({"outcomes": outs, "started_with": started, "killed": killed, "pid": os.getpid()}))
+"""
+
+
+def _pool_rows(tmp_path, src, name: str, *, workers: int, start_method: str = "auto",
+               kill: str = "", url: str | None = None) -> tuple[str, dict]:
+    """The files of ``src`` through a DocumentPool into a new SQLite database,
+    in a fresh process (pytest's own may hold threads of earlier tests, and a
+    fork is only safe without them)."""
+    import json
+    url = url or f"sqlite:///{tmp_path / (name + '.db')}"
+    script = tmp_path / "pool_rows.py"
+    script.write_text(POOL_SCRIPT)
+    r = subprocess.run([sys.executable, str(script), str(src), url, str(tmp_path / name), str(workers),
+                        start_method, kill or "-"], capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return url, json.loads(r.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.parametrize("start_method", ["fork", "spawn"])
-def test_fork_and_spawn_workers_store_the_rows_of_one_process(tmp_path, start_method):
+def test_fork_and_spawn_workers_store_the_rows_of_one_process(tmp_path, start_method, db_url):
     src = tmp_path / "in"
     make_pdfs(src, 6, pages=2, prefix="start")
     (src / "broken.pdf").write_bytes(b"%PDF-1.4\n not a pdf")
-    one, outs1 = _pool_rows(tmp_path, src, "one", workers=1)
-    two, outs2 = _pool_rows(tmp_path, src, start_method, workers=2, start_method=start_method)
-    assert outs1.pop() is None and outs2.pop() == start_method
+    one, res1 = _pool_rows(tmp_path, src, "one", workers=1)
+    two, res2 = _pool_rows(tmp_path, src, start_method, workers=2, start_method=start_method, url=db_url)
+    assert res1["started_with"] is None and res2["started_with"] == start_method
+    outs1, outs2 = res1["outcomes"], res2["outcomes"]
     for outs in (outs1, outs2):
-        assert sorted(o.outcome for o in outs) == ["failed"] + ["new"] * 6
-        assert [o.step for o in outs if o.outcome == "failed"] == ["read"]
-        assert all(o.extracted and o.pages == 2 and o.mentions for o in outs if o.outcome == "new")
+        assert sorted(o["outcome"] for o in outs) == ["failed"] + ["new"] * 6
+        assert [o["step"] for o in outs if o["outcome"] == "failed"] == ["read"]
+        assert all(o["extracted"] and o["pages"] == 2 and o["mentions"] for o in outs if o["outcome"] == "new")
     # a file's read step and its extraction are reported as one outcome, by the worker that extracted it
-    assert {o.worker for o in outs2 if o.outcome == "new"} - {0, os.getpid()}
-    assert sum(o.mentions for o in outs2) == sum(o.mentions for o in outs1)
+    assert {o["worker"] for o in outs2 if o["outcome"] == "new"} - {0, res2["pid"]}
+    assert sum(o["mentions"] for o in outs2) == sum(o["mentions"] for o in outs1)
     assert fingerprint(two) == fingerprint(one)
     assert fingerprint(one)["mentions"], "nothing extracted: the comparison would prove nothing"
 
 
-def test_auto_forks_only_without_other_threads(tmp_path):
-    import threading
+AUTO_SCRIPT = """
+import sys, threading, pathlib
+from docmine.ingest import start_run
+from docmine.run import DocumentPool, Job
+from docmine.settings import get_settings
+from docmine.store.db import make_session_factory
+if __name__ == "__main__":
+    folder, data, other = sys.argv[1], pathlib.Path(sys.argv[2]), sys.argv[3] == "thread"
+    if other:  # as Prefect, a web server or a progress bar's refresh thread
+        threading.Thread(target=threading.Event().wait, daemon=True).start()
+    url = f"sqlite:///{data / 'a.db'}"
+    with make_session_factory(url)() as session:
+        run_id = start_run(session, trigger="api", settings={}).id
+        session.commit()
+    jobs = [Job(path=str(p)) for p in sorted(pathlib.Path(folder).glob("*.pdf"))]
+    with DocumentPool(get_settings(database_url=url, data_dir=data, use_ner=False), workers=2) as pool:
+        outcomes = sorted(o.outcome for _j, o in pool.run(jobs, run_id=run_id))
+        print(pool.started_with, *outcomes)
+"""
+
+
+@pytest.mark.parametrize("other,expected", [("alone", "fork"), ("thread", "spawn")])
+def test_auto_forks_only_without_other_threads(tmp_path, other, expected):
+    """A fresh process (pytest's own may hold threads of earlier tests)."""
     src = tmp_path / "in"
     make_pdfs(src, 3, pages=1, prefix="auto")
-    _url, outs = _pool_rows(tmp_path, src, "alone", workers=2)
-    assert outs[-1] == "fork"
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait, daemon=True)  # as Prefect, a web server or a progress bar
-    other.start()
-    try:
-        _url, outs = _pool_rows(tmp_path, src, "threads", workers=2)
-    finally:
-        stop.set()
-    assert outs[-1] == "spawn"
-    assert sorted(o.outcome for o in outs[:-1]) == ["new"] * 3
+    script = tmp_path / "auto.py"
+    script.write_text(AUTO_SCRIPT)
+    r = subprocess.run([sys.executable, str(script), str(src), str(tmp_path), other], capture_output=True,
+                       text=True, timeout=600, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.split() == [expected, "new", "new", "new"], r.stdout + r.stderr[-2000:]
+
+
+def test_a_killed_reader_leaves_its_files_to_the_workers(tmp_path):
+    """kill -9 of the reader process in the middle of a run: the files it had not
+    answered for are read and extracted by the workers; every row is there once."""
+    src = tmp_path / "in"
+    make_pdfs(src, 30, pages=2, prefix="reader")
+    one, _ = _pool_rows(tmp_path, src, "one", workers=1)
+    url, res = _pool_rows(tmp_path, src, "killed", workers=2, start_method="fork", kill="kill-reader")
+    assert res["killed"], "the reader had finished before the first document: nothing was tested"
+    outs = res["outcomes"]
+    assert sorted(o["outcome"] for o in outs) == ["new"] * 30, [(o["source"], o["outcome"], o["reason"]) for o in outs]
+    assert all(o["extracted"] for o in outs)
+    assert fingerprint(url) == fingerprint(one)
+
+
+SCRIPT = """
+import json, os, signal, sys, pathlib
+from docmine.ingest import start_run
+from docmine.run import DocumentPool, Job
+from docmine.settings import get_settings
+from docmine.store.db import make_session_factory
+if __name__ == "__main__":
+    folder, url, data, workers, start, kill = sys.argv[1:7]
+    with make_session_factory(url)() as session:
+        run_id = start_run(session, trigger="api", settings={}).id
+        session.commit()
+    jobs = [Job(path=str(p)) for p in sorted(pathlib.Path(folder).glob("*.pdf"))]
+    outs, killed = [], None
+    with DocumentPool(get_settings(database_url=url, data_dir=data, use_ner=False), workers=int(workers),
+                      start_method=start) as pool:
+        for _job, out in pool.run(jobs, run_id=run_id):
+            outs.append(dict(out.to_dict(), worker=out.worker))
+            if kill == "kill-reader" and killed is None and pool.reader is not None:
+                killed = pool.reader.pid
+                os.kill(killed, signal.SIGKILL)
+        started = pool.started_with
+    print(json.dumps({"outcomes": outs, "started_with": started, "killed": killed, "pid": os.getpid()}))
+"""
+
+
+def _pool_rows(tmp_path, src, name: str, *, workers: int, start_method: str = "auto",
+               kill: str = "", url: str | None = None) -> tuple[str, dict]:
+    """The files of ``src`` through a DocumentPool into a new SQLite database,
+    in a fresh process (pytest's own may hold threads of earlier tests, and a
+    fork is only safe without them)."""
+    import json
+    url = url or f"sqlite:///{tmp_path / (name + '.db')}"
+    script = tmp_path / "pool_rows.py"
+    script.write_text(POOL_SCRIPT)
+    r = subprocess.run([sys.executable, str(script), str(src), url, str(tmp_path / name), str(workers),
+                        start_method, kill or "-"], capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return url, json.loads(r.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_fork_and_spawn_workers_store_the_rows_of_one_process(tmp_path, start_method, db_url):
+    src = tmp_path / "in"
+    make_pdfs(src, 6, pages=2, prefix="start")
+    (src / "broken.pdf").write_bytes(b"%PDF-1.4\n not a pdf")
+    one, res1 = _pool_rows(tmp_path, src, "one", workers=1)
+    two, res2 = _pool_rows(tmp_path, src, start_method, workers=2, start_method=start_method, url=db_url)
+    assert res1["started_with"] is None and res2["started_with"] == start_method
+    outs1, outs2 = res1["outcomes"], res2["outcomes"]
+    for outs in (outs1, outs2):
+        assert sorted(o["outcome"] for o in outs) == ["failed"] + ["new"] * 6
+        assert [o["step"] for o in outs if o["outcome"] == "failed"] == ["read"]
+        assert all(o["extracted"] and o["pages"] == 2 and o["mentions"] for o in outs if o["outcome"] == "new")
+    # a file's read step and its extraction are reported as one outcome, by the worker that extracted it
+    assert {o["worker"] for o in outs2 if o["outcome"] == "new"} - {0, res2["pid"]}
+    assert sum(o["mentions"] for o in outs2) == sum(o["mentions"] for o in outs1)
+    assert fingerprint(two) == fingerprint(one)
+    assert fingerprint(one)["mentions"], "nothing extracted: the comparison would prove nothing"
+
+
+AUTO_SCRIPT = """
+import sys, threading, pathlib
+from docmine.ingest import start_run
+from docmine.run import DocumentPool, Job
+from docmine.settings import get_settings
+from docmine.store.db import make_session_factory
+if __name__ == "__main__":
+    folder, data, other = sys.argv[1], pathlib.Path(sys.argv[2]), sys.argv[3] == "thread"
+    if other:  # as Prefect, a web server or a progress bar's refresh thread
+        threading.Thread(target=threading.Event().wait, daemon=True).start()
+    url = f"sqlite:///{data / 'a.db'}"
+    with make_session_factory(url)() as session:
+        run_id = start_run(session, trigger="api", settings={}).id
+        session.commit()
+    jobs = [Job(path=str(p)) for p in sorted(pathlib.Path(folder).glob("*.pdf"))]
+    with DocumentPool(get_settings(database_url=url, data_dir=data, use_ner=False), workers=2) as pool:
+        outcomes = sorted(o.outcome for _j, o in pool.run(jobs, run_id=run_id))
+        print(pool.started_with, *outcomes)
+"""
+
+
+@pytest.mark.parametrize("other,expected", [("alone", "fork"), ("thread", "spawn")])
+def test_auto_forks_only_without_other_threads(tmp_path, other, expected):
+    """A fresh process (pytest's own may hold threads of earlier tests)."""
+    src = tmp_path / "in"
+    make_pdfs(src, 3, pages=1, prefix="auto")
+    script = tmp_path / "auto.py"
+    script.write_text(AUTO_SCRIPT)
+    r = subprocess.run([sys.executable, str(script), str(src), str(tmp_path), other], capture_output=True,
+                       text=True, timeout=600, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.split() == [expected, "new", "new", "new"], r.stdout + r.stderr[-2000:]
 
 
 def test_a_killed_reader_leaves_its_files_to_the_workers(tmp_path):

@@ -551,6 +551,7 @@ class DocumentPool:
         self._factory = session_factory
         self._executor = None
         self._forked = False  # the executor's workers are forked from this process
+        self._frozen = False  # gc.freeze() was called before forking them
         self._started = False  # a worker finished a job: the pool can start here
         #: how the workers of this pool were started: "fork", "spawn", or None (none yet)
         self.started_with: Optional[str] = None
@@ -568,6 +569,10 @@ class DocumentPool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+        if self._frozen:  # the workers are gone: this process collects its garbage as before
+            import gc
+            gc.unfreeze()
+            self._frozen = False
 
     def _use_fork(self) -> bool:
         if self.start_method == "spawn":
@@ -589,6 +594,7 @@ class DocumentPool:
                     # what is loaded stays out of the collector's way in the workers: a
                     # collection would touch every object and copy the shared pages
                     gc.freeze()
+                    self._frozen = True
                 except Exception as exc:  # they will say why, document by document
                     self.log.warning("could not load the pipeline before starting workers: %s",
                                      _one_line(f"{type(exc).__name__}: {exc}"))
