@@ -650,6 +650,19 @@ def run_once(*, sources: Optional[list[str]] = None, database_url: Optional[str]
     (:func:`store_on_dask`). Returns the summary (see :func:`ingest`)."""
     if task_runner not in ("processes", "sequential", "dask"):
         raise ValueError(f"without Prefect the task runner is processes, sequential or dask, not {task_runner!r}")
+    from docmine.run import discard_early_readers, start_reader_early
+    if task_runner == "processes":  # the workers' reader gets ready while sources are discovered
+        start_reader_early(settings_for(database_url, data_dir), concurrency)
+    try:
+        return _run_once(sources=sources, database_url=database_url, data_dir=data_dir, task_runner=task_runner,
+                         concurrency=concurrency, timeout=timeout, max_bytes=max_bytes, allowed_hosts=allowed_hosts,
+                         io_backoff=io_backoff, dask_address=dask_address, dask_workers=dask_workers, log=log)
+    finally:
+        discard_early_readers()
+
+
+def _run_once(*, sources, database_url, data_dir, task_runner, concurrency, timeout, max_bytes, allowed_hosts,
+              io_backoff, dask_address, dask_workers, log) -> dict:
     log = log or run_logger()
     r = dict(log=log, backoff=io_backoff)
     fetch = retrying("fetch-document", fetch_document, **r)

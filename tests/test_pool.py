@@ -75,14 +75,20 @@ if __name__ == "__main__":
         run_id = start_run(session, trigger="api", settings={}).id
         session.commit()
     jobs = [Job(path=str(p)) for p in sorted(pathlib.Path(folder).glob("*.pdf"))]
-    outs, killed = [], None
+    outs, killed = [], []
+    if kill == "kill-reader":  # kill -9 of the reader once it has stored its first document
+        from docmine import run as R
+        start_reader = R._Reader.start
+        def start_and_kill(self, *a, **k):
+            start_reader(self, *a, **k)
+            assert self._conn.poll(60)
+            os.kill(self.pid, signal.SIGKILL)
+            killed.append(self.pid)
+        R._Reader.start = start_and_kill
     with DocumentPool(get_settings(database_url=url, data_dir=data, use_ner=False), workers=int(workers),
                       start_method=start) as pool:
         for _job, out in pool.run(jobs, run_id=run_id):
             outs.append(dict(out.to_dict(), worker=out.worker))
-            if kill == "kill-reader" and killed is None and pool.reader is not None:
-                killed = pool.reader.pid
-                os.kill(killed, signal.SIGKILL)
         started = pool.started_with
     print(json.dumps({"outcomes": outs, "started_with": started, "killed": killed, "pid": os.getpid()}))
 """
@@ -100,7 +106,7 @@ def _pool_rows(tmp_path, src, name: str, *, workers: int, start_method: str = "a
     r = subprocess.run([sys.executable, str(script), str(src), url, str(tmp_path / name), str(workers),
                         start_method, kill or "-"], capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
-    return url, json.loads(r.stdout.strip().splitlines()[-1])
+    return url, dict(json.loads(r.stdout.strip().splitlines()[-1]), stderr=r.stderr)
 
 
 @pytest.mark.parametrize("start_method", ["fork", "spawn"])
@@ -164,7 +170,8 @@ def test_a_killed_reader_leaves_its_files_to_the_workers(tmp_path):
     make_pdfs(src, 30, pages=2, prefix="reader")
     one, _ = _pool_rows(tmp_path, src, "one", workers=1)
     url, res = _pool_rows(tmp_path, src, "killed", workers=2, start_method="fork", kill="kill-reader")
-    assert res["killed"], "the reader had finished before the first document: nothing was tested"
+    assert res["killed"], "no reader was killed: nothing was tested"
+    assert "the reader process died;" in res["stderr"] and "go to the workers" in res["stderr"], res["stderr"]
     outs = res["outcomes"]
     assert sorted(o["outcome"] for o in outs) == ["new"] * 30, [(o["source"], o["outcome"], o["reason"]) for o in outs]
     assert all(o["extracted"] for o in outs)
@@ -183,14 +190,20 @@ if __name__ == "__main__":
         run_id = start_run(session, trigger="api", settings={}).id
         session.commit()
     jobs = [Job(path=str(p)) for p in sorted(pathlib.Path(folder).glob("*.pdf"))]
-    outs, killed = [], None
+    outs, killed = [], []
+    if kill == "kill-reader":  # kill -9 of the reader once it has stored its first document
+        from docmine import run as R
+        start_reader = R._Reader.start
+        def start_and_kill(self, *a, **k):
+            start_reader(self, *a, **k)
+            assert self._conn.poll(60)
+            os.kill(self.pid, signal.SIGKILL)
+            killed.append(self.pid)
+        R._Reader.start = start_and_kill
     with DocumentPool(get_settings(database_url=url, data_dir=data, use_ner=False), workers=int(workers),
                       start_method=start) as pool:
         for _job, out in pool.run(jobs, run_id=run_id):
             outs.append(dict(out.to_dict(), worker=out.worker))
-            if kill == "kill-reader" and killed is None and pool.reader is not None:
-                killed = pool.reader.pid
-                os.kill(killed, signal.SIGKILL)
         started = pool.started_with
     print(json.dumps({"outcomes": outs, "started_with": started, "killed": killed, "pid": os.getpid()}))
 """
@@ -208,7 +221,7 @@ def _pool_rows(tmp_path, src, name: str, *, workers: int, start_method: str = "a
     r = subprocess.run([sys.executable, str(script), str(src), url, str(tmp_path / name), str(workers),
                         start_method, kill or "-"], capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
-    return url, json.loads(r.stdout.strip().splitlines()[-1])
+    return url, dict(json.loads(r.stdout.strip().splitlines()[-1]), stderr=r.stderr)
 
 
 @pytest.mark.parametrize("start_method", ["fork", "spawn"])
@@ -349,3 +362,48 @@ def test_workers_die_with_a_killed_parent(tmp_path, start_method):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+EARLY_SCRIPT = """
+import sys, pathlib, psutil
+from docmine import run as R
+from docmine.ingest import start_run
+from docmine.settings import get_settings
+from docmine.store.db import make_session_factory
+if __name__ == "__main__":
+    folder, data = sys.argv[1], pathlib.Path(sys.argv[2])
+    url = f"sqlite:///{data / 'e.db'}"
+    settings = get_settings(database_url=url, data_dir=data, use_ner=False)
+    # not needed: discarded, and gone
+    R.start_reader_early(settings, workers=2)
+    unused = R._EARLY_READERS[url].pid
+    R.discard_early_readers()
+    print("unused-gone", not psutil.pid_exists(unused) or psutil.Process(unused).status() == psutil.STATUS_ZOMBIE)
+    # needed: the pool takes it
+    R.start_reader_early(settings, workers=2)
+    early = R._EARLY_READERS[url].pid
+    with make_session_factory(url)() as session:
+        run_id = start_run(session, trigger="api", settings={}).id
+        session.commit()
+    jobs = [R.Job(path=str(p)) for p in sorted(pathlib.Path(folder).glob("*.pdf"))]
+    with R.DocumentPool(settings, workers=2) as pool:
+        outs = [o for _j, o in pool.run(jobs, run_id=run_id)]
+        print("taken", pool.reader_pids == [early])
+    print("outcomes", *sorted(o.outcome for o in outs))
+    print("left", len(R._EARLY_READERS))
+"""
+
+
+def test_a_reader_started_early_is_taken_by_the_pool_or_ended(tmp_path):
+    """``start_reader_early`` (``docmine.run.run`` and ``docmine run`` call it first
+    thing): the pool takes that reader; one no pool takes ends with
+    ``discard_early_readers``."""
+    src = tmp_path / "in"
+    make_pdfs(src, 8, pages=1, prefix="early")
+    script = tmp_path / "early.py"
+    script.write_text(EARLY_SCRIPT)
+    r = subprocess.run([sys.executable, str(script), str(src), str(tmp_path)], capture_output=True, text=True,
+                       timeout=600, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    lines = dict(line.split(" ", 1) for line in r.stdout.strip().splitlines())
+    assert lines == {"unused-gone": "True", "taken": "True", "outcomes": " ".join(["new"] * 8), "left": "0"}, r.stdout

@@ -412,18 +412,29 @@ def fork_is_safe() -> bool:
             and threading.active_count() == 1)
 
 
-def _reader_main(conn, settings: Settings, parent: int, run_id: Optional[int], jobs: list,
-                 retries: int, backoff: float) -> None:
-    """The reader process of :class:`DocumentPool`: the read step
-    (:func:`process_document` with ``extract=False``) of every file job, in
-    order, each result sent on ``conn`` as ``(index, DocumentOutcome, None)``,
-    or ``(index, None, (step, reason))`` when transient I/O outlasted the
-    retries; a retry is announced as ``("retry", index, attempt, reason)``;
-    ``None`` ends the stream."""
+def _reader_main(conn, settings: Settings, parent: int) -> None:
+    """The reader process of :class:`DocumentPool`. Gets ready (imports, the
+    database engine, the page language detector), then waits on ``conn`` for
+    ``(run_id, jobs, retries, backoff)``, or ``None`` (not needed: it ends).
+    Runs the read step (:func:`process_document` with ``extract=False``) of
+    every file job, in order, each result sent on ``conn`` as ``(index,
+    DocumentOutcome, None)``, or ``(index, None, (step, reason))`` when
+    transient I/O outlasted the retries; a retry is announced as ``("retry",
+    index, attempt, reason)``; ``None`` ends the stream."""
     _die_with_parent(parent)
+    from docmine.ingest import ingest_file  # noqa: F401  (imported while waiting)
+    from docmine.reading.language import preload_page_detector
     from docmine.store.db import make_session_factory
     factory = make_session_factory(settings.url)
     _WORKER["factory"] = factory
+    preload_page_detector()
+    try:
+        work = conn.recv()
+    except (EOFError, OSError):
+        work = None
+    if work is None:
+        _exit_now()
+    run_id, jobs, retries, backoff = work
     for i, job in enumerate(jobs):
         attempt = 0
         while True:
@@ -450,21 +461,27 @@ class _Reader:
     """The read step of a list of file jobs, run ahead in a process of its own
     (a spawned interpreter: it needs no pipeline, so it is reading within a
     second) while this process loads the pipeline; see :class:`DocumentPool`.
-    (Forking it instead measured the same.)"""
+    (Forking it instead measured the same.) Started before its jobs are known
+    (:func:`start_reader_early`), it gets ready meanwhile and waits for them
+    (:meth:`start`)."""
 
-    def __init__(self, settings: Settings, jobs: list, run_id: Optional[int], retries: int,
-                 backoff: float) -> None:
+    def __init__(self, settings: Settings) -> None:
         import multiprocessing
         ctx = multiprocessing.get_context("spawn")
-        self._conn, child = ctx.Pipe(duplex=False)
+        self._conn, child = ctx.Pipe(duplex=True)
         self._proc = ctx.Process(target=_reader_main, name="docmine-reader", daemon=True,
-                                 args=(child, settings, os.getpid(), run_id, jobs, retries, backoff))
+                                 args=(child, settings, os.getpid()))
         self._proc.start()
         child.close()
+        self.url = settings.url
         self.pid: int = self._proc.pid  #: the reader's process id
         self.reported: set[int] = set()  #: indexes of the jobs the reader answered for
         self.done = False  #: the stream ended (finished, or the reader died)
         self.died = False  #: the reader ended without finishing: the jobs not reported are not read
+
+    def start(self, jobs: list, run_id: Optional[int], retries: int, backoff: float) -> None:
+        """Hand the reader its jobs (raises OSError when it is gone)."""
+        self._conn.send((run_id, list(jobs), retries, backoff))
 
     def poll(self) -> list:
         """Messages received so far, without waiting."""
@@ -498,6 +515,43 @@ class _Reader:
             self._proc.terminate()
         self._proc.join(timeout=5)
         self._conn.close()
+
+
+#: readers started before their run knew its files (:func:`start_reader_early`), by database URL
+_EARLY_READERS: dict[str, _Reader] = {}
+
+
+def start_reader_early(settings: Settings, workers: Optional[int] = None) -> None:
+    """Start the reader process of the next :class:`DocumentPool` run on
+    ``settings``' database now, so that it gets ready (≈ 0.5 s of imports)
+    while this process finds the files and readies the database; the pool
+    takes it (:func:`_take_reader`). Does nothing unless the pool will fork
+    workers (``workers`` > 1, default every core, and :func:`fork_is_safe`).
+    Call :func:`discard_early_readers` once the run is over."""
+    if (workers or default_workers()) > 1 and fork_is_safe() and settings.url not in _EARLY_READERS:
+        try:
+            _EARLY_READERS[settings.url] = _Reader(settings)
+        except Exception as exc:  # the pool will start one itself
+            log.debug("no early reader: %s", exc)
+
+
+def _take_reader(settings: Settings) -> Optional[_Reader]:
+    reader = _EARLY_READERS.pop(settings.url, None)
+    if reader is not None and not reader._proc.is_alive():
+        reader.close()
+        return None
+    return reader
+
+
+def discard_early_readers() -> None:
+    """End the readers :func:`start_reader_early` started that no pool took."""
+    while _EARLY_READERS:
+        _url, reader = _EARLY_READERS.popitem()
+        try:
+            reader._conn.send(None)
+        except OSError:
+            pass
+        reader.close()
 
 
 class DocumentPool:
@@ -557,6 +611,8 @@ class DocumentPool:
         self.started_with: Optional[str] = None
         #: the reader process while it runs (:class:`_Reader`: ``pid``), else None
         self.reader: Optional[_Reader] = None
+        #: process ids of the reader processes this pool has used
+        self.reader_pids: list[int] = []
 
     # ---- life cycle
     def __enter__(self) -> "DocumentPool":
@@ -688,11 +744,19 @@ class DocumentPool:
         files = [i for i, j in enumerate(jobs) if j.document_id is None]
         reader = None
         if fork and files and self._executor is None:
-            try:
-                reader = self.reader = _Reader(self.settings, [jobs[i] for i in files], run_id, self.retries,
-                                               self.backoff)
-            except Exception as exc:  # the workers read the files themselves
-                self.log.warning("no reader process: %s", _one_line(f"{type(exc).__name__}: {exc}"))
+            for attempt in (1, 2):  # an early reader (start_reader_early), else a new one
+                try:
+                    reader = (_take_reader(self.settings) if attempt == 1 else None) or _Reader(self.settings)
+                    reader.start([jobs[i] for i in files], run_id, self.retries, self.backoff)
+                    self.reader = reader
+                    self.reader_pids.append(reader.pid)
+                    break
+                except Exception as exc:  # the workers read the files themselves
+                    if reader is not None:
+                        reader.close()
+                    reader = None
+                    if attempt == 2:
+                        self.log.warning("no reader process: %s", _one_line(f"{type(exc).__name__}: {exc}"))
         origin: dict[int, int] = {}  # index of an extraction job → index of the file job it continues
         read: dict[int, DocumentOutcome] = {}  # file job index → the outcome of its read step
         attempts: dict[int, int] = {}
@@ -855,6 +919,16 @@ def run(paths: Sequence[str | Path] | str | Path | None = None, *, settings: Set
 
     ``workers``: processes extracting at once (default :func:`default_workers`,
     every core; 1 = in this process), see :class:`DocumentPool`."""
+    settings = settings or get_settings()
+    # the reader of the worker processes gets ready while this process finds the files
+    start_reader_early(settings, workers)
+    try:
+        return _run(paths, settings=settings, progress=progress, workers=workers)
+    finally:
+        discard_early_readers()
+
+
+def _run(paths, *, settings: Settings, progress: bool, workers: Optional[int]) -> RunSummary:
     from docmine.store.db import begin_write, make_session_factory
     from docmine.ingest import display_path, find_pdfs, start_run
     from docmine.store.schema import utcnow

@@ -202,6 +202,15 @@ def _lingua_detector():
         return _lingua
 
 
+def preload_page_detector() -> None:
+    """Load langdetect's language profiles now rather than at the first page
+    the stop words leave in doubt (≈ 0.25 s), e.g. in a process waiting for
+    pages to read (:class:`docmine.run.DocumentPool`'s reader)."""
+    from langdetect import detector_factory
+    if detector_factory._factory is None:
+        detector_factory.init_factory()
+
+
 def preload_part_detector() -> None:
     """Load lingua's language models now rather than at the first doubtful
     paragraph (its first detection loads them: ≈ 0.5 s; it starts no
