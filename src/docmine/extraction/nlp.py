@@ -23,7 +23,6 @@ components with the knowledge base.
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
 from pathlib import Path
 
 import spacy
