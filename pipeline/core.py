@@ -588,9 +588,20 @@ def store_batch(files: list[dict], run_id: int, url: str, data_dir: str, io_back
     return store_files(files, run_id, url, data_dir, workers=1, io_backoff=io_backoff)
 
 
+#: Dask configuration of the workers of a local cluster (``LocalCluster(config=...)``,
+#: the Prefect Dask runner's too). Dask's statistical profiler samples the running
+#: task's stack every 10 ms and walks it; over spaCy's deep stacks that cost the
+#: worker ≈ 12 % of a run (``docmine run --task-runner dask --dask-workers 1`` on the
+#: benchmark corpus: 48.1 s with it, 42.6 s without, ``benchmarks/bench_e2e.py``).
+#: A cluster docmine does not start keeps its own configuration: set
+#: ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False`` where its workers start.
+DASK_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+
+
 def store_on_dask(files: list[dict], run_id: int, url: str, data_dir: str, *, dask_address: Optional[str] = None,
                   dask_workers: int = 2, concurrency: Optional[int] = None, io_backoff: float = IO_BACKOFF,
-                  on_record: Optional[Callable[[dict], None]] = None) -> list[dict]:
+                  on_record: Optional[Callable[[dict], None]] = None, start_method: str = "auto",
+                  log: Optional[logging.Logger] = None) -> list[dict]:
     """:func:`store_files` on a Dask cluster (``distributed``, no Prefect): a
     local cluster of ``dask_workers`` processes with one thread each, or the
     scheduler at ``dask_address`` (``concurrency`` worker processes assumed,
@@ -598,17 +609,49 @@ def store_on_dask(files: list[dict], run_id: int, url: str, data_dir: str, *, da
     by ``docmine.run.DocumentPool`` in the worker process, which loads the
     pipeline once and keeps it for the batches after. A batch whose task
     failed (a worker lost) gives a failed record per file; what it stored is
-    extracted by the run's re-extraction step. Returns one record per file."""
-    from distributed import Client, LocalCluster, as_completed
+    extracted by the run's re-extraction step. Returns one record per file.
+
+    ``start_method`` of a local cluster's worker processes: ``fork`` (this
+    process loads the pipeline first, :func:`docmine.run.preload_for_fork`,
+    and the workers share it instead of each loading its own: the start-up
+    paid once, not per worker), ``spawn`` (Dask's default), or ``auto``: fork
+    where :func:`docmine.run.fork_is_safe` (Linux, no other thread yet)."""
+    from distributed import Client, LocalCluster
+    if start_method not in ("auto", "fork", "spawn"):
+        raise ValueError(f"start_method must be auto, fork or spawn, not {start_method!r}")
     cluster = None
-    if dask_address:
-        client = Client(dask_address)
-        slots = max(1, concurrency or DEFAULT_WINDOW)
-    else:
-        cluster = LocalCluster(n_workers=max(1, dask_workers), threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        client = Client(cluster)
-        slots = max(1, dask_workers)
+    frozen = False
+    try:
+        if dask_address:
+            client = Client(dask_address)
+            slots = max(1, concurrency or DEFAULT_WINDOW)
+        else:
+            import dask
+            from docmine.run import fork_is_safe, preload_for_fork
+            fork = start_method == "fork" or (start_method == "auto" and fork_is_safe())
+            if fork:
+                frozen = preload_for_fork(settings_for(url, data_dir))
+            # read by each nanny as it starts its worker process (a restarted worker included)
+            with dask.config.set({"distributed.worker.multiprocessing-method": "fork" if fork else "spawn"}):
+                cluster = LocalCluster(n_workers=max(1, dask_workers), threads_per_worker=1, processes=True,
+                                       dashboard_address=None, config=DASK_WORKER_CONFIG)
+            client = Client(cluster)
+            slots = max(1, dask_workers)
+            if log is not None:
+                log.info("local Dask cluster: %d worker process(es), %s", max(1, dask_workers),
+                         "forked from this one (the pipeline loaded once, shared)" if fork
+                         else "spawned (each loads the pipeline once)")
+        return _store_on_client(client, files, slots, run_id, url, data_dir, io_backoff, on_record)
+    finally:
+        if cluster is not None:
+            cluster.close()
+        if frozen:
+            import gc
+            gc.unfreeze()
+
+
+def _store_on_client(client, files, slots, run_id, url, data_dir, io_backoff, on_record) -> list[dict]:
+    from distributed import as_completed
     records: list[dict] = []
     try:
         futures = {client.submit(store_batch, batch, run_id, url, data_dir, io_backoff, pure=False): batch
@@ -629,8 +672,6 @@ def store_on_dask(files: list[dict], run_id: int, url: str, data_dir: str, *, da
                     on_record(rec)
     finally:
         client.close()
-        if cluster is not None:
-            cluster.close()
     return records
 
 
@@ -681,7 +722,7 @@ def _run_once(*, sources, database_url, data_dir, task_runner, concurrency, time
             if files:
                 store_on_dask(files, kwargs["run_id"], kwargs["url"], kwargs["data_dir"], dask_address=dask_address,
                               dask_workers=dask_workers, concurrency=concurrency, io_backoff=io_backoff,
-                              on_record=note)
+                              on_record=note, log=log)
             return
         for c in todo:
             note(process_candidate_with(fetch, store, c, run_id=kwargs["run_id"], url=kwargs["url"], **kw))

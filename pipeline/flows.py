@@ -167,7 +167,8 @@ def _make_task_runner(task_runner: str, concurrency: int, dask_address: Optional
         if dask_address:
             return DaskTaskRunner(address=dask_address)
         return DaskTaskRunner(cluster_kwargs={"n_workers": max(1, dask_workers), "threads_per_worker": 1,
-                                              "processes": True, "dashboard_address": None})
+                                              "processes": True, "dashboard_address": None,
+                                              "config": core.DASK_WORKER_CONFIG})
     from prefect.task_runners import ThreadPoolTaskRunner
     return ThreadPoolTaskRunner(max_workers=max(1, concurrency if task_runner == "threads" else 1))
 

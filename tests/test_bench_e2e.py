@@ -44,15 +44,22 @@ def test_quick_run_reports_every_mode(tmp_path, capsys):
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout)
     rows = {r["mode"]: r for r in result["rows"]}
-    assert set(rows) == {"naive", "library-1", "library-2", "cli-1", "cli-2", "cli-dask-1", "cli-dask-2",
+    assert set(rows) == {"naive", "library-1", "library-2", "ceiling-2", "cli-1", "cli-2", "cli-dask-1", "cli-dask-2",
                          "startup-empty", "startup-unchanged", "startup-extract", "startup-first"}
     for mode, r in rows.items():
         assert r["rc"] == 0 and r["wall_s"] > 0 and r["peak_mb"] > 0 and r["peak_pss_mb"] > 0, (mode, r)
         if not mode.startswith("startup"):
             assert r["pages"] == result["corpus"]["pages"] > 0 and r["pages_per_s"] > 0
             assert r["x_naive"] > 0
-    for two in ("library-2", "cli-2", "cli-dask-2"):
+    for two in ("library-2", "ceiling-2", "cli-2", "cli-dask-2"):
         assert rows[two]["scaling_1_to_2"] > 0, two
+    # each scaling is also given as a share of the machine's ceiling (ceiling-2)
+    goals = bench_goals(result["rows"])
+    ceiling = rows["ceiling-2"]["scaling_1_to_2"]
+    for two in ("library-2", "cli-2", "cli-dask-2"):
+        line = next(g for g in goals if f"workers: {two} " in g)
+        assert f"of this machine's ceiling {ceiling}× (ceiling-2)" in line, line
+    assert not any("workers: ceiling-2" in g for g in goals)  # a reference, not a goal
     # the rich table has one row per mode
     sys.path.insert(0, str(REPO / "benchmarks"))
     try:
@@ -65,9 +72,23 @@ def test_quick_run_reports_every_mode(tmp_path, capsys):
         assert mode in table
     # every docmine mode stored the whole corpus
     import sqlite3
-    for mode in ("library-1", "library-2", "cli-1", "cli-2", "cli-dask-1", "cli-dask-2"):
-        con = sqlite3.connect(tmp_path / mode / "bench.db")
+    def stored(db: Path) -> int:
+        con = sqlite3.connect(db)
         try:
-            assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == result["corpus"]["docs"], mode
+            return con.execute("SELECT count(*) FROM documents").fetchone()[0]
         finally:
             con.close()
+    for mode in ("library-1", "library-2", "cli-1", "cli-2", "cli-dask-1", "cli-dask-2"):
+        assert stored(tmp_path / mode / "bench.db") == result["corpus"]["docs"], mode
+    # the ceiling's two independent runs stored one half each
+    halves = [stored(tmp_path / "ceiling-2" / f"half-{k}" / "bench.db") for k in (0, 1)]
+    assert sum(halves) == result["corpus"]["docs"] and min(halves) >= 1, halves
+
+
+def bench_goals(rows: list[dict]) -> list[str]:
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import bench_e2e
+    finally:
+        sys.path.pop(0)
+    return bench_e2e.goal_lines(rows)

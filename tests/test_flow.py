@@ -314,11 +314,27 @@ def test_flow_and_library_run_store_identical_rows(flows, db_url, tmp_path, repo
             drop_pg_schema(schema)
 
 
+#: run_once with the Dask runner from a process that already has another thread
+#: (a web app, a progress bar): the local cluster's workers must be spawned
+_DASK_THREADED_PARENT = """
+import sys, threading
+threading.Thread(target=threading.Event().wait, daemon=True).start()
+from docmine_pipeline.core import run_once
+summary = run_once(sources=[sys.argv[1]], database_url=sys.argv[2], data_dir=sys.argv[3],
+                   task_runner="dask", dask_workers=2)
+print(f"new {summary['new']}, failed {len(summary['failed'])}")
+"""
+
+
 @pytest.mark.slow
-def test_dask_without_prefect_stores_the_rows_of_a_pool_run(db_url, tmp_path):
+@pytest.mark.parametrize("parent", ["cli", "threaded"])
+def test_dask_without_prefect_stores_the_rows_of_a_pool_run(db_url, tmp_path, parent):
     """``docmine run --task-runner dask`` with no Prefect API configured: a real
     local cluster of 2 worker processes (``distributed``, no API server), one
-    task per batch of files; the same rows as the default run of worker processes."""
+    task per batch of files; the same rows as the default run of worker
+    processes. From the command (one thread) the workers are forked from a
+    process that loaded the pipeline; from a process with another thread
+    they are spawned, each loading its own: the same rows either way."""
     import subprocess
     import sys
     from test_pipeline_reliability import table_fingerprint
@@ -328,12 +344,22 @@ def test_dask_without_prefect_stores_the_rows_of_a_pool_run(db_url, tmp_path):
     docmine = str(Path(sys.executable).parent / "docmine")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API_URL", "DOCMINE_"))}
     ref = f"sqlite:///{tmp_path / 'ref.db'}"
-    for name, url, extra in (("ref", ref, []), ("dask", db_url, ["--task-runner", "dask", "--dask-workers", "2"])):
-        r = subprocess.run([docmine, "run", str(src), "--database", url, "--data-dir", str(tmp_path / name), *extra],
-                           capture_output=True, text=True, timeout=900, env=env, cwd=tmp_path)
-        assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
-        assert "new 7" in r.stdout and "failed 0" in r.stdout, r.stdout[-2000:]
-        assert "Beginning flow run" not in r.stdout + r.stderr  # no Prefect flow run, no API server
+    r = subprocess.run([docmine, "run", str(src), "--database", ref, "--data-dir", str(tmp_path / "ref")],
+                       capture_output=True, text=True, timeout=900, env=env, cwd=tmp_path)
+    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    if parent == "cli":
+        cmd = [docmine, "run", str(src), "--database", db_url, "--data-dir", str(tmp_path / "dask"),
+               "--task-runner", "dask", "--dask-workers", "2"]
+        started = "forked from this one"
+    else:
+        cmd = [sys.executable, "-c", _DASK_THREADED_PARENT, str(src), db_url, str(tmp_path / "dask")]
+        started = "spawned"
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=env, cwd=tmp_path)
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out[-3000:]
+    assert "new 7" in out and "failed 0" in out, out[-2000:]
+    assert "Beginning flow run" not in out  # no Prefect flow run, no API server
+    assert f"local Dask cluster: 2 worker process(es), {started}" in out, out[-2000:]
     assert table_fingerprint(db_url) == table_fingerprint(ref)
     assert table_fingerprint(ref)["mentions"]
     # 7 files on 2 workers: 7 batches of one (at most 4 per worker), dealt round robin

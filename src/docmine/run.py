@@ -412,6 +412,31 @@ def fork_is_safe() -> bool:
             and threading.active_count() == 1)
 
 
+def preload_for_fork(settings: Settings, logger: Optional[logging.Logger] = None) -> bool:
+    """Load in this process what worker processes forked from it share
+    copy-on-write: the pipeline of ``settings`` (:func:`docmine.extraction.nlp.load_nlp`),
+    the page language detector and the store's writer; then ``gc.freeze()``,
+    so that a collection in a worker does not touch (and copy) every page of
+    them. Returns True when the collector was frozen (the caller calls
+    ``gc.unfreeze()`` once its workers are gone); False, with a warning on
+    ``logger``, when loading failed (each worker then loads, or says why
+    document by document). Used by :class:`DocumentPool` and the Dask local
+    cluster of ``pipeline/core.py``."""
+    try:
+        from docmine.extraction.nlp import load_nlp
+        from docmine.reading.language import preload_part_detector
+        from docmine.store import write  # noqa: F401  (imported once, shared)
+        load_nlp(settings)
+        preload_part_detector()
+    except Exception as exc:
+        (logger or log).warning("could not load the pipeline before starting workers: %s",
+                                _one_line(f"{type(exc).__name__}: {exc}"))
+        return False
+    import gc
+    gc.freeze()
+    return True
+
+
 def _reader_main(conn, settings: Settings, parent: int) -> None:
     """The reader process of :class:`DocumentPool`. Gets ready (imports, the
     database engine, the page language detector), then waits on ``conn`` for
@@ -639,21 +664,8 @@ class DocumentPool:
         if self._executor is None:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
-            if fork:
-                try:  # the pipeline the forked workers share
-                    from docmine.extraction.nlp import load_nlp
-                    from docmine.reading.language import preload_part_detector
-                    from docmine.store import write  # noqa: F401  (imported once, shared)
-                    load_nlp(self.settings)
-                    preload_part_detector()
-                    import gc
-                    # what is loaded stays out of the collector's way in the workers: a
-                    # collection would touch every object and copy the shared pages
-                    gc.freeze()
-                    self._frozen = True
-                except Exception as exc:  # they will say why, document by document
-                    self.log.warning("could not load the pipeline before starting workers: %s",
-                                     _one_line(f"{type(exc).__name__}: {exc}"))
+            if fork:  # the pipeline the forked workers share
+                self._frozen = preload_for_fork(self.settings, self.log)
             # spawn: a clean interpreter per worker (no inherited threads, locks or
             # database connections), whatever the parent runs (Prefect, a web app)
             self._forked = fork
