@@ -592,7 +592,8 @@ def store_batch(files: list[dict], run_id: int, url: str, data_dir: str, io_back
 #: the Prefect Dask runner's too). Dask's statistical profiler samples the running
 #: task's stack every 10 ms and walks it; over spaCy's deep stacks that cost the
 #: worker ≈ 12 % of a run (``docmine run --task-runner dask --dask-workers 1`` on the
-#: benchmark corpus: 48.1 s with it, 42.6 s without, ``benchmarks/bench_e2e.py``).
+#: 100 PDFs of ``benchmarks/bench_e2e.py``, timed with ``/usr/bin/time`` on 2026-11-30:
+#: 48.1 s wall with it, 42.6 s without).
 #: A cluster docmine does not start keeps its own configuration: set
 #: ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False`` where its workers start.
 DASK_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}

@@ -365,3 +365,11 @@ def test_dask_without_prefect_stores_the_rows_of_a_pool_run(db_url, tmp_path, pa
     # 7 files on 2 workers: 7 batches of one (at most 4 per worker), dealt round robin
     assert [len(b) for b in batches(list(range(7)), 2)] == [1] * 7
     assert [len(b) for b in batches(list(range(100)), 2)] == [13, 13, 13, 13, 12, 12, 12, 12]
+
+
+def test_store_on_dask_rejects_an_unknown_start_method(tmp_path):
+    """A mistyped start method is a clear error before any cluster starts."""
+    from docmine_pipeline.core import store_on_dask
+    with pytest.raises(ValueError, match="start_method must be auto, fork or spawn, not 'forkserver'"):
+        store_on_dask([], 1, f"sqlite:///{tmp_path / 'x.db'}", str(tmp_path), start_method="forkserver")
+    assert not (tmp_path / "x.db").exists()
