@@ -439,3 +439,46 @@ def test_without_a_data_folder_nothing_is_created(db_url, three_pdfs, tmp_path):
     assert ingest_paths([three_pdfs], settings=settings, progress=False).new == 3
     assert ingest_paths([three_pdfs], settings=settings, progress=False).skipped == 3
     assert not (tmp_path / "absent").exists()
+
+
+def test_skipped_records_are_written_as_a_writer_while_another_process_writes(db_url, tmp_path):
+    """A re-run records its skipped files in batches. Another writer that
+    commits between the run's read of what is stored and that batch must not
+    fail the run: on SQLite a batch added to the read's transaction failed at
+    once with "database is locked" (seen under load with two `docmine ingest`
+    at once); written in a writer's transaction (BEGIN IMMEDIATE), the other
+    writer waits for it instead."""
+    import time
+    folder = tmp_path / "in"
+    for i in range(3):
+        make_pdf(folder / f"s{i}.pdf", 1, tag=f"stored {i}")
+    make_pdf(folder / "new.pdf", 1, tag="the new one")
+    settings = _settings(db_url)
+    assert ingest_paths([folder / f"s{i}.pdf" for i in range(3)], settings=settings, progress=False).new == 3
+    factory = db.make_session_factory(db_url)
+    other: list = []
+
+    def write_elsewhere() -> None:
+        try:
+            with factory() as s:
+                s.add(IngestRun(trigger="other", status="ok", settings={}))
+                s.commit()
+            other.append("ok")
+        except Exception as exc:  # pragma: no cover - the failure we test for
+            other.append(exc)
+
+    threads: list[threading.Thread] = []
+
+    def on_outcome(o) -> None:
+        if o.outcome == "skipped" and not threads:  # after the read, before the batch is written
+            threads.append(threading.Thread(target=write_elsewhere))
+            threads[0].start()
+            time.sleep(0.5)  # the other writer commits now, unless the run holds the write lock
+
+    summary = ingest_paths([folder], settings=settings, progress=False, on_outcome=on_outcome)
+    threads[0].join(timeout=60)
+    assert summary.new == 1 and summary.skipped == 3 and not summary.failed, summary
+    assert other == ["ok"]
+    with factory() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(IngestRun).where(IngestRun.trigger == "other")) == 1
+    db.dispose_engines()

@@ -622,6 +622,11 @@ def ingest_paths(paths: Sequence[PathLike] | PathLike, *, settings: Settings,
                     outcome = IngestOutcome(source=display_path(absolute_path(f)), outcome="skipped",
                                             sha256=hit[0], size=stats[f][0], document_id=hit[1],
                                             reason=f"already stored as document {hit[1]} (same sha256)")
+                    if not pending:
+                        # a batch of records written in a writer's transaction: added to the
+                        # read of `stored` above, SQLite would fail it at once ("database is
+                        # locked") whenever another process wrote in between
+                        begin_write(session)
                     session.add(_item(run.id, outcome.source, outcome))
                     pending += 1
                     if pending >= _BATCH:
