@@ -618,8 +618,10 @@ def store_on_dask(files: list[dict], run_id: int, url: str, data_dir: str, *, da
     paid once, not per worker), ``spawn`` (Dask's default), or ``auto``: fork
     where :func:`docmine.run.fork_is_safe` (Linux, no other thread yet)."""
     from distributed import Client, LocalCluster
-    if start_method not in ("auto", "fork", "spawn"):
-        raise ValueError(f"start_method must be auto, fork or spawn, not {start_method!r}")
+    from docmine.run import START_METHODS, fork_is_safe, preload_for_fork
+    if start_method not in START_METHODS:  # the same choices as docmine.run.DocumentPool
+        raise ValueError(f"start_method must be {', '.join(START_METHODS[:-1])} or {START_METHODS[-1]}, "
+                         f"not {start_method!r}")
     cluster = None
     frozen = False
     try:
@@ -628,7 +630,6 @@ def store_on_dask(files: list[dict], run_id: int, url: str, data_dir: str, *, da
             slots = max(1, concurrency or DEFAULT_WINDOW)
         else:
             import dask
-            from docmine.run import fork_is_safe, preload_for_fork
             fork = start_method == "fork" or (start_method == "auto" and fork_is_safe())
             if fork:
                 frozen = preload_for_fork(settings_for(url, data_dir))
